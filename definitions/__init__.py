@@ -1,0 +1,1 @@
+"""Procedure definitions (YAML), the rules catalogue and the local policy parameters."""

@@ -1,0 +1,1 @@
+"""The generic workflow engine: knows no procedure and no web framework."""

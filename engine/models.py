@@ -1,0 +1,234 @@
+"""SQLAlchemy 2 tables. Alembic migrations (migrations/) are the source of the schema in a
+database; this metadata is what they are checked against."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC (SQLite has no zones), always handed out aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # pragma: no cover - raw SQLite text
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """A node of the unit tree: authorities, supervisory units, Party bodies (REG-6)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    path: Mapped[str] = mapped_column(String(400), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class Organization(Base):
+    """A social organization (社会组织), from application for establishment onwards."""
+
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    org_type: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    registration_mode: Mapped[str | None] = mapped_column(String(20))
+    supervisory_unit: Mapped[str | None] = mapped_column(String(200))
+    industry_regulator: Mapped[str | None] = mapped_column(String(200))
+    local_party_org: Mapped[str | None] = mapped_column(String(200))
+    district: Mapped[str | None] = mapped_column(String(100))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    responsible_body_kind: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="applying")
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    full_members: Mapped[int | None] = mapped_column(Integer)
+    full_time_full_members: Mapped[int | None] = mapped_column(Integer)
+    probationary_members: Mapped[int | None] = mapped_column(Integer)
+    members_elsewhere: Mapped[int | None] = mapped_column(Integer)
+    coverage: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    coverage_reminder: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PartyOrganization(Base):
+    """A Party organization (党委 / 总支 / 支部 / 联合党支部), REG-7."""
+
+    __tablename__ = "party_organizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    formation_mode: Mapped[str] = mapped_column(String(20))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    upper_party_org: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    established_on: Mapped[date | None] = mapped_column(Date)
+    covered_organizations: Mapped[list | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+
+
+class Instructor(Base):
+    """A Party-building instructor (党建工作指导员) dispatched where no branch can form (REG-7/8)."""
+
+    __tablename__ = "instructors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(30))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    dispatched_by: Mapped[str | None] = mapped_column(String(200))
+    dispatched_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Member(Base):
+    """A Party member working in a social organization (REG-2 survey rows)."""
+
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    full_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    relation_location: Mapped[str | None] = mapped_column(String(200))
+
+
+class DefinitionVersion(Base):
+    """The content hash a (procedure, version) was first used with: edits need a new version."""
+
+    __tablename__ = "definition_versions"
+    procedure: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(String(200))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure: Mapped[str] = mapped_column(String(60))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_cases_unit_status_updated", "unit_id", "status", "updated_at"),
+        Index("ix_cases_procedure_state", "procedure", "state"),
+    )
+
+
+class Event(Base):
+    """The audit trail: one row per transition, opening, reminder or escalation."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    trigger: Mapped[str | None] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(60))
+    to_state: Mapped[str | None] = mapped_column(String(60))
+    case_version: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict | None] = mapped_column(JSONType)
+    rules: Mapped[list | None] = mapped_column(JSONType)
+
+
+class Deadline(Base):
+    """A period running on a case; the scheduler sweeps the open ones by due time."""
+
+    __tablename__ = "deadlines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    rule: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    anchor_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    closed_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+
+    __table_args__ = (
+        Index("ix_deadlines_status_due_at", "status", "due_at"),
+        Index("ix_deadlines_status_remind_at", "status", "remind_at"),
+        UniqueConstraint("case_id", "key", "opened_by_event_id"),
+    )

@@ -1,0 +1,45 @@
+"""The composition root: definitions loaded against the registry, one Engine, one clock.
+
+Built once per process (web worker, scheduler, CLI call) and handed to the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from engine.calendar import LegalCalendar
+from engine.clock import Clock, SystemClock
+from engine.db import make_engine
+from engine.definitions import Definitions, load_definitions
+from engine.registry import load_registry
+from engine.unit_of_work import UnitOfWork
+from web.config import Config
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    definitions: Definitions
+    clock: Clock
+    calendar: LegalCalendar
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, self.calendar)
+
+    def reader(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, self.calendar, readonly=True)
+
+
+def build_runtime(
+    config: Config | None = None, *, clock: Clock | None = None, engine: Engine | None = None
+) -> Runtime:
+    config = config or Config.from_env()
+    definitions = load_definitions(config.definitions_dir, load_registry())
+    definitions.build_machines()
+    engine = engine or make_engine(
+        config.database_url, sqlite_synchronous=config.sqlite_synchronous
+    )
+    return Runtime(config, engine, definitions, clock or SystemClock(), LegalCalendar())

@@ -1,0 +1,12 @@
+"""P1 — registration with synchronized Party-building review (REG-1 … REG-9)."""
+
+from __future__ import annotations
+
+from engine.registry import Registry
+from workflows.registration import actions, guards, schemas
+
+
+def register(registry: Registry) -> None:
+    registry.add_schemas(schemas.SCHEMAS)
+    registry.add_guards(guards.GUARDS)
+    registry.add_actions(actions.ACTIONS)

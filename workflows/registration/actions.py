@@ -1,0 +1,135 @@
+"""Actions of P1: they return intents; the service applies them in the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
+
+
+def record_application(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    yield SetData("application", dict(payload))
+
+
+def record_documents(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    """REG-1/REG-2: remember what has been received; the survey's counts go on the organization."""
+    docs = dict(case.data.get("documents", {}))
+    if payload.get("commitment_letter"):
+        docs["commitment_letter"] = True
+    survey = payload.get("member_survey")
+    if survey is not None:
+        docs["member_survey"] = True
+        yield SetData("member_survey", dict(survey))
+        yield UpdateOrganization(
+            {
+                k: survey[k]
+                for k in (
+                    "full_members",
+                    "full_time_full_members",
+                    "probationary_members",
+                    "members_elsewhere",
+                )
+            }
+        )
+    yield SetData("documents", docs)
+
+
+def record_charter_review(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    reviews = list(case.data.get("charter_reviews", []))
+    reviews.append(dict(payload))
+    yield SetData("charter_reviews", reviews)
+
+
+def record_registration(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    """REG-4 / INF-1: registration issues the credit code and fixes the management mode."""
+    yield SetData("registered_on", payload["registered_on"])
+    yield UpdateOrganization(
+        {
+            "credit_code": payload["credit_code"],
+            "registered_on": payload["registered_on"],
+            "registration_mode": payload["registration_mode"],
+            "supervisory_unit": payload.get("supervisory_unit")
+            or case.organization.get("supervisory_unit"),
+            "status": "registered",
+        }
+    )
+
+
+def record_forwarding(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    yield SetData("forwarding", dict(payload))
+
+
+def record_responsible_body(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    yield SetData("responsible_body", dict(payload))
+    yield UpdateOrganization({"responsible_body_kind": payload["kind"]})
+
+
+def route_standalone(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    yield SetData("coverage_route", {"mode": "standalone"})
+
+
+def route_joint(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    yield SetData("coverage_route", {"mode": "joint", **payload})
+
+
+def route_affiliated(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    yield SetData("coverage_route", {"mode": "affiliated", **payload})
+
+
+def create_party_organization(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    """REG-7/REG-8: the Party organization exists from here on; the organization is covered."""
+    route = case.data.get("coverage_route", {})
+    covered = [case.organization.get("name"), *route.get("partner_organizations", [])]
+    yield CreateRecord(
+        "party_organization",
+        {
+            "name": payload["name"],
+            "kind": payload["kind"],
+            "formation_mode": route.get("mode", "standalone"),
+            "upper_party_org": payload["approved_by"],
+            "approved_by": payload["approved_by"],
+            "established_on": payload["established_on"],
+            "covered_organizations": covered,
+            "status": "active",
+        },
+    )
+    yield UpdateOrganization({"coverage": "party_org", "coverage_reminder": False})
+    yield SetData("party_organization", dict(payload))
+
+
+def dispatch_instructor(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    """REG-7/REG-8: no blank spot: an instructor, a stationed branch or a lead organization."""
+    yield CreateRecord(
+        "instructor",
+        {
+            "name": payload["name"],
+            "mode": payload["mode"],
+            "dispatched_by": payload["dispatched_by"],
+            "dispatched_on": payload["dispatched_on"],
+        },
+    )
+    yield UpdateOrganization({"coverage": "instructor", "coverage_reminder": False})
+    yield SetData("instructor", dict(payload))
+
+
+def flag_uncovered(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    """REG-9: the registration authority reminds it at its next change registration or filing."""
+    yield UpdateOrganization({"coverage_reminder": True})
+    yield SetData("deferred", dict(payload))
+
+
+ACTIONS = {
+    "registration.record_application": record_application,
+    "registration.record_documents": record_documents,
+    "registration.record_charter_review": record_charter_review,
+    "registration.record_registration": record_registration,
+    "registration.record_forwarding": record_forwarding,
+    "registration.record_responsible_body": record_responsible_body,
+    "registration.route_standalone": route_standalone,
+    "registration.route_joint": route_joint,
+    "registration.route_affiliated": route_affiliated,
+    "registration.create_party_organization": create_party_organization,
+    "registration.dispatch_instructor": dispatch_instructor,
+    "registration.flag_uncovered": flag_uncovered,
+}
