@@ -21,7 +21,8 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
+    """`heads`: independent branches (one per capability) all apply; see docs/operations.md."""
     command.upgrade(alembic_config(url), revision)
 
 

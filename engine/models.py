@@ -222,6 +222,10 @@ class Deadline(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the sweep next has work on this row (reminder or next escalation level); NULL: none.
+    next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
@@ -229,6 +233,11 @@ class Deadline(Base):
 
     __table_args__ = (
         Index("ix_deadlines_status_due_at", "status", "due_at"),
-        Index("ix_deadlines_status_remind_at", "status", "remind_at"),
+        Index("ix_deadlines_status_next_action_at", "status", "next_action_at"),
         UniqueConstraint("case_id", "key", "opened_by_event_id"),
     )
+
+
+# Tables of later capabilities live in their own modules; importing them here puts them on
+# Base.metadata for Alembic and for every process.
+from engine import models_api, models_escalation  # noqa: E402, F401

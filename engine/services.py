@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, insert, select, update
 
-from engine.calendar import SHANGHAI, LegalCalendar, local_date
+from engine.calendar import SHANGHAI, LegalCalendar, Period, local_date
 from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
 from engine.definitions import Definition, DefinitionError, Definitions, TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound, Problem
@@ -138,10 +138,20 @@ def _load_case(uow: UnitOfWork, case_id: int, actor: Actor) -> Any:
 
 
 def _organization(uow: UnitOfWork, organization_id: int) -> dict[str, Any]:
+    """The organization as guards see it, with its open cases (cross-procedure rules need them)."""
     row = uow.conn.execute(select(orgs_t).where(orgs_t.c.id == organization_id)).mappings().first()
     if row is None:
         raise NotFound("organization", organization_id)
-    return dict(row)
+    org = dict(row)
+    org["open_cases"] = tuple(
+        {"id": c.id, "procedure": c.procedure, "state": c.state}
+        for c in uow.conn.execute(
+            select(cases_t.c.id, cases_t.c.procedure, cases_t.c.state).where(
+                cases_t.c.organization_id == organization_id, cases_t.c.status == "open"
+            )
+        )
+    )
+    return org
 
 
 def _view(row: Any, org: Mapping[str, Any], defs: Definitions, today: date) -> CaseView:
@@ -211,6 +221,13 @@ def _anchor_date(spec_anchor: str, data: Mapping[str, Any], now: datetime) -> da
     return local_date(now)
 
 
+def escalation_due(due_at: datetime, after: Period) -> datetime:
+    """A level falls due `after` the deadline ran out, counted on the Shanghai calendar."""
+    local = due_at.astimezone(SHANGHAI)
+    day = LegalCalendar.add(local.date(), after)
+    return datetime.combine(day, local.timetz()).astimezone(due_at.tzinfo)
+
+
 def deadline_rows(
     definition: Definition,
     trigger: str,
@@ -228,6 +245,9 @@ def deadline_rows(
         if spec.remind_before is not None:
             remind_day = calendar.subtract(end.last_day, spec.remind_before)
             remind_at = datetime.combine(remind_day, time.min, SHANGHAI)
+        next_action_at = remind_at
+        if next_action_at is None and spec.escalation:
+            next_action_at = escalation_due(end.ends_at, spec.escalation[0].after)
         rows.append(
             {
                 "case_id": case_id,
@@ -239,6 +259,8 @@ def deadline_rows(
                 "due_at": end.ends_at,
                 "remind_at": remind_at,
                 "provisional": end.provisional,
+                "escalation_level": 0,
+                "next_action_at": next_action_at,
                 "opened_at": now,
                 "opened_by_event_id": event_id,
             }

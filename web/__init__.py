@@ -19,8 +19,9 @@ def create_app(config: Config | None = None, *, runtime: Runtime | None = None) 
     # Refuse to serve definitions whose meaning changed under a version already in use.
     services.sync_definitions(runtime.uow(), runtime.definitions)
 
-    from web import errors, pages
+    from web import api, errors, pages
 
     errors.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
     return app

@@ -170,7 +170,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the database at TONGBU_DATABASE_URL to the newest schema."""
     from engine.migrate import upgrade
@@ -554,6 +554,16 @@ def serve(ctx: Ctx, host: str, port: int) -> None:
     click.echo(f"tongbu on http://{host}:{port}/")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
+
+def _register_command_modules() -> None:
+    """Each capability keeps its commands in its own module (web/cli_*.py)."""
+    from web import cli_accounts, cli_api, cli_escalation, cli_procedures
+
+    for module in (cli_procedures, cli_escalation, cli_accounts, cli_api):
+        module.register(main)
+
+
+_register_command_modules()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -189,6 +189,9 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(), nullable=False),
     sa.Column('remind_at', sa.DateTime(), nullable=True),
     sa.Column('provisional', sa.Boolean(), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('next_action_at', sa.DateTime(), nullable=True),
     sa.Column('opened_at', sa.DateTime(), nullable=False),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('opened_by_event_id', sa.Integer(), nullable=True),
@@ -202,7 +205,7 @@ def upgrade() -> None:
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadlines_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_deadlines_status_due_at', ['status', 'due_at'], unique=False)
-        batch_op.create_index('ix_deadlines_status_remind_at', ['status', 'remind_at'], unique=False)
+        batch_op.create_index('ix_deadlines_status_next_action_at', ['status', 'next_action_at'], unique=False)
 
     
 
@@ -210,7 +213,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
-        batch_op.drop_index('ix_deadlines_status_remind_at')
+        batch_op.drop_index('ix_deadlines_status_next_action_at')
         batch_op.drop_index('ix_deadlines_status_due_at')
         batch_op.drop_index(batch_op.f('ix_deadlines_case_id'))
 

@@ -1,0 +1,47 @@
+# tongbu — two commands: `make run` (product with demo data on SQLite) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+DB_FILE ?= var/tongbu.db
+export TONGBU_DATABASE_URL ?= sqlite:///$(abspath $(DB_FILE))
+
+.PHONY: help run test lint bench clean check-python
+
+help:
+	@echo "make run   — set up, migrate, load demo data and start tongbu on http://127.0.0.1:5000"
+	@echo "make test  — set up and run the whole test suite (lint, import contracts, tests)"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.11+ is required (python3.11 or python3 not found on PATH)" >&2; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "error: Python 3.11+ is required; $(PYTHON) is $$($(PYTHON) --version 2>&1)" >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+	  { echo "error: $(PYTHON) lacks venv/ensurepip (Debian: apt-get install python3-venv)" >&2; exit 1; }
+
+$(STAMP): setup.cfg pyproject.toml | check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip || { echo "error: pip could not reach the package index" >&2; exit 1; }
+	@$(BIN)/python -m pip install -q -e '.[test]' || { echo "error: installing tongbu and its test extras failed (see above)" >&2; exit 1; }
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	@mkdir -p $(dir $(DB_FILE))
+	@$(BIN)/tongbu db upgrade
+	@$(BIN)/tongbu demo
+	@$(BIN)/tongbu serve --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/tongbu definitions check
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

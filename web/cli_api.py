@@ -1,0 +1,9 @@
+"""`tongbu` commands: API tokens (issue: JSON API)."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to the `tongbu` group."""

@@ -1,0 +1,1 @@
+"""Demo data placeholder; filled in below."""
