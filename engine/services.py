@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from engine.calendar import SHANGHAI, LegalCalendar, Period, local_date
 from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
@@ -185,6 +186,20 @@ def _load_payload(
 
 
 def _apply_intents(
+    uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
+) -> dict:
+    """Apply an action's intents; a broken uniqueness is bad input, not a crash."""
+    try:
+        return _apply_intents_unchecked(uow, intents, data, organization_id)
+    except IntegrityError as exc:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise ValidationError(
+            {"_schema": [f"a value that must be unique is already in use ({detail}); "
+                         "for a credit code see INF-1"]}
+        ) from exc
+
+
+def _apply_intents_unchecked(
     uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
 ) -> dict:
     new_data = dict(data)
