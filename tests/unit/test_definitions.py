@@ -1,0 +1,186 @@
+"""Definition files are validated at load: every problem names its file and path."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from engine.definitions import DEFAULT_DIR, collect, content_hash, load_definitions
+from engine.errors import DefinitionError
+from engine.registry import load_registry
+from web.cli import main
+
+REGISTRY = load_registry()
+SHIPPED = sorted(p.name for p in DEFAULT_DIR.glob("*.v*.yaml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_definition_loads_cleanly(name):
+    defs, problems = collect(DEFAULT_DIR, REGISTRY)
+    assert problems == []
+    assert any(d.file == name for d in defs)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_transition_and_deadline_cites_catalogued_rules(name):
+    defs = load_definitions(DEFAULT_DIR, REGISTRY)
+    d = next(d for d in defs if d.file == name)
+    for t in d.transitions:
+        assert t.rules and all(r in defs.catalogue for r in t.rules)
+    for dl in d.deadlines:
+        assert dl.rule in defs.catalogue
+
+
+def broken_copy(
+    tmp_path: Path, mutate: Callable[[dict], None], name: str = "registration.v1.yaml"
+) -> Path:
+    folder = tmp_path / "defs"
+    shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    doc = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+    mutate(doc)
+    (folder / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def _transition(doc: dict, trigger: str) -> dict:
+    return next(t for t in doc["transitions"] if t["trigger"] == trigger)
+
+
+def _drop_state_in(doc: dict) -> None:
+    doc["transitions"] = [t for t in doc["transitions"] if t["dest"] != "awaiting_coverage"]
+
+
+def _dead_end(doc: dict) -> None:
+    for t in doc["transitions"]:
+        t["sources"] = [s for s in t["sources"] if s != "awaiting_coverage"]
+    doc["transitions"] = [t for t in doc["transitions"] if t["sources"]]
+
+
+CASES = [
+    (
+        "unknown state",
+        lambda d: _transition(d, "accept").update(dest="nowhere"),
+        "transitions.1.dest",
+        "unknown state 'nowhere'",
+    ),
+    (
+        "unknown source",
+        lambda d: _transition(d, "accept").update(sources=["limbo"]),
+        "transitions.1.sources.0",
+        "unknown state 'limbo'",
+    ),
+    ("unreachable state", _drop_state_in, "states.8", "unreachable"),
+    ("dead end", _dead_end, "states.8", "dead end"),
+    (
+        "unknown guard",
+        lambda d: _transition(d, "accept")["guards"].append("registration.no_such_guard"),
+        "transitions.1.guards.1",
+        "not registered",
+    ),
+    (
+        "unknown action",
+        lambda d: _transition(d, "accept").update(actions=["nope.act"]),
+        "transitions.1.actions.0",
+        "not registered",
+    ),
+    (
+        "unknown schema",
+        lambda d: _transition(d, "accept").update(schema="nope.schema"),
+        "transitions.1.schema",
+        "not registered",
+    ),
+    (
+        "missing label",
+        lambda d: d["states"][1]["label"].pop("en"),
+        "states.1.label.en",
+        "Missing data",
+    ),
+    (
+        "rule not in catalogue",
+        lambda d: _transition(d, "accept")["rules"].append("REG-99"),
+        "transitions.1.rules.1",
+        "not in the rules catalogue",
+    ),
+    (
+        "deadline unknown trigger",
+        lambda d: d["deadlines"][0].update(closes_on=["teleport"]),
+        "deadlines.0.closes_on.0",
+        "unknown trigger",
+    ),
+    (
+        "bad period",
+        lambda d: d["deadlines"][0].update(period="one month"),
+        "deadlines.0.period",
+        "not an ISO-8601 period",
+    ),
+    (
+        "bad role",
+        lambda d: _transition(d, "accept").update(roles=["janitor"]),
+        "transitions.1.roles.0",
+        "Must be one of",
+    ),
+    ("version mismatch", lambda d: d.update(version=2), "procedure/version", "file name"),
+]
+
+
+@pytest.mark.parametrize(("title", "mutate", "path", "problem"), CASES, ids=[c[0] for c in CASES])
+def test_broken_definition_names_file_path_and_problem(tmp_path, title, mutate, path, problem):
+    folder = broken_copy(tmp_path, mutate)
+    _, problems = collect(folder, REGISTRY)
+    assert any(
+        p.file == "registration.v1.yaml" and p.path == path and problem in p.problem
+        for p in problems
+    ), problems
+    with pytest.raises(DefinitionError):
+        load_definitions(folder, REGISTRY)
+
+
+def test_check_command_exits_nonzero_naming_file_and_path(tmp_path):
+    folder = broken_copy(tmp_path, lambda d: _transition(d, "accept").update(dest="nowhere"))
+    result = CliRunner().invoke(main, ["definitions", "check", "--dir", str(folder)])
+    assert result.exit_code == 1
+    assert "registration.v1.yaml: transitions.1.dest: unknown state 'nowhere'" in result.output
+
+
+def test_check_command_passes_on_shipped_definitions():
+    result = CliRunner().invoke(main, ["definitions", "check"])
+    assert result.exit_code == 0, result.output
+    assert "registration v1" in result.output
+
+
+def test_definitions_dir_env_points_elsewhere(tmp_path, monkeypatch):
+    folder = broken_copy(tmp_path, lambda d: d["states"][0]["label"].pop("zh"))
+    monkeypatch.setenv("TONGBU_DEFINITIONS_DIR", str(folder))
+    result = CliRunner().invoke(main, ["definitions", "check"])
+    assert result.exit_code == 1 and "states.0.label.zh" in result.output
+
+
+def test_rules_catalogue_problems_are_reported(tmp_path):
+    folder = broken_copy(tmp_path, lambda d: None)
+    (folder / "rules.yaml").write_text("rules:\n  - {id: bad id, zh: x, en: y}\n", encoding="utf-8")
+    _, problems = collect(folder, REGISTRY)
+    assert any(p.file == "rules.yaml" and p.path == "rules.0.id" for p in problems)
+
+
+def test_content_hash_ignores_layout_but_not_meaning():
+    doc = yaml.safe_load((DEFAULT_DIR / "registration.v1.yaml").read_text(encoding="utf-8"))
+    same = yaml.safe_load(yaml.safe_dump(doc, default_flow_style=True))
+    assert content_hash(doc) == content_hash(same)
+    doc["states"][0]["label"]["en"] = "Changed"
+    assert content_hash(doc) != content_hash(same)
+
+
+def test_show_prints_states_transitions_and_deadlines(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONGBU_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    from engine.migrate import upgrade
+
+    upgrade(f"sqlite:///{tmp_path}/x.db")
+    result = CliRunner().invoke(main, ["definitions", "show", "registration"])
+    assert result.exit_code == 0, result.output
+    for text in ("states:", "transitions:", "deadlines:", "forward_documents", "P1M", "REG-5"):
+        assert text in result.output
