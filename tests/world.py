@@ -133,11 +133,13 @@ class World:
         }
 
 
-def make_world(db_url: str, clock: FixedClock, definitions_dir: Any = None) -> World:
+def make_world(
+    db_url: str, clock: FixedClock, definitions_dir: Any = None, registry: Any = None
+) -> World:
     cfg = Config(
         database_url=db_url, scheduler=False, testing=True, definitions_dir=definitions_dir
     )
-    rt = build_runtime(cfg, clock=clock)
+    rt = build_runtime(cfg, clock=clock, registry=registry)
     services.sync_definitions(rt.uow(), rt.definitions)
     w = World(rt, clock)
     for code, zh, en, kind, parent, district in UNITS:

@@ -13,7 +13,7 @@ from engine.calendar import LegalCalendar
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine
 from engine.definitions import Definitions, load_definitions
-from engine.registry import load_registry
+from engine.registry import Registry, load_registry
 from engine.unit_of_work import UnitOfWork
 from web.config import Config
 
@@ -34,10 +34,14 @@ class Runtime:
 
 
 def build_runtime(
-    config: Config | None = None, *, clock: Clock | None = None, engine: Engine | None = None
+    config: Config | None = None,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    registry: Registry | None = None,
 ) -> Runtime:
     config = config or Config.from_env()
-    definitions = load_definitions(config.definitions_dir, load_registry())
+    definitions = load_definitions(config.definitions_dir, registry or load_registry())
     definitions.build_machines()
     engine = engine or make_engine(
         config.database_url, sqlite_synchronous=config.sqlite_synchronous
