@@ -194,8 +194,12 @@ def _apply_intents(
     except IntegrityError as exc:
         detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         raise ValidationError(
-            {"_schema": [f"a value that must be unique is already in use ({detail}); "
-                         "for a credit code see INF-1"]}
+            {
+                "_schema": [
+                    f"a value that must be unique is already in use ({detail}); "
+                    "for a credit code see INF-1"
+                ]
+            }
         ) from exc
 
 
