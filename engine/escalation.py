@@ -1,0 +1,826 @@
+"""The sweep: reminders before a deadline, escalation after it, flags on stalled cases.
+
+Set-based and exactly once (issue 5; rules REG-5/REG-8 through the definitions, ACC-1):
+
+* **Claim with one statement.** Due rows are taken by
+  ``UPDATE deadlines … WHERE id IN (SELECT id … WHERE status='open' AND next_action_at <= now
+  ORDER BY next_action_at LIMIT n FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL; on
+  SQLite the same UPDATE … RETURNING runs inside ``BEGIN IMMEDIATE`` (every write transaction
+  of `engine.db.make_engine`), which admits one writer at a time. A row claimed by one sweeper
+  is invisible to the others until that transaction ends, and by then its `next_action_at`
+  has moved past `now`.
+* **Ledger.** Every (deadline, level) dealt with is a `deadline_actions` row under UNIQUE
+  (deadline_id, level), inserted with ON CONFLICT DO NOTHING; the audit event and the
+  notifications are written only for ledger rows that were new, in the same transaction.
+  So even a claim that went wrong could not produce a second event.
+* **Advance.** In that transaction the row's `escalation_level`, `reminded_at` and
+  `next_action_at` (the next level's time, or NULL) are set: the cost of a sweep follows what
+  is due, never what is open.
+
+Catch-up after downtime: every level that fell due while no scheduler ran fires once, in
+level order, in the same sweep (not only the highest): each level tells a different person,
+and ACC-1 needs each step of the chain on record. A reminder is only sent while its deadline
+is still running: one that would arrive after the deadline is skipped (no ledger row, no
+event), because "due in 7 days" would be false and the level-1 escalation says more.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engine.calendar import local_date
+from engine.definitions import DeadlineDef, Definitions
+from engine.errors import NotFound
+from engine.models import Case, Deadline, Event, Organization, Unit, User
+from engine.models_escalation import DeadlineAction, SchedulerState, StallFlag
+from engine.notifications import Message, SmtpSettings, insert_ignoring_duplicates, notify
+from engine.services import escalation_due
+from engine.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+deadlines_t = Deadline.__table__
+cases_t = Case.__table__
+events_t = Event.__table__
+orgs_t = Organization.__table__
+units_t = Unit.__table__
+users_t = User.__table__
+ledger_t = DeadlineAction.__table__
+stalls_t = StallFlag.__table__
+state_t = SchedulerState.__table__
+
+SYSTEM_ACTOR = "system"
+STALL_WATERMARK = "stall_watermark"
+STALL_LOCK_KEY = 0x746F6E67  # PostgreSQL advisory lock: one stall scan at a time ("tong")
+DEFAULT_BATCH = 500
+RETRY_UNPLANNABLE = timedelta(days=1)
+
+TARGET_LABEL = {
+    "assignee": ("承办人", "assignee"),
+    "unit_supervisor": ("责任单位负责人", "supervisor of the responsible unit"),
+    "upper_body": ("上级机关", "upper body"),
+}
+
+
+# ---------------------------------------------------------------- planning (pure)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of a deadline's ladder: level 0 is the reminder, 1..N the escalations."""
+
+    level: int
+    kind: str
+    target: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step the sweep takes now on one deadline."""
+
+    deadline_id: int
+    case_id: int
+    key: str
+    rule: str
+    level: int
+    kind: str
+    target: str
+    fell_due_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    escalation_level: int
+    reminded: bool
+    next_action_at: datetime | None
+
+
+def ladder(spec: DeadlineDef, due_at: datetime, remind_at: datetime | None) -> list[Step]:
+    """The reminder (if the definition has a window) and each escalation level, in order.
+
+    A level never falls due before the one below it, whatever the definition's periods say.
+    """
+    steps: list[Step] = []
+    if remind_at is not None:
+        steps.append(Step(0, "reminder", "assignee", remind_at))
+    floor = due_at
+    for e in spec.escalation:
+        at = max(escalation_due(due_at, e.after), floor)
+        steps.append(Step(e.level, "escalation", e.to, at))
+        floor = at
+    return steps
+
+
+def plan_deadline(row: Any, spec: DeadlineDef, now: datetime) -> Plan:
+    """What is due on one open deadline at `now`, and when it next needs the sweep.
+
+    `row` carries id, case_id, key, rule, due_at, remind_at, reminded_at, escalation_level.
+    """
+    reminder_done = row.reminded_at is not None or row.escalation_level > 0
+    pending = [
+        s
+        for s in ladder(spec, row.due_at, row.remind_at)
+        if (s.level == 0 and not reminder_done) or s.level > row.escalation_level
+    ]
+    actions: list[Action] = []
+    next_at: datetime | None = None
+    for s in pending:
+        if s.kind == "reminder" and now >= row.due_at:
+            continue  # too late to remind: the deadline has run out, escalation takes over
+        if s.at > now:
+            next_at = s.at
+            break
+        actions.append(
+            Action(
+                row.id, row.case_id, row.key, row.rule, s.level, s.kind, s.target, s.at, row.due_at
+            )
+        )
+    level = max((a.level for a in actions if a.kind == "escalation"), default=row.escalation_level)
+    reminded = any(a.kind == "reminder" for a in actions)
+    return Plan(tuple(actions), level, reminded, next_at)
+
+
+# ---------------------------------------------------------------- who is told
+
+
+@dataclass
+class Directory:
+    """The unit tree and who supervises where, loaded once per sweep (small tables)."""
+
+    parent: dict[int, int | None]
+    supervisors: dict[int, list[int]]
+    admins: list[int]
+
+    @classmethod
+    def load(cls, conn: Connection) -> Directory:
+        parent = dict(conn.execute(select(units_t.c.id, units_t.c.parent_id)).all())
+        supervisors: dict[int, list[int]] = defaultdict(list)
+        admins: list[int] = []
+        for uid, role, unit_id in conn.execute(
+            select(users_t.c.id, users_t.c.role, users_t.c.unit_id)
+            .where(users_t.c.active.is_(True), users_t.c.role.in_(("supervisor", "admin")))
+            .order_by(users_t.c.id)
+        ):
+            if role == "supervisor":
+                supervisors[unit_id].append(uid)
+            else:
+                admins.append(uid)
+        return cls(parent, dict(supervisors), admins)
+
+    def _nearest(self, unit_id: int | None) -> tuple[int | None, list[int]]:
+        """The nearest unit at or above `unit_id` that has supervisors, and them."""
+        seen: set[int] = set()
+        while unit_id is not None and unit_id not in seen:
+            seen.add(unit_id)
+            if self.supervisors.get(unit_id):
+                return unit_id, self.supervisors[unit_id]
+            unit_id = self.parent.get(unit_id)
+        return None, []
+
+    def unit_supervisors(self, unit_id: int) -> list[int]:
+        """Supervisors of the responsible unit, or of its nearest ancestor that has some."""
+        return self._nearest(unit_id)[1]
+
+    def upper_body(self, unit_id: int) -> list[int]:
+        """Supervisors of the next body up from the one that supervises the unit
+        (e.g. the comprehensive committee above a district bureau)."""
+        found, _ = self._nearest(unit_id)
+        if found is None:
+            return []
+        return self._nearest(self.parent.get(found))[1]
+
+    def recipients(
+        self, target: str, unit_id: int, assignee: int | None, active: set[int]
+    ) -> list[int]:
+        """Who a level goes to; nobody found means the administrators (never silent)."""
+        if target == "assignee":
+            people = [assignee] if assignee is not None and assignee in active else []
+            people = people or self.unit_supervisors(unit_id)
+        elif target == "unit_supervisor":
+            people = self.unit_supervisors(unit_id)
+        else:
+            people = self.upper_body(unit_id)
+        return people or list(self.admins)
+
+
+# ---------------------------------------------------------------- messages
+
+
+def _message(a: Action, case: Any, spec_label: Any, event_id: int | None) -> Message:
+    org = case.org_name
+    due = local_date(a.due_at - timedelta(microseconds=1)).isoformat()
+    if a.kind == "reminder":
+        return Message(
+            kind="reminder",
+            level=0,
+            case_id=a.case_id,
+            event_id=event_id,
+            subject_zh=f"到期提醒：案件 #{a.case_id}“{spec_label.zh}”将于 {due} 到期",
+            subject_en=f"Reminder: case #{a.case_id} '{spec_label.en}' is due on {due}",
+            body_zh=f"{org}：“{spec_label.zh}”期限至 {due} 届满（{a.rule}），请及时办理。",
+            body_en=f"{org}: '{spec_label.en}' runs out on {due} ({a.rule}); please act in time.",
+        )
+    zh_to, en_to = TARGET_LABEL.get(a.target, (a.target, a.target))
+    return Message(
+        kind="escalation",
+        level=a.level,
+        case_id=a.case_id,
+        event_id=event_id,
+        subject_zh=f"逾期督办（第{a.level}级，{zh_to}）：案件 #{a.case_id}“{spec_label.zh}”",
+        subject_en=f"Overdue, escalation level {a.level} ({en_to}): case #{a.case_id} "
+        f"'{spec_label.en}'",
+        body_zh=f"{org}：“{spec_label.zh}”已于 {due} 到期未办结（{a.rule}）。"
+        f"依 ACC-1 逐级督办，现报{zh_to}。",
+        body_en=f"{org}: '{spec_label.en}' was due on {due} and is not done ({a.rule}). "
+        f"Escalated to the {en_to} (ACC-1).",
+    )
+
+
+def _stall_message(case: Any, days: int, since: datetime, event_id: int | None) -> Message:
+    last = local_date(since).isoformat()
+    return Message(
+        kind="stalled",
+        level=None,
+        case_id=case.id,
+        event_id=event_id,
+        subject_zh=f"停滞案件：#{case.id} 已 {days} 天无进展",
+        subject_en=f"Stalled case: #{case.id} has had no activity for {days} days",
+        body_zh=f"{case.org_name}：案件自 {last} 起无任何进展（ACC-1），请督促承办人。",
+        body_en=f"{case.org_name}: no activity on this case since {last} (ACC-1); "
+        "please follow up with the caseworker.",
+    )
+
+
+def _comment(m: Message) -> str:
+    return f"{m.subject_zh} / {m.subject_en}"
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did (or, dry-run, would do): counts plus the items for printing."""
+
+    now: datetime
+    dry_run: bool = False
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    stalled: list[dict[str, Any]] = field(default_factory=list)
+    claimed: int = 0
+    batches: int = 0
+    conflicts: int = 0
+    notifications: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def fired(self) -> int:
+        return len(self.reminders) + len(self.escalations)
+
+    def summary(self) -> str:
+        mode = "dry run: would remind" if self.dry_run else "reminded"
+        return (
+            f"{mode} {len(self.reminders)}, escalated {len(self.escalations)}, "
+            f"flagged stalled {len(self.stalled)}"
+            f" (deadlines claimed {self.claimed}, notifications {self.notifications})"
+        )
+
+
+def _claim(conn: Connection, now: datetime, batch: int) -> list[Any]:
+    """Take up to `batch` due open deadlines in ONE statement (see the module docstring)."""
+    due = (deadlines_t.c.status == "open") & (deadlines_t.c.next_action_at <= now)
+    sub = (
+        select(deadlines_t.c.id)
+        .where(due)
+        .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
+        .limit(batch)
+    )
+    if conn.dialect.name == "postgresql":
+        sub = sub.with_for_update(skip_locked=True)
+    return conn.execute(
+        update(deadlines_t)
+        .where(deadlines_t.c.id.in_(sub), due)
+        .values(next_action_at=None)
+        .returning(
+            deadlines_t.c.id,
+            deadlines_t.c.case_id,
+            deadlines_t.c.key,
+            deadlines_t.c.rule,
+            deadlines_t.c.due_at,
+            deadlines_t.c.remind_at,
+            deadlines_t.c.reminded_at,
+            deadlines_t.c.escalation_level,
+        )
+    ).all()
+
+
+def _due_preview(conn: Connection, now: datetime, limit: int) -> list[Any]:
+    return conn.execute(
+        select(
+            deadlines_t.c.id,
+            deadlines_t.c.case_id,
+            deadlines_t.c.key,
+            deadlines_t.c.rule,
+            deadlines_t.c.due_at,
+            deadlines_t.c.remind_at,
+            deadlines_t.c.reminded_at,
+            deadlines_t.c.escalation_level,
+        )
+        .where(deadlines_t.c.status == "open", deadlines_t.c.next_action_at <= now)
+        .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
+        .limit(limit)
+    ).all()
+
+
+def _cases(conn: Connection, case_ids: Iterable[int]) -> dict[int, Any]:
+    ids = sorted(set(case_ids))
+    out: dict[int, Any] = {}
+    for start in range(0, len(ids), 1000):
+        for row in conn.execute(
+            select(
+                cases_t.c.id,
+                cases_t.c.procedure,
+                cases_t.c.definition_version,
+                cases_t.c.state,
+                cases_t.c.version,
+                cases_t.c.status,
+                cases_t.c.unit_id,
+                cases_t.c.assignee_id,
+                cases_t.c.updated_at,
+                orgs_t.c.name.label("org_name"),
+            )
+            .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
+            .where(cases_t.c.id.in_(ids[start : start + 1000]))
+        ):
+            out[row.id] = row
+    return out
+
+
+def _active_users(conn: Connection, user_ids: Iterable[int | None]) -> set[int]:
+    ids = sorted({u for u in user_ids if u is not None})
+    if not ids:
+        return set()
+    return set(
+        conn.execute(
+            select(users_t.c.id).where(users_t.c.id.in_(ids), users_t.c.active.is_(True))
+        ).scalars()
+    )
+
+
+def _spec(defs: Definitions, case: Any, key: str) -> DeadlineDef:
+    definition = defs.get(case.procedure, case.definition_version)
+    for d in definition.deadlines:
+        if d.id == key:
+            return d
+    raise NotFound("deadline definition", f"{case.procedure} v{case.definition_version} {key}")
+
+
+def _item(a: Action, case: Any, recipients: Sequence[int] = ()) -> dict[str, Any]:
+    return {
+        "deadline_id": a.deadline_id,
+        "case_id": a.case_id,
+        "organization": case.org_name,
+        "deadline": a.key,
+        "rule": a.rule,
+        "level": a.level,
+        "kind": a.kind,
+        "to": a.target,
+        "fell_due_at": a.fell_due_at,
+        "due_at": a.due_at,
+        "recipients": list(recipients),
+    }
+
+
+def _plan_batch(
+    rows: Sequence[Any], cases: Mapping[int, Any], defs: Definitions, now: datetime
+) -> tuple[dict[int, Plan], dict[int, DeadlineDef], list[str]]:
+    plans: dict[int, Plan] = {}
+    specs: dict[int, DeadlineDef] = {}
+    errors: list[str] = []
+    for row in rows:
+        case_row = cases.get(row.case_id)
+        try:
+            if case_row is None:
+                raise NotFound("case", row.case_id)
+            spec = _spec(defs, case_row, row.key)
+        except NotFound as exc:
+            errors.append(f"deadline {row.id} (case {row.case_id}, {row.key}): {exc}")
+            continue
+        specs[row.id] = spec
+        plans[row.id] = plan_deadline(row, spec, now)
+    return plans, specs, errors
+
+
+def _process_batch(
+    conn: Connection,
+    rows: Sequence[Any],
+    defs: Definitions,
+    directory: Directory,
+    now: datetime,
+    smtp: SmtpSettings | None,
+    result: SweepResult,
+    collect: bool,
+) -> None:
+    cases = _cases(conn, (r.case_id for r in rows))
+    plans, specs, errors = _plan_batch(rows, cases, defs, now)
+    result.errors.extend(errors)
+    for e in errors:
+        log.warning("sweep cannot plan %s; retrying in %s", e, RETRY_UNPLANNABLE)
+    actions = [a for p in plans.values() for a in p.actions]
+    ledger_rows = [
+        {
+            "deadline_id": a.deadline_id,
+            "case_id": a.case_id,
+            "level": a.level,
+            "kind": a.kind,
+            "target": a.target,
+            "fell_due_at": a.fell_due_at,
+            "fired_at": now,
+            "event_id": None,
+        }
+        for a in actions
+    ]
+    new = insert_ignoring_duplicates(
+        conn, ledger_t, ledger_rows, ["deadline_id", "level"], ["id", "deadline_id", "level"]
+    )
+    result.conflicts += len(ledger_rows) - len(new)
+    ledger_id = {(r.deadline_id, r.level): r.id for r in new}
+    to_fire = [a for a in actions if (a.deadline_id, a.level) in ledger_id]
+    active = _active_users(conn, (cases[a.case_id].assignee_id for a in to_fire))
+    recipients = {
+        (a.deadline_id, a.level): directory.recipients(
+            a.target, cases[a.case_id].unit_id, cases[a.case_id].assignee_id, active
+        )
+        for a in to_fire
+    }
+    event_rows = []
+    for a in to_fire:
+        c = cases[a.case_id]
+        who = recipients[(a.deadline_id, a.level)]
+        event_rows.append(
+            {
+                "case_id": a.case_id,
+                "kind": a.kind,
+                "trigger": None,
+                "from_state": None,
+                "to_state": None,
+                "case_version": c.version,
+                "actor_id": None,
+                "actor_name": SYSTEM_ACTOR,
+                "at": now,
+                "comment": _comment(_message(a, c, specs[a.deadline_id].label, None)),
+                "payload": {
+                    "deadline_id": a.deadline_id,
+                    "deadline": a.key,
+                    "level": a.level,
+                    "to": a.target,
+                    "recipients": who,
+                    "due_at": a.due_at.isoformat(),
+                    "fell_due_at": a.fell_due_at.isoformat(),
+                },
+                "rules": [a.rule] if a.kind == "reminder" else [a.rule, "ACC-1"],
+            }
+        )
+    event_ids: list[int] = []
+    if event_rows:
+        event_ids = list(
+            conn.execute(
+                insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True),
+                event_rows,
+            ).scalars()
+        )
+        conn.execute(
+            update(ledger_t)
+            .where(ledger_t.c.id == bindparam("b_id"))
+            .values(event_id=bindparam("b_event")),
+            [
+                {"b_id": ledger_id[(a.deadline_id, a.level)], "b_event": eid}
+                for a, eid in zip(to_fire, event_ids, strict=True)
+            ],
+        )
+    deliveries = []
+    for a, eid in zip(to_fire, event_ids, strict=True):
+        msg = _message(a, cases[a.case_id], specs[a.deadline_id].label, eid)
+        for uid in recipients[(a.deadline_id, a.level)]:
+            deliveries.append((f"event:{eid}:{uid}", uid, msg))
+    result.notifications += notify(conn, deliveries, now, smtp)
+    advance = [
+        {
+            "b_id": did,
+            "b_next": p.next_action_at,
+            "b_level": p.escalation_level,
+            "b_reminded": now if p.reminded else None,
+        }
+        for did, p in plans.items()
+    ]
+    advance += [
+        {
+            "b_id": r.id,
+            "b_next": now + RETRY_UNPLANNABLE,
+            "b_level": r.escalation_level,
+            "b_reminded": None,
+        }
+        for r in rows
+        if r.id not in plans
+    ]
+    if advance:
+        conn.execute(
+            update(deadlines_t)
+            .where(deadlines_t.c.id == bindparam("b_id"))
+            .values(
+                next_action_at=bindparam("b_next"),
+                escalation_level=bindparam("b_level"),
+                reminded_at=func.coalesce(bindparam("b_reminded"), deadlines_t.c.reminded_at),
+            ),
+            advance,
+        )
+    _collect(result, to_fire, cases, recipients, collect)
+
+
+def _collect(
+    result: SweepResult,
+    actions: Sequence[Action],
+    cases: Mapping[int, Any],
+    recipients: Mapping[tuple[int, int], list[int]],
+    collect: bool,
+) -> None:
+    for a in actions:
+        item = (
+            _item(a, cases[a.case_id], recipients.get((a.deadline_id, a.level), ()))
+            if collect
+            else {"deadline_id": a.deadline_id, "level": a.level}
+        )
+        if a.kind == "reminder":
+            result.reminders.append(item)
+        else:
+            result.escalations.append(item)
+
+
+def sweep_deadlines(
+    uow: UnitOfWork,
+    defs: Definitions,
+    *,
+    smtp: SmtpSettings | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    dry_run: bool = False,
+    collect: bool = True,
+    result: SweepResult | None = None,
+) -> SweepResult:
+    """Remind and escalate every open deadline whose next step is due at `uow.clock.now()`.
+
+    Works in batches of `batch_size`, one transaction each, until nothing due is left, so
+    parallel sweepers share the work and no transaction grows with the backlog.
+    """
+    now = uow.clock.now()
+    result = result or SweepResult(now=now, dry_run=dry_run)
+    if dry_run:
+        with uow.reader() as r:
+            directory = Directory.load(r.conn)
+            rows = _due_preview(r.conn, now, limit=100_000)
+            cases = _cases(r.conn, (x.case_id for x in rows))
+            plans, _, errors = _plan_batch(rows, cases, defs, now)
+            result.errors.extend(errors)
+            result.claimed += len(rows)
+            actions = [a for p in plans.values() for a in p.actions]
+            active = _active_users(r.conn, (c.assignee_id for c in cases.values()))
+            recipients = {
+                (a.deadline_id, a.level): directory.recipients(
+                    a.target, cases[a.case_id].unit_id, cases[a.case_id].assignee_id, active
+                )
+                for a in actions
+            }
+            _collect(result, actions, cases, recipients, collect)
+        return result
+    with uow.reader() as r:
+        directory = Directory.load(r.conn)
+    while True:
+        with uow:
+            rows = _claim(uow.conn, now, batch_size)
+            if not rows:
+                return result
+            _process_batch(uow.conn, rows, defs, directory, now, smtp, result, collect)
+            uow.commit()
+        result.claimed += len(rows)
+        result.batches += 1
+        if len(rows) < batch_size:
+            return result
+
+
+# ---------------------------------------------------------------- stalled cases
+
+
+def _stalled_candidates(
+    conn: Connection, cutoff: datetime, after: datetime | None, exclude_flagged: bool
+) -> list[Any]:
+    q = (
+        select(
+            cases_t.c.id,
+            cases_t.c.unit_id,
+            cases_t.c.version,
+            cases_t.c.updated_at,
+            orgs_t.c.name.label("org_name"),
+        )
+        .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
+        .where(cases_t.c.status == "open", cases_t.c.updated_at <= cutoff)
+        .order_by(cases_t.c.id)
+    )
+    if after is not None:
+        q = q.where(cases_t.c.updated_at > after)
+    if exclude_flagged:
+        flagged = (
+            select(stalls_t.c.id)
+            .where(
+                stalls_t.c.case_id == cases_t.c.id,
+                stalls_t.c.stalled_since == cases_t.c.updated_at,
+            )
+            .exists()
+        )
+        q = q.where(~flagged)
+    return conn.execute(q).all()
+
+
+def _watermark(conn: Connection) -> datetime | None:
+    return conn.execute(
+        select(state_t.c.value_at).where(state_t.c.name == STALL_WATERMARK)
+    ).scalar_one_or_none()
+
+
+def _raise_watermark(conn: Connection, value: datetime, now: datetime) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(state_t).values(name=STALL_WATERMARK, value_at=value, updated_at=now)
+    higher = case(
+        (
+            (state_t.c.value_at.is_(None)) | (state_t.c.value_at < stmt.excluded.value_at),
+            stmt.excluded.value_at,
+        ),
+        else_=state_t.c.value_at,
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"value_at": higher, "updated_at": now}
+        )
+    )
+
+
+def stalled_after(defs: Definitions) -> int:
+    """ACC-1: days without activity after which an open case counts as stalled (local default)."""
+    return int(defs.parameters["stalled_after_days"])
+
+
+def sweep_stalled(
+    uow: UnitOfWork,
+    defs: Definitions,
+    *,
+    smtp: SmtpSettings | None = None,
+    dry_run: bool = False,
+    advance_watermark: bool = True,
+    result: SweepResult | None = None,
+) -> SweepResult:
+    """Flag open cases with no activity for `stalled_after_days`, once per stall (ACC-1).
+
+    Activity is `cases.updated_at`, which every step moves; the sweep's own events do not.
+    Only cases that became stalled since the last scan are read (a watermark in
+    `scheduler_state`), so the cost follows new stalls, not all open cases. UNIQUE
+    (case_id, stalled_since) makes the flag, its event and its notifications exactly once.
+    `advance_watermark=False` is for sweeps at a chosen time (`tongbu sweep --now`): they flag
+    what is stalled at that time but leave the watermark to the real scheduler.
+    """
+    now = uow.clock.now()
+    result = result or SweepResult(now=now, dry_run=dry_run)
+    days = stalled_after(defs)
+    cutoff = now - timedelta(days=days)
+    if dry_run:
+        with uow.reader() as r:
+            rows = _stalled_candidates(r.conn, cutoff, _watermark(r.conn), exclude_flagged=True)
+            for c in rows:
+                result.stalled.append(_stall_item(c, days))
+        return result
+    with uow:
+        conn = uow.conn
+        if conn.dialect.name == "postgresql":
+            got = conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": STALL_LOCK_KEY}
+            ).scalar_one()
+            if not got:
+                return result  # another sweeper is scanning right now; it covers this range
+        after = _watermark(conn)
+        if after is not None and after >= cutoff:
+            return result
+        rows = _stalled_candidates(conn, cutoff, after, exclude_flagged=False)
+        new = insert_ignoring_duplicates(
+            conn,
+            stalls_t,
+            [
+                {
+                    "case_id": c.id,
+                    "stalled_since": c.updated_at,
+                    "flagged_at": now,
+                    "event_id": None,
+                }
+                for c in rows
+            ],
+            ["case_id", "stalled_since"],
+            ["id", "case_id"],
+        )
+        result.conflicts += len(rows) - len(new)
+        flag_id = {r.case_id: r.id for r in new}
+        fresh = [c for c in rows if c.id in flag_id]
+        directory = Directory.load(conn) if fresh else None
+        event_ids: list[int] = []
+        if fresh:
+            event_ids = list(
+                conn.execute(
+                    insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "case_id": c.id,
+                            "kind": "stalled",
+                            "trigger": None,
+                            "from_state": None,
+                            "to_state": None,
+                            "case_version": c.version,
+                            "actor_id": None,
+                            "actor_name": SYSTEM_ACTOR,
+                            "at": now,
+                            "comment": _comment(_stall_message(c, days, c.updated_at, None)),
+                            "payload": {
+                                "stalled_since": c.updated_at.isoformat(),
+                                "stalled_after_days": days,
+                            },
+                            "rules": ["ACC-1"],
+                        }
+                        for c in fresh
+                    ],
+                ).scalars()
+            )
+            conn.execute(
+                update(stalls_t)
+                .where(stalls_t.c.id == bindparam("b_id"))
+                .values(event_id=bindparam("b_event")),
+                [
+                    {"b_id": flag_id[c.id], "b_event": eid}
+                    for c, eid in zip(fresh, event_ids, strict=True)
+                ],
+            )
+            assert directory is not None
+            deliveries = []
+            for c, eid in zip(fresh, event_ids, strict=True):
+                msg = _stall_message(c, days, c.updated_at, eid)
+                people = directory.unit_supervisors(c.unit_id) or directory.admins
+                deliveries += [(f"event:{eid}:{uid}", uid, msg) for uid in people]
+            result.notifications += notify(conn, deliveries, now, smtp)
+        if advance_watermark:
+            _raise_watermark(conn, cutoff, now)
+        uow.commit()
+    result.stalled.extend(_stall_item(c, days) for c in fresh)
+    return result
+
+
+def _stall_item(c: Any, days: int) -> dict[str, Any]:
+    return {
+        "case_id": c.id,
+        "organization": c.org_name,
+        "stalled_since": c.updated_at,
+        "stalled_after_days": days,
+    }
+
+
+def sweep(
+    uow: UnitOfWork,
+    defs: Definitions,
+    *,
+    smtp: SmtpSettings | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    dry_run: bool = False,
+    advance_watermark: bool = True,
+    collect: bool = True,
+) -> SweepResult:
+    """One full sweep at `uow.clock.now()`: deadlines (reminders, escalations), then stalls.
+
+    Safe to run from any number of processes at once; see the module docstring.
+    """
+    result = SweepResult(now=uow.clock.now(), dry_run=dry_run)
+    sweep_deadlines(
+        uow,
+        defs,
+        smtp=smtp,
+        batch_size=batch_size,
+        dry_run=dry_run,
+        collect=collect,
+        result=result,
+    )
+    sweep_stalled(
+        uow, defs, smtp=smtp, dry_run=dry_run, advance_watermark=advance_watermark, result=result
+    )
+    return result
