@@ -289,11 +289,15 @@ class SweepResult:
         return len(self.reminders) + len(self.escalations)
 
     def summary(self) -> str:
-        mode = "dry run: would remind" if self.dry_run else "reminded"
+        if self.dry_run:
+            return (
+                f"would remind {len(self.reminders)}, escalate {len(self.escalations)}, "
+                f"flag {len(self.stalled)} stalled (deadlines due: {self.claimed})"
+            )
         return (
-            f"{mode} {len(self.reminders)}, escalated {len(self.escalations)}, "
-            f"flagged stalled {len(self.stalled)}"
-            f" (deadlines claimed {self.claimed}, notifications {self.notifications})"
+            f"reminded {len(self.reminders)}, escalated {len(self.escalations)}, "
+            f"flagged {len(self.stalled)} stalled "
+            f"(deadlines claimed {self.claimed}, notifications {self.notifications})"
         )
 
 

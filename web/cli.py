@@ -551,8 +551,20 @@ def serve(ctx: Ctx, host: str, port: int) -> None:
     from web import create_app
 
     app = create_app(runtime=ctx.runtime)
-    click.echo(f"tongbu on http://{host}:{port}/")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    scheduler = None
+    if ctx.runtime.config.scheduler:
+        from web.cli_escalation import start_in_process_scheduler
+
+        scheduler = start_in_process_scheduler(ctx.runtime)
+    click.echo(
+        f"tongbu on http://{host}:{port}/ (scheduler "
+        f"{'in-process' if scheduler else 'off: run `tongbu scheduler`'})"
+    )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
 
 
 def _register_command_modules() -> None:
