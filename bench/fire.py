@@ -1,0 +1,329 @@
+"""B1 — committed fire() calls per second through the service layer; B2 — the raw-SQL floor.
+
+Both run in the same process, on the same database file/server, with the same durability, one
+after the other in each round, so machine noise cancels out in the ratio. B1 drives P1 cases
+along the happy path (8 steps: validation, guards, state change with version check, audit
+event; `register` opens two deadline rows, later steps close them). B2 does, per transaction,
+what a fire minimally must: the conditional UPDATE of the case and the INSERT of its event.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from typing import Any
+
+from stdnum.cn import uscc
+
+from bench.common import Result, percentile
+
+CHARTER = dict.fromkeys(
+    (
+        "party_status_in_general_provisions",
+        "chapter_form",
+        "chapter_duties",
+        "chapter_funding",
+        "chapter_major_matters",
+        "overall_leadership",
+        "core_values",
+    ),
+    True,
+)
+SURVEY = {
+    "full_members": 4,
+    "full_time_full_members": 4,
+    "probationary_members": 0,
+    "members_elsewhere": 0,
+}
+
+
+def credit_code(n: int) -> str:
+    body = f"51220102MJ{n:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def steps(n: int) -> list[tuple[str, dict[str, Any], str]]:
+    return [
+        ("record_documents", {"commitment_letter": True, "member_survey": SURVEY}, "cw"),
+        ("accept", {}, "cw"),
+        ("approve_charter", CHARTER, "cw"),
+        (
+            "register",
+            {
+                "registered_on": "2026-03-02",
+                "credit_code": credit_code(n),
+                "registration_mode": "direct",
+                "necessity_checked": True,
+                "representativeness_checked": True,
+                "founders_vetted": True,
+            },
+            "sv",
+        ),
+        (
+            "forward_documents",
+            {
+                "recipients": [
+                    {"kind": "industry_regulator", "name": "商务局", "delivered_on": "2026-03-10"},
+                    {"kind": "local_party_org", "name": "街道党工委", "delivered_on": "2026-03-10"},
+                ]
+            },
+            "cw",
+        ),
+        (
+            "assign_responsible_body",
+            {"kind": "local_party_org", "unit_name": "街道党工委", "territorial_relation": True},
+            "cw",
+        ),
+        ("route_standalone", {}, "cw"),
+        (
+            "establish_party_org",
+            {
+                "name": "党支部",
+                "kind": "branch",
+                "approved_by": "街道党工委",
+                "established_on": "2026-04-01",
+            },
+            "cw",
+        ),
+    ]
+
+
+STEPS_PER_CASE = len(steps(0))
+
+
+def _runtime(url: str, synchronous: str = "NORMAL"):
+    from engine.clock import FixedClock
+    from web.config import Config
+    from web.runtime import build_runtime
+
+    cfg = Config(database_url=url, scheduler=False, sqlite_synchronous=synchronous)
+    return build_runtime(cfg, clock=FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC)))
+
+
+def prepare(url: str, n_cases: int) -> list[int]:
+    """Units, two users, n organizations each with an open P1 case in `applied`."""
+    from engine import directory, services
+
+    rt = _runtime(url)
+    services.sync_definitions(rt.uow(), rt.definitions)
+    directory.create_unit(
+        rt.uow(),
+        {"code": "bench", "name_zh": "基准", "name_en": "Bench", "kind": "registration_authority"},
+    )
+    for name, role in (("cw", "caseworker"), ("sv", "supervisor")):
+        directory.create_user(
+            rt.uow(), {"username": name, "display_name": name, "role": role, "unit": "bench"}
+        )
+    actor = services.actor_for(rt.uow(), "cw")
+    ids = []
+    for i in range(n_cases):
+        oid = directory.create_organization(
+            rt.uow(),
+            {
+                "name": f"基准协会{i}",
+                "org_type": "social_group",
+                "category": "industry_association",
+                "unit": "bench",
+            },
+        )
+        ids.append(
+            services.open_case(
+                rt.uow(),
+                rt.definitions,
+                "registration",
+                oid,
+                {"applied_on": "2026-03-01", "founders": ["甲"]},
+                actor=actor,
+            )
+        )
+    rt.engine.dispose()
+    return ids
+
+
+def engine_worker(
+    url: str, synchronous: str, case_ids: list[int], start_at: float
+) -> tuple[int, float, list[float]]:
+    """Fire every step of every case; returns (fires, seconds, per-fire latencies)."""
+    from engine import services
+
+    rt = _runtime(url, synchronous)
+    actors = {u: services.actor_for(rt.uow(), u) for u in ("cw", "sv")}
+    plans = {cid: steps(cid) for cid in case_ids}
+    delay = start_at - time.time()
+    if delay > 0:
+        time.sleep(delay)
+    lat: list[float] = []
+    t0 = time.perf_counter()
+    for cid in case_ids:
+        version = 1
+        for trigger, payload, user in plans[cid]:
+            s = time.perf_counter()
+            version = services.fire(
+                rt.uow(),
+                rt.definitions,
+                cid,
+                trigger,
+                payload,
+                actor=actors[user],
+                expected_version=version,
+            )["version"]
+            lat.append(time.perf_counter() - s)
+    elapsed = time.perf_counter() - t0
+    rt.engine.dispose()
+    return len(lat), elapsed, lat
+
+
+def floor_worker(
+    url: str, synchronous: str, case_ids: list[int], start_at: float
+) -> tuple[int, float, list[float]]:
+    """The same number of transactions as raw SQL: conditional UPDATE + INSERT of the event."""
+    import json
+
+    is_sqlite = url.startswith("sqlite")
+    if is_sqlite:
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA busy_timeout=10000")
+        ph = "?"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        ph = "%s"
+    upd = (
+        f"UPDATE cases SET state={ph}, version=version+1, updated_at={ph} "
+        f"WHERE id={ph} AND version={ph}"
+    )
+    ins = (
+        f'INSERT INTO events (case_id, kind, "trigger", from_state, to_state, case_version, actor_id, '
+        f"actor_name, at, payload, rules) VALUES ({', '.join([ph] * 11)})"
+    )
+    names = [s[0] for s in steps(0)]
+    delay = start_at - time.time()
+    if delay > 0:
+        time.sleep(delay)
+    lat: list[float] = []
+    now = datetime(2026, 3, 2, 2).isoformat(sep=" ")
+    t0 = time.perf_counter()
+    for cid in case_ids:
+        for version, trigger in enumerate(names, start=1):
+            s = time.perf_counter()
+            if is_sqlite:
+                conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute(upd, (trigger, now, cid, version))
+            if cur.rowcount != 1:
+                raise RuntimeError(f"floor: case {cid} not at version {version}")
+            conn.execute(
+                ins,
+                (
+                    cid,
+                    "transition",
+                    trigger,
+                    "a",
+                    trigger,
+                    version + 1,
+                    None,
+                    "bench",
+                    now,
+                    json.dumps({"k": version}),
+                    json.dumps(["REG-1"]),
+                ),
+            )
+            conn.execute("COMMIT") if is_sqlite else conn.commit()
+            lat.append(time.perf_counter() - s)
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return len(lat), elapsed, lat
+
+
+def run_parallel(
+    fn, url: str, synchronous: str, partitions: list[list[int]]
+) -> tuple[int, float, list[float]]:
+    if len(partitions) == 1:
+        return fn(url, synchronous, partitions[0], 0.0)
+    start_at = time.time() + 2.0
+    with ProcessPoolExecutor(len(partitions), mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(fn, url, synchronous, p, start_at) for p in partitions]
+        results = [f.result() for f in futures]
+    fires = sum(r[0] for r in results)
+    elapsed = max(r[1] for r in results)
+    return fires, elapsed, [x for r in results for x in r[2]]
+
+
+def measure(
+    db: str, url: str, synchronous: str, workers: int, rounds: int, cases_per_round: int
+) -> list[Result]:
+    """B1 and B2 interleaved round by round on one database."""
+    need = rounds * cases_per_round * workers
+    ids = prepare(url, 2 * need)
+    engine_ids, floor_ids = ids[:need], ids[need:]
+    eng_rates, floor_rates, eng_lat, floor_lat = [], [], [], []
+    per_round = cases_per_round * workers
+    for r in range(rounds):
+        chunk = engine_ids[r * per_round : (r + 1) * per_round]
+        fires, secs, lat = run_parallel(
+            engine_worker, url, synchronous, [chunk[w::workers] for w in range(workers)]
+        )
+        eng_rates.append(fires / secs)
+        eng_lat += lat
+        chunk = floor_ids[r * per_round : (r + 1) * per_round]
+        fires, secs, lat = run_parallel(
+            floor_worker, url, synchronous, [chunk[w::workers] for w in range(workers)]
+        )
+        floor_rates.append(fires / secs)
+        floor_lat += lat
+    label = (
+        f"{db}"
+        + (f" synchronous={synchronous}" if db == "sqlite" else "")
+        + f", {workers} process(es)"
+    )
+    common = {
+        "workers": workers,
+        "synchronous": synchronous if db == "sqlite" else "synchronous_commit=on",
+        "fires_per_round": per_round * STEPS_PER_CASE,
+    }
+    eng = Result(
+        "B1",
+        f"fire() {label}",
+        db,
+        "fires/s",
+        eng_rates,
+        {
+            **common,
+            "p50_ms": percentile(eng_lat, 50) * 1000,
+            "p99_ms": percentile(eng_lat, 99) * 1000,
+        },
+    )
+    flo = Result(
+        "B2",
+        f"raw SQL floor {label}",
+        db,
+        "tx/s",
+        floor_rates,
+        {
+            **common,
+            "p50_ms": percentile(floor_lat, 50) * 1000,
+            "p99_ms": percentile(floor_lat, 99) * 1000,
+        },
+    )
+    eng.extra["ratio_to_floor"] = eng.median / flo.median
+    return [eng, flo]
+
+
+def run(quick: bool, pg_url_factory, sqlite_url_factory) -> list[Result]:
+    rounds = 5
+    per_round = 15 if quick else 120
+    out: list[Result] = []
+    for sync in ("NORMAL", "FULL"):
+        with sqlite_url_factory() as url:
+            out += measure("sqlite", url, sync, 1, rounds, per_round)
+    if pg_url_factory is not None:
+        for workers in (1, 4):
+            with pg_url_factory() as url:
+                out += measure("postgresql", url, "NORMAL", workers, rounds, max(4, per_round // 2))
+    return out

@@ -1,0 +1,154 @@
+"""`make bench`: every benchmark in one run, a table, JSON results, docs/performance.md updated.
+
+    python -m bench.run [--quick] [--only B1,B3,...] [--no-postgres] [--no-doc]
+
+Each benchmark runs at least 5 rounds and reports the median and the spread (min–max).
+Quick mode (`make bench QUICK=1`) shrinks the work so the whole run stays under 2 minutes; it
+is what the test suite runs so the harness cannot rot. Its figures are not the published ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    Result,
+    environment,
+    pg_available,
+    pg_database,
+    sqlite_database,
+    write_results,
+)
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| bench | what | unit | median | min–max | notes |", "|---|---|---|---:|---|---|"]
+    for r in results:
+        notes = []
+        for k in ("p50_ms", "p99_ms", "ratio_to_floor", "spiff_ratio", "statements"):
+            if k in r.extra:
+                notes.append(f"{k}={_fmt(r.extra[k])}")
+        lo, hi = r.spread
+        lines.append(
+            f"| {r.bench} | {r.name} | {r.unit} | {_fmt(r.median)} | {_fmt(lo)}–{_fmt(hi)} | "
+            f"{', '.join(notes)} |"
+        )
+    return "\n".join(lines)
+
+
+def update_doc(block: str, content: str) -> None:
+    """Replace the text between `<!-- bench:NAME -->` markers, leaving the prose around it."""
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    start, end = f"<!-- bench:{block} -->", f"<!-- /bench:{block} -->"
+    new = f"{start}\n{content}\n{end}"
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: new, text, flags=re.S)
+    else:
+        text = text.rstrip() + f"\n\n{new}\n"
+    DOC.write_text(text, encoding="utf-8")
+
+
+def b1_b3(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    from bench import fire, spiff
+
+    out: list[Result] = []
+    rounds = 5
+    cases = 15 if quick else 120
+    spiff_instances = 15 if quick else 120
+
+    def sqlite_factory() -> Any:
+        return sqlite_database(tmp)
+
+    for sync in ("NORMAL", "FULL"):
+        with sqlite_factory() as url:
+            eng = fire.measure("sqlite", url, sync, 1, rounds, cases)
+            sp = spiff.measure("sqlite", url, sync, rounds, spiff_instances)
+        eng[0].extra["spiff_ratio"] = eng[0].median / sp[0].median
+        out += eng + sp
+    if use_pg:
+        with pg_database() as url:
+            eng = fire.measure("postgresql", url, "NORMAL", 1, rounds, max(6, cases // 2))
+            sp = spiff.measure("postgresql", url, "NORMAL", rounds, max(6, spiff_instances // 2))
+        eng[0].extra["spiff_ratio"] = eng[0].median / sp[0].median
+        out += eng + sp
+        with pg_database() as url:
+            out += fire.measure("postgresql", url, "NORMAL", 4, rounds, max(4, cases // 4))
+    out.append(spiff.measure_memory(rounds, spiff_instances))
+    return out
+
+
+def mem(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    from bench import memory
+
+    with sqlite_database(tmp) as url:
+        return [memory.measure(url, quick)]
+
+
+BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
+    "B1": ("fire", b1_b3),  # B1, B2 and B3 share their databases and rounds
+    "MEM": ("memory", mem),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run under 2 minutes")
+    ap.add_argument("--only", default=None, help="comma-separated: " + ",".join(BENCHES))
+    ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    args = ap.parse_args(argv)
+    pg_version = None if args.no_postgres else pg_available()
+    if not args.no_postgres and pg_version is None:
+        print("PostgreSQL not reachable: measuring SQLite only", file=sys.stderr)
+    env = environment(pg_version)
+    chosen = args.only.split(",") if args.only else list(BENCHES)
+    unknown = [c for c in chosen if c not in BENCHES]
+    if unknown:
+        ap.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHES)}")
+    all_results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="tongbu-bench-") as tmp:
+        for key in chosen:
+            name, fn = BENCHES[key]
+            t0 = time.perf_counter()
+            results = fn(args.quick, pg_version is not None, Path(tmp))
+            took = time.perf_counter() - t0
+            all_results += results
+            suffix = "-quick" if args.quick else ""
+            write_results(
+                f"{name}{suffix}",
+                {
+                    "environment": env,
+                    "quick": args.quick,
+                    "seconds": took,
+                    "results": [r.as_dict() for r in results],
+                },
+            )
+            print(f"\n{key} ({took:.0f} s)\n{table(results)}", flush=True)
+            if not args.quick and not args.no_doc:
+                update_doc(
+                    name,
+                    f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, "
+                    f"Python {env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
+                    f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']}).\n\n"
+                    + table(results),
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
