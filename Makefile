@@ -14,6 +14,7 @@ export TONGBU_DATABASE_URL ?= sqlite:///$(abspath $(DB_FILE))
 help:
 	@echo "make run   — set up, migrate, load demo data and start tongbu on http://127.0.0.1:5000"
 	@echo "make test  — set up and run the whole test suite (lint, import contracts, tests)"
+	@echo "make bench — run every benchmark and update docs/performance.md (QUICK=1: a 2-minute smoke run)"
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.11+ is required (python3.11 or python3 not found on PATH)" >&2; exit 1; fi
@@ -42,6 +43,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@$(BIN)/python -m pip install -q -e '.[test,bench]' || { echo "error: installing the bench extra (SpiffWorkflow) failed" >&2; exit 1; }
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
