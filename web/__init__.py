@@ -2,26 +2,114 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
 
 from engine import services
 from web.config import Config
 from web.runtime import Runtime, build_runtime
 
+csrf = CSRFProtect()
+babel = Babel()
 
-def create_app(config: Config | None = None, *, runtime: Runtime | None = None) -> Flask:
-    """Application factory: no module-level app, no global session."""
+#: Content-Security-Policy for the HTML pages: every asset is served by the package itself.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def select_locale() -> str:
+    """An explicit switch (cookie) wins; then the browser's Accept-Language; then Chinese."""
+    from web.ui.common import LANG_COOKIE, LANGUAGES
+
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    for value, _quality in request.accept_languages:
+        primary = value.split("-")[0].split("_")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return "zh"
+
+
+def _secure_cookies(runtime: Runtime) -> bool:
+    """Secure cookies need https; `make run` serves plain http on 127.0.0.1, so it is a switch."""
+    configured = getattr(runtime.config, "secure_cookies", None)
+    if configured is not None:
+        return bool(configured)
+    return _flag("TONGBU_SECURE_COOKIES", False)
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    runtime: Runtime | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Flask:
+    """Application factory: no module-level app, no global session.
+
+    `settings` overrides Flask settings (tests use it, e.g. to switch CSRF off for a test
+    that is not about CSRF); everything else comes from the `Config` (TONGBU_* variables).
+    """
     runtime = runtime or build_runtime(config or Config.from_env())
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = runtime.config.secret_key
-    app.config["TESTING"] = runtime.config.testing
+    app.config.update(
+        SECRET_KEY=runtime.config.secret_key,
+        TESTING=runtime.config.testing,
+        SESSION_COOKIE_NAME="tongbu_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=_secure_cookies(runtime),
+        PERMANENT_SESSION_LIFETIME=timedelta(
+            hours=int(os.environ.get("TONGBU_SESSION_HOURS") or 8)
+        ),
+        # A caseworker may keep a form open for a long time: the token lives as long as the
+        # session (which expires), not one hour.
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+    )
+    app.config.update(settings or {})
     app.extensions["tongbu"] = runtime
     # Refuse to serve definitions whose meaning changed under a version already in use.
     services.sync_definitions(runtime.uow(), runtime.definitions)
 
-    from web import api, errors, pages
+    from web import api, auth, errors, pages
+    from web.ui import register_ui
 
+    csrf.init_app(app)
+    # The API authenticates with bearer tokens, never with the session cookie: no CSRF there.
+    csrf.exempt(api.bp)
+    babel.init_app(app, locale_selector=select_locale, default_locale="zh")
     errors.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(pages.bp)
+    register_ui(app)
     app.register_blueprint(api.bp)
+
+    @app.after_request
+    def _headers(resp: Any) -> Any:
+        if not request.path.startswith("/api/"):
+            resp.headers.setdefault("Content-Security-Policy", CSP)
+            resp.headers.setdefault("X-Frame-Options", "DENY")
+            if resp.mimetype == "text/html":
+                resp.headers.setdefault("Cache-Control", "no-store")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
     return app

@@ -291,9 +291,20 @@ def user() -> None:
 @click.option("--role", required=True, help="caseworker, supervisor or admin")
 @click.option("--unit", required=True, help="unit code")
 @click.option("--email", default=None)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="the user's password (asked twice when not given); stored only as a hash",
+)
 @pass_ctx
 @handled
-def user_add(ctx: Ctx, **kw: Any) -> None:
+def user_add(ctx: Ctx, password: str, **kw: Any) -> None:
+    """Create a user who can sign in to the web UI (password hashed with werkzeug)."""
+    from web.auth import hash_password
+
+    kw["password_hash"] = hash_password(password)
     uid = directory.create_user(ctx.runtime.uow(), kw)
     click.echo(f"user {uid} created")
 

@@ -1,49 +1,90 @@
-"""One mapping from domain errors to HTTP answers."""
+"""One mapping from domain errors to HTTP answers: a page that says what to do next, or JSON.
+
+Pages under /api/ (and clients asking for JSON) get JSON; the API blueprint registers its
+own problem+json handlers, which Flask prefers over these for its routes. Everyone else
+gets a page in their language naming the problem and the way forward.
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
 
-_PAGE = """<!doctype html><meta charset="utf-8"><title>{{ code }}</title>
-<h1>{{ code }} — {{ title }}</h1><p>{{ message }}</p><p><a href="/">返回首页 / Back to the start page</a></p>"""
-
-
-def _answer(code: int, title: str, message: str, extra: dict[str, Any] | None = None) -> Any:
-    body = {"status": code, "title": title, "detail": message, **(extra or {})}
-    resp = (
-        jsonify(body)
-        if _wants_json()
-        else render_template_string(_PAGE, code=code, title=title, message=message)
-    )
-    return resp, code
+log = logging.getLogger("tongbu.web")
 
 
 def _wants_json() -> bool:
-    from flask import request
-
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _page(code: int, title: str, message: str, steps: list[str], **extra: Any) -> Any:
+    return (
+        render_template(
+            "error.html", code=code, title=title, message=message, steps=steps, **extra
+        ),
+        code,
+    )
+
+
+def _answer(
+    code: int,
+    title: str,
+    message: str,
+    steps: list[str],
+    extra: dict[str, Any] | None = None,
+) -> Any:
+    if _wants_json():
+        body = {"status": code, "title": title, "detail": message, **(extra or {})}
+        return jsonify(body), code
+    return _page(code, title, message, steps, **(extra or {}))
+
+
+def _signed_in() -> bool:
+    return g.get("actor") is not None
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _nf(err: NotFound) -> Any:
-        return _answer(404, "未找到 / Not found", str(err))
+        return _answer(
+            404,
+            _("Not found"),
+            _("There is no %(what)s %(key)s.", what=err.what, key=err.key),
+            [
+                _("Check the number in the address, or search for it in the case list."),
+                _("It may have been entered in another installation or deleted."),
+            ],
+        )
 
     @app.errorhandler(Forbidden)
     def _fb(err: Forbidden) -> Any:
-        return _answer(403, "无权限 / Forbidden", err.message)
+        return _answer(
+            403,
+            _("Not allowed"),
+            err.message,
+            [
+                _("You see and act on the cases of your own unit and the units below it."),
+                _("If this case should be yours, ask a supervisor or the administrator."),
+                _("Steps need the role the procedure names; ask a colleague who has it."),
+            ],
+        )
 
     @app.errorhandler(Conflict)
     def _cf(err: Conflict) -> Any:
         return _answer(
             409,
-            "冲突 / Conflict",
+            _("Someone else changed this case"),
             str(err),
+            [_("Open the case again: it shows what changed; then repeat your step if needed.")],
             {"current_version": err.current_version, "current_state": err.current_state},
         )
 
@@ -52,11 +93,61 @@ def init_app(app: Flask) -> None:
         r = err.refusal
         return _answer(
             409,
-            f"依据 {r.rule} 不予办理 / Refused by {r.rule}",
-            f"{r.zh} / {r.en}",
+            _("Refused by rule %(rule)s", rule=r.rule),
+            r.message("en" if _lang() == "en" else "zh"),
+            [_("Do what the rule asks first; the case page lists what is missing.")],
             {"refusal": r.as_dict()},
         )
 
     @app.errorhandler(ValidationError)
     def _ve(err: ValidationError) -> Any:
-        return _answer(422, "输入有误 / Invalid input", "see errors", {"errors": err.messages})
+        return _answer(
+            422,
+            _("Invalid input"),
+            _("Some values are not acceptable."),
+            [_("Correct the values named below and try again.")],
+            {"errors": err.messages},
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError) -> Any:
+        return _answer(
+            400,
+            _("The form has expired"),
+            _("The form was not sent from this site, or your session ended: nothing was changed."),
+            [
+                _("Go back, reload the page and send the form again."),
+                _("If you were signed out, sign in again first."),
+            ],
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Any:
+        code = err.code or 500
+        steps = [_("Go back to the start page and try again.")]
+        if code == 404:
+            steps = [_("Check the address; use the menu to find the page.")]
+        elif code == 405:
+            steps = [_("Use the buttons on the page rather than typing the address.")]
+        return _answer(code, err.name, err.description or "", steps)
+
+    @app.errorhandler(Exception)
+    def _crash(err: Exception) -> Any:
+        ref = uuid.uuid4().hex[:10]
+        log.exception("unhandled error (reference %s)", ref)
+        return _answer(
+            500,
+            _("Something went wrong on our side"),
+            _("Nothing you did caused this. Reference: %(ref)s", ref=ref),
+            [
+                _("Try again in a minute; a step either happened completely or not at all."),
+                _("If it keeps happening, give the reference to the administrator."),
+            ],
+            {"reference": ref},
+        )
+
+
+def _lang() -> str:
+    from web.ui.common import lang
+
+    return lang()

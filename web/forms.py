@@ -1,0 +1,315 @@
+"""HTML forms generated from a step's marshmallow schema; the same schema validates the post.
+
+A definition names a step's input schema; this module turns it into fields (String → text,
+Integer → number, Boolean → checkbox, Date → date, OneOf → select, List of scalars → one per
+line, Nested → a group, List of Nested → repeated rows) and turns a posted form back into the
+payload the service loads with that very schema. So a new procedure gets its forms without
+any UI code, and a field error comes back with the field's dotted path, shown beside it.
+
+Input names are dotted paths (`member_survey.full_members`, `recipients.0.name`); control
+inputs of the page start with an underscore and are never part of the payload.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from marshmallow.utils import missing
+from werkzeug.datastructures import MultiDict
+
+from web.ui.labels import choice_label, field_label
+
+Pair = tuple[str, str]
+
+#: Text longer than this is edited in a textarea.
+TEXTAREA_ABOVE = 500
+
+_INT = re.compile(r"^[+-]?\d+$")
+_NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+_TRUE = ("y", "on", "true", "1", "yes")
+
+
+@dataclass
+class FormField:
+    """One input (or group of inputs) of a generated form."""
+
+    name: str
+    key: str
+    kind: str
+    label: Pair
+    required: bool
+    help: Pair | None = None
+    choices: list[tuple[str, Pair]] = field(default_factory=list)
+    children: list[FormField] = field(default_factory=list)
+    schema: Schema | None = None
+    maxlength: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    default: Any = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind in ("group", "rows")
+
+    def row(self, index: int) -> list[FormField]:
+        """The fields of row `index` of a repeated group (List of Nested)."""
+        assert self.schema is not None
+        return describe(self.schema, prefix=f"{self.name}.{index}.")
+
+
+def _validators(f: fields.Field) -> list[Any]:
+    return list(getattr(f, "validators", []) or [])
+
+
+def _one_of(f: fields.Field) -> tuple[str, ...] | None:
+    for v in _validators(f):
+        if isinstance(v, validate.OneOf):
+            return tuple(str(c) for c in v.choices)
+    return None
+
+
+def _length_max(f: fields.Field) -> int | None:
+    for v in _validators(f):
+        if isinstance(v, validate.Length) and v.max is not None:
+            return int(v.max)
+    return None
+
+
+def _range(f: fields.Field) -> tuple[float | None, float | None]:
+    for v in _validators(f):
+        if isinstance(v, validate.Range):
+            return v.min, v.max
+    return None, None
+
+
+def _scalar_kind(f: fields.Field) -> str:
+    if _one_of(f) is not None:
+        return "select"
+    if isinstance(f, fields.Boolean):
+        return "boolean"
+    if isinstance(f, fields.Integer):
+        return "integer"
+    if isinstance(f, fields.Float | fields.Decimal):
+        return "number"
+    if isinstance(f, fields.DateTime):
+        return "datetime"
+    if isinstance(f, fields.Date):
+        return "date"
+    if isinstance(f, fields.Email):
+        return "email"
+    if isinstance(f, fields.Dict | fields.Raw) and not isinstance(f, fields.String):
+        return "json"
+    maxlen = _length_max(f)
+    return "textarea" if maxlen is None or maxlen > TEXTAREA_ABOVE else "text"
+
+
+def _help(f: fields.Field) -> Pair | None:
+    meta = f.metadata or {}
+    h = meta.get("help")
+    if isinstance(h, Mapping):
+        return (str(h.get("zh", "")), str(h.get("en", "")))
+    desc = meta.get("description")
+    if desc:
+        return (str(meta.get("description_zh", desc)), str(desc))
+    return None
+
+
+def describe(
+    schema: Schema,
+    prefix: str = "",
+    choices: Mapping[str, list[tuple[str, Pair]]] | None = None,
+) -> list[FormField]:
+    """The fields of a schema, in declaration order; `choices` replaces a field's options."""
+    out: list[FormField] = []
+    for key, f in schema.fields.items():
+        if f.dump_only:
+            continue
+        data_key = f.data_key or key
+        name = prefix + data_key
+        label = field_label(data_key, f.metadata)
+        default = f.load_default if f.load_default is not missing else None
+        if callable(default):
+            default = None
+        common: dict[str, Any] = {
+            "name": name,
+            "key": data_key,
+            "label": label,
+            "required": bool(f.required),
+            "help": _help(f),
+            "default": default,
+        }
+        if isinstance(f, fields.Nested):
+            nested = f.schema
+            out.append(
+                FormField(
+                    kind="group",
+                    children=describe(nested, prefix=name + "."),
+                    schema=nested,
+                    **common,
+                )
+            )
+        elif isinstance(f, fields.List) and isinstance(f.inner, fields.Nested):
+            out.append(FormField(kind="rows", schema=f.inner.schema, **common))
+        elif isinstance(f, fields.List):
+            out.append(FormField(kind="lines", maxlength=_length_max(f.inner), **common))
+        else:
+            kind = _scalar_kind(f)
+            options = list((choices or {}).get(data_key, []))
+            if kind == "select" and not options:
+                options = [(c, choice_label(c)) for c in _one_of(f) or ()]
+            elif options:
+                kind = "select"
+            low, high = _range(f)
+            out.append(
+                FormField(
+                    kind=kind,
+                    choices=options,
+                    maxlength=_length_max(f),
+                    minimum=low,
+                    maximum=high,
+                    **common,
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------- posted form -> payload
+
+
+def _blank(form: MultiDict, prefix: str) -> bool:
+    """True if no input under `prefix` carries a value (an untouched optional group)."""
+    return not any(k.startswith(prefix) and str(v).strip() for k, v in form.items(multi=True))
+
+
+def _row_indexes(form: MultiDict, name: str) -> list[int]:
+    pat = re.compile(re.escape(name) + r"\.(\d+)\.")
+    found = {int(m.group(1)) for k in form for m in [pat.match(k)] if m}
+    return sorted(found)
+
+
+def _scalar(f: fields.Field, raw: str) -> Any:
+    """Convert what is unambiguous; anything else goes to the schema as typed, to be refused."""
+    if isinstance(f, fields.Integer) and _INT.match(raw):
+        return int(raw)
+    if isinstance(f, fields.Float | fields.Decimal) and _NUM.match(raw):
+        return float(raw)
+    if isinstance(f, fields.Dict | fields.Raw) and not isinstance(f, fields.String):
+        import json
+
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
+    """The payload a posted form stands for, to be loaded by the same schema.
+
+    Empty inputs are left out (so a required field is reported missing and an optional one
+    takes its default); an optional group left entirely blank is left out; blank rows of a
+    repeated group are dropped; an unchecked checkbox is False.
+    """
+    out: dict[str, Any] = {}
+    for key, f in schema.fields.items():
+        if f.dump_only:
+            continue
+        data_key = f.data_key or key
+        name = prefix + data_key
+        if isinstance(f, fields.Nested):
+            if _blank(form, name + "."):
+                if f.required:
+                    out[data_key] = {}
+                continue
+            out[data_key] = parse(f.schema, form, name + ".")
+        elif isinstance(f, fields.List) and isinstance(f.inner, fields.Nested):
+            rows = [
+                parse(f.inner.schema, form, f"{name}.{i}.")
+                for i in _row_indexes(form, name)
+                if not _blank(form, f"{name}.{i}.")
+            ]
+            if rows or f.required:
+                out[data_key] = rows
+        elif isinstance(f, fields.List):
+            lines = [ln.strip() for ln in form.get(name, "").splitlines()]
+            items = [_scalar(f.inner, ln) for ln in lines if ln]
+            if items or f.required:
+                out[data_key] = items
+        elif isinstance(f, fields.Boolean):
+            out[data_key] = form.get(name, "").strip().lower() in _TRUE
+        else:
+            raw = form.get(name, "").strip()
+            if raw != "":
+                out[data_key] = _scalar(f, raw)
+    return out
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {dotted path: [message, ...]}; `_schema` stays a key."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for k, v in messages.items():
+            path = f"{prefix}.{k}" if prefix else str(k)
+            for p, msgs in flatten_errors(v, path).items():
+                out.setdefault(p, []).extend(msgs)
+    elif isinstance(messages, list | tuple):
+        for m in messages:
+            if isinstance(m, Mapping | list | tuple):
+                for p, msgs in flatten_errors(m, prefix).items():
+                    out.setdefault(p, []).extend(msgs)
+            else:
+                out.setdefault(prefix or "_schema", []).append(str(m))
+    else:
+        out.setdefault(prefix or "_schema", []).append(str(messages))
+    return out
+
+
+@dataclass
+class FormState:
+    """What the user typed and what was wrong with it, to render a form again."""
+
+    values: MultiDict = field(default_factory=MultiDict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    extra_rows: dict[str, int] = field(default_factory=dict)
+
+    def value(self, f: FormField) -> Any:
+        if f.name in self.values:
+            return self.values.get(f.name)
+        if not self.values and f.default is not None:
+            return f.default
+        return None
+
+    def checked(self, f: FormField) -> bool:
+        if self.values:
+            return str(self.values.get(f.name, "")).strip().lower() in _TRUE
+        return bool(f.default)
+
+    def errors_for(self, f: FormField) -> list[str]:
+        return self.errors.get(f.name, [])
+
+    def line_errors(self, f: FormField) -> list[tuple[int, str]]:
+        """Errors of single lines of a one-per-line list: (line number, message)."""
+        out = []
+        for path, msgs in self.errors.items():
+            rest = path[len(f.name) + 1 :] if path.startswith(f.name + ".") else None
+            if rest is not None and rest.isdigit():
+                out.extend((int(rest) + 1, m) for m in msgs)
+        return sorted(out)
+
+    def group_errors(self, f: FormField) -> list[str]:
+        return self.errors.get(f.name, []) + self.errors.get(f.name + "._schema", [])
+
+    def row_indexes(self, f: FormField) -> list[int]:
+        """Rows to show: those typed in, plus any added, at least one."""
+        found = _row_indexes(self.values, f.name) if self.values else []
+        rows = list(found) or [0]
+        for _ in range(self.extra_rows.get(f.name, 0)):
+            rows.append(max(rows) + 1)
+        return rows
+
+    def has_errors(self) -> bool:
+        return bool(self.errors)

@@ -1,0 +1,53 @@
+"""The caseworkers' and supervisors' pages, one blueprint per area, all behind sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+
+from engine import notifications
+from web.ui import cases, common, dashboard, directory, procedures
+from web.ui.labels import CHOICES, choice_label, field_label
+
+BLUEPRINTS = (cases.bp, dashboard.bp, directory.bp, procedures.bp)
+
+
+def _template_helpers() -> dict[str, Any]:
+    return {
+        "lbl": common.lbl,
+        "lang": common.lang,
+        "local_time": common.local_time,
+        "url_with": common.url_with,
+        "unit_name": common.unit_name,
+        "choice": lambda v: common.lbl(choice_label(str(v))) if v is not None else "",
+        "field_name": lambda k: common.lbl(field_label(k)),
+        "procedure_label": common.procedure_label,
+        "state_label": common.state_label,
+        "trigger_label": common.trigger_label,
+        "choice_or_raw": _choice_or_raw,
+        "unread_notifications": _unread,
+        "current_actor": g.get("actor"),
+        "current_path": request.full_path.rstrip("?") if request else "/",
+    }
+
+
+def _choice_or_raw(value: str) -> str:
+    """A stored code shown by its label where the glossary knows it, else as typed."""
+    return common.lbl(CHOICES[value]) if value in CHOICES else value
+
+
+def _unread() -> int:
+    who = g.get("actor")
+    if who is None or who.id is None:
+        return 0
+    return notifications.unread_count(common.runtime().reader(), who.id)
+
+
+def register_ui(app: Flask) -> None:
+    from web.auth import require_login
+
+    for bp in BLUEPRINTS:
+        bp.before_request(require_login)
+        app.register_blueprint(bp)
+    app.context_processor(_template_helpers)

@@ -1,0 +1,411 @@
+"""The caseworker's pages: the inbox, a case with its diagram, deadlines, steps and history.
+
+Whether a step is allowed comes from `services.actions`; a step is fired with
+`services.fire`, which enforces unit, role, version and rules. A refused or invalid step
+re-renders the case page with everything the user typed, the errors beside the fields; a
+stale form (someone else moved the case) shows what changed since the version they saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, render_template, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import MultiDict
+
+from engine import queries, services
+from engine.definitions import Definition, TransitionDef
+from engine.errors import Conflict, NotFound, TransitionRefused
+from engine.parameters import Parameter
+from engine.rules import Refusal
+from web import forms
+from web.export import xlsx_response
+from web.ui import diagram
+from web.ui.common import (
+    actor,
+    lang,
+    lbl,
+    local_time,
+    moment,
+    parse_args,
+    procedure_label,
+    runtime,
+    see_other,
+    state_label,
+    today,
+    unit_name,
+)
+
+bp = Blueprint("cases", __name__)
+
+PER_PAGE = 25
+
+
+class CaseListArgs(Schema):
+    view = fields.String(load_default="open", validate=validate.OneOf(queries.VIEWS))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    procedure = fields.String(load_default=None, validate=validate.Length(max=60))
+    state = fields.String(load_default=None, validate=validate.Length(max=60))
+    unit = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    organization = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    age = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=len(queries.AGE_BUCKETS) - 1)
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    format = fields.String(load_default="html", validate=validate.OneOf(("html", "xlsx")))
+
+
+class StepControls(Schema):
+    """The inputs of a step form that are not the step's payload."""
+
+    version = fields.Integer(required=True, data_key="_version", validate=validate.Range(min=1))
+    comment = fields.String(
+        load_default=None, data_key="_comment", validate=validate.Length(max=2000)
+    )
+    add = fields.String(load_default=None, data_key="_add", validate=validate.Length(max=200))
+
+
+class OpenControls(Schema):
+    procedure = fields.String(required=True, data_key="_procedure")
+    comment = fields.String(
+        load_default=None, data_key="_comment", validate=validate.Length(max=2000)
+    )
+    add = fields.String(load_default=None, data_key="_add", validate=validate.Length(max=200))
+
+
+def _controls(schema: Schema) -> dict[str, Any]:
+    raw = {k: v for k, v in request.form.items() if k.startswith("_") and v != ""}
+    return schema.load(raw)
+
+
+# ---------------------------------------------------------------- inbox
+
+
+def age_labels() -> list[str]:
+    out = []
+    for low, high in queries.AGE_BUCKETS:
+        if high is None:
+            out.append(_("over %(n)s days", n=low))
+        else:
+            out.append(_("%(a)s–%(b)s days", a=low + 1 if low else 1, b=high))
+    return out
+
+
+def _case_filter(args: dict[str, Any]) -> queries.CaseFilter:
+    return queries.CaseFilter(
+        view=args["view"],
+        q=args["q"],
+        procedure=args["procedure"],
+        state=args["state"],
+        unit_id=args["unit"],
+        age=args["age"],
+        organization_id=args["organization"],
+    )
+
+
+def _export_cases(filt: queries.CaseFilter) -> Any:
+    rt = runtime()
+    headers = [
+        _("Case"),
+        _("Organization"),
+        _("Credit code"),
+        _("Procedure"),
+        _("Current step"),
+        _("Unit"),
+        _("Assignee"),
+        _("Opened"),
+        _("Last change"),
+        _("Next deadline"),
+        _("Provisional"),
+    ]
+    rows = (
+        (
+            r["id"],
+            r["organization"],
+            r["credit_code"],
+            procedure_label(r["procedure"], r["definition_version"]),
+            state_label(r["procedure"], r["definition_version"], r["state"]),
+            unit_name(r),
+            r["assignee"],
+            r["opened_at"],
+            r["updated_at"],
+            r["next_due"],
+            bool(r["provisional"]),
+        )
+        for r in queries.iter_cases(rt.reader(), actor(), filt, moment())
+    )
+    return xlsx_response(
+        f"tongbu-cases-{filt.view}-{today():%Y%m%d}", [(_("Cases"), headers, rows)]
+    )
+
+
+@bp.get("/cases")
+def inbox() -> Any:
+    """The inbox: my unit's open cases, due soon, overdue, stalled, recently changed."""
+    rt = runtime()
+    args = parse_args(CaseListArgs())
+    filt = _case_filter(args)
+    if args["format"] == "xlsx":
+        return _export_cases(filt)
+    at = moment()
+    page = queries.list_cases(rt.reader(), actor(), filt, at, page=args["page"], per_page=PER_PAGE)
+    counts = queries.counts_by_view(rt.reader(), actor(), at)
+    definitions = rt.definitions.latest()
+    chosen = next((d for d in definitions if d.procedure == filt.procedure), None)
+    return render_template(
+        "cases.html",
+        page=page,
+        filt=filt,
+        counts=counts,
+        definitions=definitions,
+        states=list(chosen.states.values()) if chosen else [],
+        age_labels=age_labels(),
+        now=at.now,
+        today=today(),
+        stalled_after=rt.definitions.parameters.describe("stalled_after_days")
+        if "stalled_after_days" in rt.definitions.parameters
+        else None,
+    )
+
+
+# ---------------------------------------------------------------- the case page
+
+
+@dataclass
+class Posted:
+    """A step form the user sent that did not go through, to show again with their input."""
+
+    trigger: str
+    form: forms.FormState
+    refusal: Refusal | None = None
+    conflict: Conflict | None = None
+
+
+@dataclass
+class ActionView:
+    info: services.ActionInfo
+    fields: list[forms.FormField]
+    state: forms.FormState
+    parameters: list[Parameter] = field(default_factory=list)
+    refusal: Refusal | None = None
+    open: bool = False
+    comment: str = ""
+
+
+def _transition(definition: Definition, state: str, trigger: str) -> TransitionDef:
+    branches = definition.triggers_from(state).get(trigger) or definition.transitions_named(trigger)
+    if not branches:
+        raise NotFound("step", trigger)
+    return branches[0]
+
+
+def _schema_fields(definition: Definition, schema_name: str | None) -> list[forms.FormField]:
+    if schema_name is None:
+        return []
+    return forms.describe(definition.registry.schema(schema_name))
+
+
+def parameters_for(rules: tuple[str, ...]) -> list[Parameter]:
+    """Local policy parameters serving a step's rules, shown as "local default"."""
+    params = runtime().definitions.parameters
+    return [p for p in params.all() if p.rule in rules]
+
+
+def deadline_rows(definition: Definition, deadlines: list[dict[str, Any]]) -> list[dict]:
+    """Deadlines with their label, days left (or overdue) and the provisional flag."""
+    specs = {d.id: d for d in definition.deadlines}
+    day = today()
+    out = []
+    for d in deadlines:
+        due: date = d["due_date"]
+        days = (due - day).days
+        spec = specs.get(d["key"])
+        out.append(
+            {
+                **d,
+                "label": lbl(spec.label) if spec else d["key"],
+                "period": spec.period_text if spec else "",
+                "days_left": days,
+                "overdue": d["status"] == "open" and days < 0,
+            }
+        )
+    return out
+
+
+def _history_rows(definition: Definition, hist: list[dict[str, Any]]) -> list[dict]:
+    out = []
+    for e in hist:
+        named = definition.transitions_named(e["trigger"]) if e["trigger"] else []
+        out.append(
+            {
+                **e,
+                "what": lbl(named[0].label) if named else e["kind"],
+                "from_label": lbl(definition.states[e["from_state"]].label)
+                if e["from_state"] in definition.states
+                else (e["from_state"] or ""),
+                "to_label": lbl(definition.states[e["to_state"]].label)
+                if e["to_state"] in definition.states
+                else (e["to_state"] or ""),
+            }
+        )
+    return out
+
+
+def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -> Any:
+    rt = runtime()
+    defs = rt.definitions
+    who = actor()
+    c = services.get_case(rt.reader(), defs, case_id, actor=who)
+    acts = services.actions(rt.reader(), defs, case_id, actor=who)
+    hist = services.history(rt.reader(), case_id, actor=who)
+    definition = defs.get(c["procedure"], c["definition_version"])
+    views = []
+    for a in acts:
+        mine = posted is not None and posted.trigger == a.trigger
+        views.append(
+            ActionView(
+                info=a,
+                fields=_schema_fields(definition, a.schema),
+                state=posted.form if mine and posted else forms.FormState(),
+                parameters=parameters_for(a.rules),
+                refusal=posted.refusal if mine and posted else None,
+                open=mine,
+                comment=(posted.form.values.get("_comment", "") if mine and posted else ""),
+            )
+        )
+    visited = {e["to_state"] for e in hist if e["to_state"]} | {
+        e["from_state"] for e in hist if e["from_state"]
+    }
+    changes: list[dict] = []
+    lost_input: list[tuple[str, str]] = []
+    if posted is not None and posted.conflict is not None:
+        seen = posted.conflict.expected_version
+        changes = [e for e in _history_rows(definition, hist) if e["case_version"] > seen]
+    if posted is not None and not any(v.open for v in views):
+        # The step is no longer offered (the case moved on): keep the input visible anyway.
+        lost_input = [
+            (k, v)
+            for k, v in posted.form.values.items(multi=True)
+            if not k.startswith("_") and k != "csrf_token" and v
+        ]
+    return (
+        render_template(
+            "case.html",
+            case=c,
+            definition=definition,
+            diagram=diagram.render(definition, c["state"], visited, lang()),
+            actions=views,
+            deadlines=deadline_rows(definition, c["deadlines"]),
+            history=_history_rows(definition, hist),
+            posted=posted,
+            changes=changes,
+            lost_input=lost_input,
+            local_time=local_time,
+        ),
+        status,
+    )
+
+
+@bp.get("/cases/<int:case_id>")
+def show(case_id: int) -> Any:
+    return render_case(case_id)
+
+
+@bp.post("/cases/<int:case_id>/steps/<trigger>")
+def fire(case_id: int, trigger: str) -> Any:
+    """One step: parse the form with the step's schema, call `services.fire`, show the result."""
+    rt = runtime()
+    ctl = _controls(StepControls())
+    c = services.get_case(rt.reader(), rt.definitions, case_id, actor=actor())
+    definition = rt.definitions.get(c["procedure"], c["definition_version"])
+    t = _transition(definition, c["state"], trigger)
+    state = forms.FormState(values=MultiDict(request.form))
+    if ctl["add"]:
+        state.extra_rows[ctl["add"]] = 1
+        return render_case(case_id, Posted(trigger, state))
+    payload = forms.parse(definition.registry.schema(t.schema), request.form) if t.schema else {}
+    try:
+        out = services.fire(
+            rt.uow(),
+            rt.definitions,
+            case_id,
+            trigger,
+            payload,
+            actor=actor(),
+            expected_version=ctl["version"],
+            comment=ctl["comment"],
+        )
+    except ValidationError as err:
+        state.errors = forms.flatten_errors(err.messages)
+        return render_case(case_id, Posted(trigger, state), 422)
+    except TransitionRefused as err:
+        return render_case(case_id, Posted(trigger, state, refusal=err.refusal), 409)
+    except Conflict as err:
+        return render_case(case_id, Posted(trigger, state, conflict=err), 409)
+    flash(
+        _(
+            "Done: %(step)s. The case is now at “%(state)s”.",
+            step=lbl(t.label),
+            state=lbl(definition.states[out["state"]].label),
+        ),
+        "success",
+    )
+    return see_other("cases.show", case_id=case_id, _anchor="top")
+
+
+# ---------------------------------------------------------------- opening a case
+
+
+@bp.route("/organizations/<int:org_id>/cases/new", methods=["GET", "POST"])
+def new_case(org_id: int) -> Any:
+    """Open a case of any shipped procedure for an organization (form from `open_schema`)."""
+    rt = runtime()
+    org = queries.organization(rt.reader(), actor(), org_id)
+    definitions = rt.definitions.latest()
+    chosen = request.values.get("procedure") or request.values.get("_procedure")
+    posted_proc: str | None = None
+    state = forms.FormState()
+    status = 200
+    if request.method == "POST":
+        ctl = _controls(OpenControls())
+        definition = rt.definitions.get(ctl["procedure"])
+        posted_proc = definition.procedure
+        state = forms.FormState(values=MultiDict(request.form))
+        if ctl["add"]:
+            state.extra_rows[ctl["add"]] = 1
+        else:
+            schema = definition.open_schema
+            payload = (
+                forms.parse(definition.registry.schema(schema), request.form) if schema else {}
+            )
+            try:
+                case_id = services.open_case(
+                    rt.uow(),
+                    rt.definitions,
+                    definition.procedure,
+                    org_id,
+                    payload,
+                    actor=actor(),
+                    comment=ctl["comment"],
+                )
+            except ValidationError as err:
+                state.errors = forms.flatten_errors(err.messages)
+                status = 422
+            else:
+                flash(_("Case %(id)s opened.", id=case_id), "success")
+                return see_other("cases.show", case_id=case_id)
+    choices = [
+        {
+            "definition": d,
+            "fields": _schema_fields(d, d.open_schema),
+            "state": state if d.procedure == posted_proc else forms.FormState(),
+            "open": d.procedure in (posted_proc, chosen) or len(definitions) == 1,
+            "diagram": diagram.render(d, d.initial, (), lang()),
+        }
+        for d in definitions
+    ]
+    return render_template("case_new.html", org=org, choices=choices), status
