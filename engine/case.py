@@ -27,6 +27,23 @@ class CaseView:
     today: date
 
 
+# The words of the records guards see in `CaseView.organization` (party_organizations,
+# members, officers, meetings); shared by the directory's input schemas and the workflows.
+MEMBER_STATUSES = ("full", "probationary")
+MEMBER_ROLES = ("head", "management", "backbone", "staff")
+OFFICER_POSITIONS = ("secretary", "deputy_secretary")
+OFFICER_ORIGINS = ("internal", "dispatched")
+CADRE_STATUSES = ("serving", "retired", "none")
+MEETING_KINDS = (
+    "party_members_meeting",
+    "committee_meeting",
+    "party_group_meeting",
+    "party_lecture",
+    "theme_day",
+    "org_life_meeting",
+)
+
+
 @dataclass(frozen=True)
 class SetData:
     """Store a value in the case's own facts (case.data[key])."""
@@ -44,9 +61,27 @@ class UpdateOrganization:
 
 @dataclass(frozen=True)
 class CreateRecord:
-    """Create a domain record the engine knows (party_organization, instructor, ...)."""
+    """Create a domain record the engine knows (party_organization, instructor, ...).
+
+    `store_id_as` names a case fact (case.data[key]) that receives the new record's id, so a
+    later step can refer to the record it created (e.g. end the officer it appointed).
+    """
 
     entity: str
+    fields: Mapping[str, Any]
+    store_id_as: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """Change fields of one existing domain record (a member's relation, an officer's status).
+
+    The record must exist; the guards that chose `id` checked it against the organization
+    snapshot, so the service only refuses an id that is not there at all.
+    """
+
+    entity: str
+    id: int
     fields: Mapping[str, Any]
 
 
@@ -60,7 +95,7 @@ class Notify:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-Intent = SetData | UpdateOrganization | CreateRecord | Notify
+Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord | Notify
 
 Guard = Callable[[CaseView, Mapping[str, Any] | None], Refusal | None]
 Action = Callable[[CaseView, Mapping[str, Any]], Iterable[Intent]]

@@ -37,11 +37,25 @@ ESCALATION_TARGETS = ("assignee", "unit_supervisor", "upper_body")
 # ---------------------------------------------------------------- marshmallow: file shape
 
 
+PARAM_PREFIX = "param:"
+_PARAM_REF = re.compile(r"^param:[a-z][a-z0-9_]*$")
+
+
 def _period(value: str) -> None:
     try:
         Period.parse(value)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
+
+
+def _period_or_parameter(value: str) -> None:
+    """A deadline's period: an ISO-8601 period, or `param:<id>` naming a local policy parameter
+    (TRF-5: where a seed says "promptly", the figure is local policy, resolved at load)."""
+    if isinstance(value, str) and value.startswith(PARAM_PREFIX):
+        if not _PARAM_REF.match(value):
+            raise ValidationError("a parameter reference is param:<lower_snake_case id>")
+        return
+    _period(value)
 
 
 class LabelSchema(Schema):
@@ -81,12 +95,21 @@ class DeadlineSchema(Schema):
     id = fields.String(required=True, validate=IDENT)
     label = fields.Nested(LabelSchema, required=True)
     rule = fields.String(required=True)
-    period = fields.String(required=True, validate=_period)
+    period = fields.String(required=True, validate=_period_or_parameter)
     opens_on = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     anchor = fields.String(load_default="event")
     closes_on = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     remind_before = fields.String(load_default=None, validate=_period)
     escalation = fields.List(fields.Nested(EscalationSchema), load_default=list)
+
+
+class HoldSchema(Schema):
+    """While a case of this procedure is open, an operation on its organization waits."""
+
+    operation = fields.String(required=True, validate=IDENT)
+    rule = fields.String(required=True)
+    zh = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
 
 
 class DefinitionSchema(Schema):
@@ -102,6 +125,7 @@ class DefinitionSchema(Schema):
         fields.Nested(TransitionSchema), required=True, validate=validate.Length(min=1)
     )
     deadlines = fields.List(fields.Nested(DeadlineSchema), load_default=list)
+    holds = fields.List(fields.Nested(HoldSchema), load_default=list)
 
 
 class RuleSchema(Schema):
@@ -174,6 +198,19 @@ class DeadlineDef:
     closes_on: tuple[str, ...]
     remind_before: Period | None
     escalation: tuple[EscalationStep, ...]
+    parameter: str | None = None
+    """The local policy parameter the period was read from, if any (shown as local default)."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An operation on the organization (e.g. deregistration) that waits while a case of this
+    procedure is open; refused with `rule` and the zh/en reason."""
+
+    operation: str
+    rule: str
+    zh: str
+    en: str
 
 
 @dataclass
@@ -191,6 +228,7 @@ class Definition:
     content_hash: str
     registry: Registry = field(repr=False)
     catalogue: RuleCatalogue = field(repr=False)
+    holds: tuple[Hold, ...] = ()
     _by_source: dict[str, dict[str, list[TransitionDef]]] = field(default_factory=dict, repr=False)
     _machine: Any = field(default=None, repr=False)
 
@@ -215,6 +253,10 @@ class Definition:
 
     def deadlines_closed_by(self, trigger: str) -> list[DeadlineDef]:
         return [d for d in self.deadlines if trigger in d.closes_on]
+
+    def holds_operation(self, operation: str) -> Hold | None:
+        """The hold this procedure puts on `operation` while one of its cases is open."""
+        return next((h for h in self.holds if h.operation == operation), None)
 
     def is_terminal(self, state: str) -> bool:
         return self.states[state].terminal
@@ -317,7 +359,11 @@ def load_catalogue(directory: Path, problems: list[Problem]) -> RuleCatalogue:
 
 
 def _check_semantics(
-    doc: dict, fname: str, registry: Registry, catalogue: RuleCatalogue
+    doc: dict,
+    fname: str,
+    registry: Registry,
+    catalogue: RuleCatalogue,
+    parameters: Mapping[str, Any] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -391,14 +437,52 @@ def _check_semantics(
                     bad(f"{base}.{key}.{j}", f"unknown trigger {trig!r}")
         if d["anchor"] != "event" and not d["anchor"].startswith("data."):
             bad(f"{base}.anchor", "must be 'event' or 'data.<field>'")
+        if d["period"].startswith(PARAM_PREFIX):
+            problem = _parameter_period_problem(d["period"], parameters)
+            if problem:
+                bad(f"{base}.period", problem)
+    for i, h in enumerate(doc["holds"]):
+        if h["rule"] not in catalogue:
+            bad(f"holds.{i}.rule", f"rule {h['rule']!r} is not in the rules catalogue")
     return problems
 
 
+def _parameter_period_problem(ref: str, parameters: Mapping[str, Any] | None) -> str | None:
+    """Why `param:<id>` cannot serve as a period, or None (it names a period parameter)."""
+    pid = ref.removeprefix(PARAM_PREFIX)
+    if parameters is None or pid not in parameters:
+        return f"unknown parameter {pid!r} (see parameters.yaml)"
+    describe = getattr(parameters, "describe", None)
+    unit = describe(pid).unit if describe else "period"
+    if unit != "period":
+        return f"parameter {pid!r} is a {unit}, not a period"
+    try:
+        Period.parse(parameters[pid])
+    except (TypeError, ValueError):
+        return f"parameter {pid!r} is not a valid period: {parameters[pid]!r}"
+    return None
+
+
+def _resolve_period(text: str, parameters: Mapping[str, Any] | None) -> tuple[str, str | None]:
+    """(ISO period text, parameter id or None) — a `param:` reference resolved at load."""
+    if text.startswith(PARAM_PREFIX):
+        pid = text.removeprefix(PARAM_PREFIX)
+        return str((parameters or {})[pid]), pid
+    return text, None
+
+
 def _build(
-    doc: dict, fname: str, digest: str, registry: Registry, cat: RuleCatalogue
+    doc: dict,
+    fname: str,
+    digest: str,
+    registry: Registry,
+    cat: RuleCatalogue,
+    parameters: Mapping[str, Any] | None = None,
 ) -> Definition:
     def label(x: dict) -> Label:
         return Label(x["zh"], x["en"])
+
+    periods = [_resolve_period(d["period"], parameters) for d in doc["deadlines"]]
 
     return Definition(
         procedure=doc["procedure"],
@@ -427,8 +511,8 @@ def _build(
                 id=d["id"],
                 label=label(d["label"]),
                 rule=d["rule"],
-                period=Period.parse(d["period"]),
-                period_text=d["period"],
+                period=Period.parse(period_text),
+                period_text=period_text,
                 opens_on=tuple(d["opens_on"]),
                 anchor=d["anchor"],
                 closes_on=tuple(d["closes_on"]),
@@ -437,9 +521,11 @@ def _build(
                     EscalationStep(level=n + 1, to=e["to"], after=Period.parse(e["after"]))
                     for n, e in enumerate(d["escalation"])
                 ),
+                parameter=parameter,
             )
-            for d in doc["deadlines"]
+            for d, (period_text, parameter) in zip(doc["deadlines"], periods, strict=True)
         ),
+        holds=tuple(Hold(h["operation"], h["rule"], h["zh"], h["en"]) for h in doc["holds"]),
         open_schema=doc["open_schema"],
         open_actions=tuple(doc["open_actions"]),
         file=fname,
@@ -492,7 +578,7 @@ def collect(directory: Path | None, registry: Registry) -> tuple[Definitions | N
                     path.name, "procedure/version", "must match the file name <procedure>.v<N>.yaml"
                 )
             )
-        sem = _check_semantics(doc, path.name, registry, catalogue)
+        sem = _check_semantics(doc, path.name, registry, catalogue, parameters)
         if sem:
             problems.extend(sem)
             continue
@@ -503,7 +589,7 @@ def collect(directory: Path | None, registry: Registry) -> tuple[Definitions | N
             )
             continue
         seen[key] = path.name
-        items.append(_build(doc, path.name, content_hash(raw), registry, catalogue))
+        items.append(_build(doc, path.name, content_hash(raw), registry, catalogue, parameters))
     if problems:
         return None, problems
     return Definitions(items, catalogue, parameters), []

@@ -9,13 +9,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import insert, select, update
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from sqlalchemy import func, insert, select, update
 
-from engine.errors import NotFound
-from engine.models import Organization, Unit, User
+from engine.case import MEMBER_ROLES, MEMBER_STATUSES
+from engine.definitions import Definitions
+from engine.errors import Forbidden, NotFound, TransitionRefused
+from engine.models import (
+    Case,
+    Member,
+    Organization,
+    OrgLifeMeeting,
+    PartyOfficer,
+    PartyOrganization,
+    Unit,
+    User,
+)
+from engine.rules import Refusal
 from engine.unit_of_work import UnitOfWork
-from engine.vocabulary import CATEGORIES, ORG_TYPES, ROLES, UNIT_KINDS, CreditCode
+from engine.vocabulary import (
+    CATEGORIES,
+    ORG_TYPES,
+    PARTY_ORG_KINDS,
+    ROLES,
+    UNIT_KINDS,
+    CreditCode,
+)
 
 
 class OrganizationSchema(Schema):
@@ -148,3 +167,287 @@ def list_organizations(
         if search:
             q = q.where(orgs.c.name.contains(search) | (orgs.c.credit_code == search.upper()))
         return [dict(x) for x in r.conn.execute(q).mappings()]
+
+
+# ---------------------------------------------------------------- Party organizations, members
+
+
+class PartyOrganizationSchema(Schema):
+    """A Party organization recorded directly (one formed before the system, or outside P1)."""
+
+    organization_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(PARTY_ORG_KINDS))
+    formation_mode = fields.String(
+        load_default="standalone",
+        validate=validate.OneOf(("standalone", "joint", "affiliated")),
+    )
+    upper_party_org = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "the upper Party organization (TRF-2, SEC-3)"},
+    )
+    upper_unit = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "unit code of the upper body"}
+    )
+    established_on = fields.Date(required=True)
+    term_started_on = fields.Date(load_default=None, allow_none=True)
+    term_years = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=10)
+    )
+    covered_organizations = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), load_default=None, allow_none=True
+    )
+
+
+class MemberSchema(Schema):
+    """A Party member working in a social organization (REG-2; roles order SEC-2's sources)."""
+
+    organization_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    status = fields.String(required=True, validate=validate.OneOf(MEMBER_STATUSES))
+    role = fields.String(load_default="staff", validate=validate.OneOf(MEMBER_ROLES))
+    full_time = fields.Boolean(load_default=True)
+    party_organization_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+    )
+    relation_location = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
+    )
+    life_party_org = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
+    )
+
+    @validates_schema
+    def _relation_somewhere(self, data: dict, **_: Any) -> None:
+        if data.get("party_organization_id") is None and not data.get("relation_location"):
+            raise ValidationError(
+                "TRF-3: a member's organizational relation sits somewhere: give the Party "
+                "organization or the relation location",
+                "relation_location",
+            )
+
+
+def _party_org_row(uow: UnitOfWork, party_organization_id: int) -> Any:
+    t = PartyOrganization.__table__
+    row = uow.conn.execute(select(t).where(t.c.id == party_organization_id)).mappings().first()
+    if row is None:
+        raise NotFound("party organization", party_organization_id)
+    return row
+
+
+def _organization_row(uow: UnitOfWork, organization_id: int) -> Any:
+    t = Organization.__table__
+    row = uow.conn.execute(select(t).where(t.c.id == organization_id)).mappings().first()
+    if row is None:
+        raise NotFound("organization", organization_id)
+    return row
+
+
+def create_party_organization(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    """Record an existing Party organization; the organization becomes covered (REG-7)."""
+    data = PartyOrganizationSchema().load(dict(payload))
+    t = PartyOrganization.__table__
+    with uow:
+        org = _organization_row(uow, data["organization_id"])
+        upper_unit = data.pop("upper_unit")
+        data["upper_unit_id"] = unit_by_code(uow, upper_unit).id if upper_unit else None
+        data["covered_organizations"] = data["covered_organizations"] or [org["name"]]
+        pid = uow.conn.execute(
+            insert(t)
+            .values(**data, approved_by=data["upper_party_org"], status="active")
+            .returning(t.c.id)
+        ).scalar_one()
+        uow.conn.execute(
+            update(Organization.__table__)
+            .where(Organization.__table__.c.id == org["id"])
+            .values(coverage="party_org", coverage_reminder=False)
+        )
+        uow.commit()
+        return pid
+
+
+def create_member(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    """Record a Party member; a relation inside one of our Party organizations must be active."""
+    data = MemberSchema().load(dict(payload))
+    t = Member.__table__
+    with uow:
+        _organization_row(uow, data["organization_id"])
+        if data["party_organization_id"] is not None:
+            po = _party_org_row(uow, data["party_organization_id"])
+            if po["status"] != "active":
+                raise ValidationError(
+                    {"party_organization_id": ["this Party organization has been revoked"]}
+                )
+        mid = uow.conn.execute(insert(t).values(**data).returning(t.c.id)).scalar_one()
+        uow.commit()
+        return mid
+
+
+def list_party_organizations(
+    uow: UnitOfWork,
+    *,
+    organization_id: int | None = None,
+    status: str | None = "active",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict]:
+    """Party organizations with their host organization's name and their member count."""
+    po, orgs, members = PartyOrganization.__table__, Organization.__table__, Member.__table__
+    counts = (
+        select(members.c.party_organization_id, func.count().label("members"))
+        .group_by(members.c.party_organization_id)
+        .subquery()
+    )
+    q = (
+        select(
+            po,
+            orgs.c.name.label("organization"),
+            func.coalesce(counts.c.members, 0).label("members"),
+        )
+        .join(orgs, orgs.c.id == po.c.organization_id, isouter=True)
+        .join(counts, counts.c.party_organization_id == po.c.id, isouter=True)
+        .order_by(po.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    if organization_id is not None:
+        q = q.where(po.c.organization_id == organization_id)
+    if status:
+        q = q.where(po.c.status == status)
+    with uow.reader() as r:
+        return [dict(x) for x in r.conn.execute(q).mappings()]
+
+
+def party_organization_detail(uow: UnitOfWork, party_organization_id: int) -> dict:
+    """One Party organization with its members, officers (SEC) and latest meetings (DEC-3)."""
+    members, officers = Member.__table__, PartyOfficer.__table__
+    meetings = OrgLifeMeeting.__table__
+    with uow.reader() as r:
+        out = dict(_party_org_row(r, party_organization_id))
+        out["members"] = [
+            dict(m)
+            for m in r.conn.execute(
+                select(members)
+                .where(members.c.party_organization_id == party_organization_id)
+                .order_by(members.c.id)
+            ).mappings()
+        ]
+        out["officers"] = [
+            dict(o)
+            for o in r.conn.execute(
+                select(officers)
+                .where(officers.c.party_organization_id == party_organization_id)
+                .order_by(officers.c.id)
+            ).mappings()
+        ]
+        out["meetings"] = [
+            dict(m)
+            for m in r.conn.execute(
+                select(meetings)
+                .where(meetings.c.party_organization_id == party_organization_id)
+                .order_by(meetings.c.held_on.desc(), meetings.c.id.desc())
+                .limit(20)
+            ).mappings()
+        ]
+        return out
+
+
+def list_members(
+    uow: UnitOfWork,
+    *,
+    organization_id: int | None = None,
+    party_organization_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict]:
+    """Members by employer or by the Party organization their relation sits in."""
+    t = Member.__table__
+    q = select(t).order_by(t.c.id).limit(limit).offset(offset)
+    if organization_id is not None:
+        q = q.where(t.c.organization_id == organization_id)
+    if party_organization_id is not None:
+        q = q.where(t.c.party_organization_id == party_organization_id)
+    with uow.reader() as r:
+        return [dict(x) for x in r.conn.execute(q).mappings()]
+
+
+def get_member(uow: UnitOfWork, member_id: int) -> dict:
+    t = Member.__table__
+    with uow.reader() as r:
+        row = r.conn.execute(select(t).where(t.c.id == member_id)).mappings().first()
+        if row is None:
+            raise NotFound("member", member_id)
+        return dict(row)
+
+
+# ---------------------------------------------------------------- deregistration
+
+
+def deregister_organization(
+    uow: UnitOfWork,
+    definitions: Definitions,
+    organization_id: int,
+    *,
+    actor: Any,
+) -> None:
+    """The registration authority completes a deregistration (注销登记).
+
+    It waits while a case whose definition holds "deregistration" is open (TRF-4: the upper
+    Party organization must first decide; the P2 definition declares the hold), and it cannot
+    leave an active Party organization behind (TRF-3/TRF-4: its members would be left without a
+    destination). Generic: the engine asks the definitions, it names no procedure.
+    """
+    orgs, po = Organization.__table__, PartyOrganization.__table__
+    with uow:
+        org = _organization_row(uow, organization_id)
+        unit_path = uow.conn.execute(
+            select(Unit.__table__.c.path).where(Unit.__table__.c.id == org["unit_id"])
+        ).scalar_one()
+        if not actor.can_see(unit_path):
+            raise Forbidden("the organization belongs to another unit")
+        if actor.role not in ("caseworker", "supervisor", "admin"):
+            raise Forbidden("only the registration authority deregisters")
+        if org["status"] == "deregistered":
+            raise ValidationError({"organization_id": ["already deregistered"]})
+        cases = Case.__table__
+        for c in uow.conn.execute(
+            select(cases.c.id, cases.c.procedure, cases.c.definition_version)
+            .where(cases.c.organization_id == organization_id, cases.c.status == "open")
+            .order_by(cases.c.id)
+        ):
+            hold = definitions.get(c.procedure, c.definition_version).holds_operation(
+                "deregistration"
+            )
+            if hold is not None:
+                raise TransitionRefused(
+                    Refusal(
+                        hold.rule,
+                        zh=f"{hold.zh}（案件 #{c.id}）",
+                        en=f"{hold.en} (case #{c.id})",
+                        details={"case_id": c.id},
+                    )
+                )
+        active = uow.conn.execute(
+            select(po.c.id, po.c.name).where(
+                po.c.organization_id == organization_id, po.c.status == "active"
+            )
+        ).first()
+        if active is not None:
+            raise TransitionRefused(
+                Refusal(
+                    "TRF-4",
+                    zh=f"该社会组织的党组织“{active.name}”尚未撤销：须先向上级党组织报告，"
+                    "由其转移党员组织关系并作出撤销决定，才能注销登记",
+                    en=f"Its Party organization '{active.name}' is still active: it must report "
+                    "to the upper Party organization, which transfers the members and revokes "
+                    "it, before the deregistration can complete",
+                    details={"party_organization_id": active.id},
+                )
+            )
+        uow.conn.execute(
+            update(orgs)
+            .where(orgs.c.id == organization_id)
+            .values(status="deregistered", coverage_reminder=False)
+        )
+        uow.commit()

@@ -117,7 +117,13 @@ class Organization(Base):
 
 
 class PartyOrganization(Base):
-    """A Party organization (党委 / 总支 / 支部 / 联合党支部), REG-7."""
+    """A Party organization (党委 / 总支 / 支部 / 联合党支部), REG-7.
+
+    `organization_id` is the social organization that hosts it; a joint branch also lists the
+    others it covers. `upper_party_org` names the upper Party organization (TRF-2, SEC-3) and
+    `upper_unit_id`, where known, places it in the unit tree of responsible bodies (REG-6,
+    DEC-2). The term (SEC-9) runs from `term_started_on` for `term_years`.
+    """
 
     __tablename__ = "party_organizations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -130,6 +136,10 @@ class PartyOrganization(Base):
     established_on: Mapped[date | None] = mapped_column(Date)
     covered_organizations: Mapped[list | None] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    upper_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    term_started_on: Mapped[date | None] = mapped_column(Date)
+    term_years: Mapped[int | None] = mapped_column(Integer)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Instructor(Base):
@@ -145,7 +155,14 @@ class Instructor(Base):
 
 
 class Member(Base):
-    """A Party member working in a social organization (REG-2 survey rows)."""
+    """A Party member working in a social organization (REG-2 survey rows).
+
+    `organization_id` is the social organization that employs the member; where the
+    organizational relation sits is `party_organization_id` (one of ours) or, when it sits
+    elsewhere, `relation_location`. A member whose relation sits elsewhere joins
+    organizational life at `life_party_org` ("一方隶属、参加多重组织生活", TRF-3). `role`
+    (head, management, backbone, staff) orders the secretary's sources (SEC-2).
+    """
 
     __tablename__ = "members"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,6 +171,65 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(20))
     full_time: Mapped[bool] = mapped_column(Boolean, default=True)
     relation_location: Mapped[str | None] = mapped_column(String(200))
+    party_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organizations.id"), index=True
+    )
+    role: Mapped[str | None] = mapped_column(String(20))
+    life_party_org: Mapped[str | None] = mapped_column(String(200))
+
+
+class PartyOfficer(Base):
+    """A secretary or deputy secretary of a Party organization (SEC-1 … SEC-9).
+
+    Internal officers point at their member row; dispatched ones (SEC-2, last source) carry
+    where they come from and whether they are a serving or retired cadre, because such a
+    cadre may take no compensation from the organization (SEC-4). `stipend_yuan_per_month`
+    is the Party-work subsidy of SEC-6, `compensation` what the organization itself pays.
+    """
+
+    __tablename__ = "party_officers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_organization_id: Mapped[int] = mapped_column(ForeignKey("party_organizations.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(30))
+    full_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    origin: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(30))
+    cadre_status: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    dispatched_from: Mapped[str | None] = mapped_column(String(200))
+    compensation: Mapped[dict | None] = mapped_column(JSONType)
+    stipend_yuan_per_month: Mapped[int | None] = mapped_column(Integer)
+    stipend_paid_by: Mapped[str | None] = mapped_column(String(30))
+    elected_on: Mapped[date | None] = mapped_column(Date)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(300))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    __table_args__ = (
+        Index("ix_party_officers_party_org_status", "party_organization_id", "status"),
+    )
+
+
+class OrgLifeMeeting(Base):
+    """A recorded organizational-life meeting ("三会一课", 主题党日): DEC-3's evidence that Party
+    work runs normally under the body named in `under_body`."""
+
+    __tablename__ = "org_life_meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id"), index=True
+    )
+    held_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(30))
+    topic: Mapped[str] = mapped_column(String(300))
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    under_body: Mapped[str | None] = mapped_column(String(200))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    recorded_on: Mapped[date] = mapped_column(Date)
 
 
 class DefinitionVersion(Base):

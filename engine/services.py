@@ -17,7 +17,14 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.calendar import SHANGHAI, LegalCalendar, Period, local_date
-from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
+from engine.case import (
+    CaseView,
+    CreateRecord,
+    Intent,
+    SetData,
+    UpdateOrganization,
+    UpdateRecord,
+)
 from engine.definitions import Definition, DefinitionError, Definitions, TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound, Problem
 from engine.models import (
@@ -28,6 +35,8 @@ from engine.models import (
     Instructor,
     Member,
     Organization,
+    OrgLifeMeeting,
+    PartyOfficer,
     PartyOrganization,
     Unit,
     User,
@@ -46,6 +55,8 @@ RECORD_TABLES = {
     "party_organization": PartyOrganization.__table__,
     "instructor": Instructor.__table__,
     "member": Member.__table__,
+    "party_officer": PartyOfficer.__table__,
+    "org_life_meeting": OrgLifeMeeting.__table__,
 }
 ORG_WRITABLE = frozenset(c.name for c in orgs_t.columns) - {"id", "created_at", "unit_id"}
 
@@ -139,19 +150,69 @@ def _load_case(uow: UnitOfWork, case_id: int, actor: Actor) -> Any:
 
 
 def _organization(uow: UnitOfWork, organization_id: int) -> dict[str, Any]:
-    """The organization as guards see it, with its open cases (cross-procedure rules need them)."""
+    """The organization as guards see it: its open cases (cross-procedure rules need them),
+    its Party organizations, their members, officers and latest meetings.
+
+    Members are those the organization employs and those whose relation sits in one of its
+    Party organizations (a joint branch has members employed elsewhere). Plain tuples of
+    dicts, so guards stay pure over data (TRF-3, DEC-3, SEC-2, SEC-5 read them).
+    """
     row = uow.conn.execute(select(orgs_t).where(orgs_t.c.id == organization_id)).mappings().first()
     if row is None:
         raise NotFound("organization", organization_id)
     org = dict(row)
     org["open_cases"] = tuple(
-        {"id": c.id, "procedure": c.procedure, "state": c.state}
+        {"id": c.id, "procedure": c.procedure, "state": c.state, "data": c.data or {}}
         for c in uow.conn.execute(
-            select(cases_t.c.id, cases_t.c.procedure, cases_t.c.state).where(
+            select(cases_t.c.id, cases_t.c.procedure, cases_t.c.state, cases_t.c.data).where(
                 cases_t.c.organization_id == organization_id, cases_t.c.status == "open"
             )
         )
     )
+    party_orgs_t = RECORD_TABLES["party_organization"]
+    members_t = RECORD_TABLES["member"]
+    officers_t = RECORD_TABLES["party_officer"]
+    meetings_t = RECORD_TABLES["org_life_meeting"]
+    party_orgs = [
+        dict(p)
+        for p in uow.conn.execute(
+            select(party_orgs_t)
+            .where(party_orgs_t.c.organization_id == organization_id)
+            .order_by(party_orgs_t.c.id)
+        ).mappings()
+    ]
+    org["party_organizations"] = tuple(party_orgs)
+    po_ids = [p["id"] for p in party_orgs]
+    member_filter = members_t.c.organization_id == organization_id
+    if po_ids:
+        member_filter = member_filter | members_t.c.party_organization_id.in_(po_ids)
+    org["members"] = tuple(
+        dict(m)
+        for m in uow.conn.execute(
+            select(members_t).where(member_filter).order_by(members_t.c.id)
+        ).mappings()
+    )
+    if po_ids:
+        org["officers"] = tuple(
+            dict(o)
+            for o in uow.conn.execute(
+                select(officers_t)
+                .where(officers_t.c.party_organization_id.in_(po_ids))
+                .order_by(officers_t.c.id)
+            ).mappings()
+        )
+        org["meetings"] = tuple(
+            dict(m)
+            for m in uow.conn.execute(
+                select(meetings_t)
+                .where(meetings_t.c.party_organization_id.in_(po_ids))
+                .order_by(meetings_t.c.held_on.desc(), meetings_t.c.id.desc())
+                .limit(100)  # the latest are enough: DEC-3 looks at recent meetings
+            ).mappings()
+        )
+    else:
+        org["officers"] = ()
+        org["meetings"] = ()
     return org
 
 
@@ -217,13 +278,28 @@ def _apply_intents_unchecked(
             uow.conn.execute(
                 update(orgs_t).where(orgs_t.c.id == organization_id).values(**intent.fields)
             )
+        elif isinstance(intent, CreateRecord | UpdateRecord) and intent.entity not in RECORD_TABLES:
+            raise ValueError(f"unknown record entity {intent.entity!r}")
         elif isinstance(intent, CreateRecord):
-            table = RECORD_TABLES.get(intent.entity)
-            if table is None:
-                raise ValueError(f"unknown record entity {intent.entity!r}")
+            table = RECORD_TABLES[intent.entity]
             values = dict(intent.fields)
-            values.setdefault("organization_id", organization_id)
-            uow.conn.execute(insert(table).values(**values))
+            if "organization_id" in table.c:
+                values.setdefault("organization_id", organization_id)
+            new_id = uow.conn.execute(
+                insert(table).values(**values).returning(table.c.id)
+            ).scalar_one()
+            if intent.store_id_as:
+                new_data[intent.store_id_as] = new_id
+        elif isinstance(intent, UpdateRecord):
+            table = RECORD_TABLES[intent.entity]
+            bad = set(intent.fields) - (set(table.c.keys()) - {"id"})
+            if bad:
+                raise ValueError(f"{intent.entity} fields not writable: {sorted(bad)}")
+            changed = uow.conn.execute(
+                update(table).where(table.c.id == intent.id).values(**intent.fields)
+            ).rowcount
+            if changed != 1:
+                raise NotFound(intent.entity, intent.id)
         else:  # pragma: no cover - a new intent type must be handled here
             raise TypeError(f"unknown intent {intent!r}")
     return new_data

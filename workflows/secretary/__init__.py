@@ -1,0 +1,12 @@
+"""P4 — secretary appointment and the duties of the post (SEC-1 … SEC-9)."""
+
+from __future__ import annotations
+
+from engine.registry import Registry
+from workflows.secretary import actions, guards, schemas
+
+
+def register(registry: Registry) -> None:
+    registry.add_schemas(schemas.SCHEMAS)
+    registry.add_guards(guards.GUARDS)
+    registry.add_actions(actions.ACTIONS)
