@@ -3,10 +3,11 @@
 Set-based and exactly once (issue 5; rules REG-5/REG-8 through the definitions, ACC-1):
 
 * **Claim with one statement.** Due rows are taken by
-  ``UPDATE deadlines … WHERE id IN (SELECT id … WHERE status='open' AND next_action_at <= now
-  ORDER BY next_action_at LIMIT n FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL; on
-  SQLite the same UPDATE … RETURNING runs inside ``BEGIN IMMEDIATE`` (every write transaction
-  of `engine.db.make_engine`), which admits one writer at a time. A row claimed by one sweeper
+  ``WITH claimed AS (SELECT id … WHERE status='open' AND next_action_at <= now ORDER BY
+  next_action_at LIMIT n FOR UPDATE SKIP LOCKED) UPDATE deadlines … FROM claimed WHERE
+  deadlines.id = claimed.id RETURNING …`` on PostgreSQL; on SQLite the same UPDATE …
+  RETURNING runs inside ``BEGIN IMMEDIATE`` (every write transaction of
+  `engine.db.make_engine`), which admits one writer at a time. A row claimed by one sweeper
   is invisible to the others until that transaction ends, and by then its `next_action_at`
   has moved past `now`.
 * **Ledger.** Every (deadline, level) dealt with is a `deadline_actions` row under UNIQUE
@@ -302,19 +303,27 @@ class SweepResult:
 
 
 def _claim(conn: Connection, now: datetime, batch: int) -> list[Any]:
-    """Take up to `batch` due open deadlines in ONE statement (see the module docstring)."""
+    """Take up to `batch` due open deadlines in ONE statement (see the module docstring).
+
+    The locking SELECT is a CTE joined by primary key, not `WHERE id IN (subquery)`: PostgreSQL
+    may plan the IN form as a semi-join that rescans the subquery per outer row, and each
+    rescan (skipping rows this statement already updated) locks a further `batch` rows — the
+    LIMIT is then not honoured (test_small_batches_cover_everything_due_once caught it). A CTE
+    runs exactly once.
+    """
     due = (deadlines_t.c.status == "open") & (deadlines_t.c.next_action_at <= now)
-    sub = (
+    pick = (
         select(deadlines_t.c.id)
         .where(due)
         .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
         .limit(batch)
     )
     if conn.dialect.name == "postgresql":
-        sub = sub.with_for_update(skip_locked=True)
+        pick = pick.with_for_update(skip_locked=True)
+    claimed = pick.cte("claimed")
     return conn.execute(
         update(deadlines_t)
-        .where(deadlines_t.c.id.in_(sub), due)
+        .where(deadlines_t.c.id == claimed.c.id, due)
         .values(next_action_at=None)
         .returning(
             deadlines_t.c.id,

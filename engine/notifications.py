@@ -309,17 +309,22 @@ class DeliveryResult:
 
 
 def _claim_mail(conn: Connection, now: datetime, lease: timedelta, batch: int) -> list[Any]:
-    sub = (
+    """One statement: lock due rows (SKIP LOCKED on PostgreSQL) and push them past a lease.
+
+    A CTE, not `id IN (subquery)`, so that the LIMIT holds (see escalation._claim)."""
+    due = (outbox_t.c.status == "pending") & (outbox_t.c.next_attempt_at <= now)
+    pick = (
         select(outbox_t.c.id)
-        .where(outbox_t.c.status == "pending", outbox_t.c.next_attempt_at <= now)
+        .where(due)
         .order_by(outbox_t.c.next_attempt_at, outbox_t.c.id)
         .limit(batch)
     )
     if conn.dialect.name == "postgresql":
-        sub = sub.with_for_update(skip_locked=True)
+        pick = pick.with_for_update(skip_locked=True)
+    claimed = pick.cte("claimed")
     return conn.execute(
         update(outbox_t)
-        .where(outbox_t.c.id.in_(sub), outbox_t.c.status == "pending")
+        .where(outbox_t.c.id == claimed.c.id, due)
         .values(next_attempt_at=now + lease, attempts=outbox_t.c.attempts + 1)
         .returning(
             outbox_t.c.id,

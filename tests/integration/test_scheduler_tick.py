@@ -1,0 +1,108 @@
+"""The APScheduler tick in-process: it sweeps at start (catch-up) and on its interval.
+
+Restarting it after downtime escalates what fell due meanwhile once, not once per missed tick.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import reports
+from engine.models_escalation import DeadlineAction, Notification
+from engine.scheduler import SchedulerSettings, Ticker, build_scheduler
+from tests.integration.test_escalation import deadline, level_at, registered_cases
+from tests.world import make_world
+
+
+def ledger(world) -> Counter:
+    with world.rt.reader() as r:
+        rows = r.conn.execute(
+            select(DeadlineAction.__table__.c.deadline_id, DeadlineAction.__table__.c.level)
+        ).all()
+    return Counter((d, lv) for d, lv in rows)
+
+
+def wait_for(predicate, seconds: float = 20.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def run_scheduler(world, settings: SchedulerSettings, until, seconds: float = 20.0) -> bool:
+    ticker = Ticker(
+        world.rt.engine,
+        world.rt.definitions,
+        settings,
+        clock=world.clock,
+        calendar=world.rt.calendar,
+    )
+    scheduler = build_scheduler(ticker, blocking=False)
+    scheduler.start()
+    try:
+        return wait_for(until, seconds)
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+@pytest.fixture
+def world(db_url, clock):
+    return make_world(db_url, clock)
+
+
+def test_restart_after_downtime_escalates_each_missed_deadline_once(world):
+    ids = registered_cases(world, 2)
+    settings = SchedulerSettings(interval_seconds=0.2, digest_hour=None)
+    # Up at registration: nothing due; the scheduler ticks a few times.
+    assert not run_scheduler(world, settings, lambda: bool(ledger(world)), seconds=0.8)
+    # Down for four months; restarted with everything overdue.
+    d5 = deadline(world, ids[0], "forward_documents")
+    world.clock.at = level_at(world, deadline(world, ids[0], "party_org_formation"), 3)
+    expected = {
+        (d["id"], level) for c in ids for d in world.case(c)["deadlines"] for level in (1, 2, 3)
+    }
+    assert run_scheduler(world, settings, lambda: set(ledger(world)) == expected)
+    assert set(ledger(world).values()) == {1}
+    # A second restart at the same time, ticking for a while, changes nothing.
+    before = ledger(world)
+    run_scheduler(world, settings, lambda: False, seconds=1.0)
+    assert ledger(world) == before
+    assert d5["id"] in {d for d, _ in before}
+
+
+def test_the_digest_catches_up_at_start_once_its_hour_has_passed(world):
+    registered_cases(world, 1)
+    world.clock.advance(days=60)  # 10:00 Shanghai: past a digest hour of 8
+    settings = SchedulerSettings(interval_seconds=0.2, digest_hour=8)
+
+    def digests() -> int:
+        with world.rt.reader() as r:
+            return r.conn.execute(
+                select(func.count()).where(Notification.__table__.c.kind == "digest")
+            ).scalar_one()
+
+    assert run_scheduler(world, settings, lambda: digests() == 2)
+    run_scheduler(world, settings, lambda: False, seconds=1.5)  # restart the same day
+    assert digests() == 2
+    rows = reports.accountability(world.uow(), world.actors["li"])
+    assert rows and rows[0]["overdue"] == 1
+
+
+def test_a_failing_job_does_not_stop_the_scheduler(world, monkeypatch):
+    from engine import escalation
+
+    calls = []
+
+    def broken(*a, **kw):
+        calls.append(1)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(escalation, "sweep", broken)
+    settings = SchedulerSettings(interval_seconds=0.1, digest_hour=None)
+    assert run_scheduler(world, settings, lambda: len(calls) >= 3, seconds=10)
