@@ -320,7 +320,8 @@ def list_party_organizations(
 
 
 def party_organization_detail(uow: UnitOfWork, party_organization_id: int) -> dict:
-    """One Party organization with its members, officers (SEC) and latest meetings (DEC-3)."""
+    """One Party organization with its members, officers (SEC), latest meetings (DEC-3) and the
+    open cases about it with their warnings (e.g. SEC-5, SEC-6)."""
     members, officers = Member.__table__, PartyOfficer.__table__
     meetings = OrgLifeMeeting.__table__
     with uow.reader() as r:
@@ -349,6 +350,21 @@ def party_organization_detail(uow: UnitOfWork, party_organization_id: int) -> di
                 .order_by(meetings.c.held_on.desc(), meetings.c.id.desc())
                 .limit(20)
             ).mappings()
+        ]
+        cases = Case.__table__
+        out["cases"] = [
+            {
+                "id": c.id,
+                "procedure": c.procedure,
+                "state": c.state,
+                "warnings": (c.data or {}).get("warnings") or {},
+            }
+            for c in r.conn.execute(
+                select(cases.c.id, cases.c.procedure, cases.c.state, cases.c.data)
+                .where(cases.c.organization_id == out["organization_id"], cases.c.status == "open")
+                .order_by(cases.c.id)
+            )
+            if (c.data or {}).get("party_organization_id") == party_organization_id
         ]
         return out
 

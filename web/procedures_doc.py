@@ -1,0 +1,251 @@
+"""Generate docs/procedures.md — the procedures as a caseworker reads them — from the definitions.
+
+    python -m web.procedures_doc            write docs/procedures.md
+    python -m web.procedures_doc --check    exit 1 if the committed file differs
+
+Everything in the document comes from the loaded definitions, the rules catalogue, the policy
+parameters and the registered guards and schemas (their docstrings and fields), so it cannot
+drift: tests/unit/test_procedures_doc.py fails when the committed file is not what this
+module generates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from pathlib import Path
+
+from marshmallow import Schema, fields
+
+from engine.calendar import Period
+from engine.definitions import Definition, Definitions, Label, load_definitions
+from engine.registry import load_registry
+
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
+# The order DOMAIN.md gives them; any other procedure follows, by name.
+ORDER = ("registration", "adjustment", "decoupling", "secretary")
+ROLE = {
+    "caseworker": ("经办人", "caseworker"),
+    "supervisor": ("负责人（上级）", "supervisor"),
+    "admin": ("管理员", "admin"),
+}
+TARGET = {
+    "assignee": ("经办人", "the assignee"),
+    "unit_supervisor": ("本单位负责人", "the unit's supervisor"),
+    "upper_body": ("上级机关", "the upper body"),
+}
+
+
+def period_text(p: Period) -> tuple[str, str]:
+    """A period in words, both languages ("1个月", "1 month")."""
+    parts = [(p.years, "年", "year"), (p.months, "个月", "month"), (p.days, "天", "day")]
+    zh = "".join(f"{n}{u}" for n, u, _ in parts if n) or "0天"
+    en = ", ".join(f"{n} {u}{'s' if n != 1 else ''}" for n, _, u in parts if n) or "0 days"
+    return zh, en
+
+
+def _first_paragraph(doc: str | None) -> str:
+    text = inspect.cleandoc(doc or "").split("\n\n")[0]
+    return " ".join(text.split())
+
+
+def _label(label: Label) -> str:
+    return f"{label.zh} / {label.en}"
+
+
+def _fields(schema: Schema, prefix: str = "") -> list[str]:
+    out = []
+    for name, f in schema.fields.items():
+        desc = f.metadata.get("description")
+        mark = "" if f.required else " (optional)"
+        line = f"`{prefix}{name}`{mark}" + (f" — {desc}" if desc else "")
+        out.append(line)
+        if isinstance(f, fields.Nested) and isinstance(f.schema, Schema):
+            out.extend(_fields(f.schema, f"{prefix}{name}."))
+        elif isinstance(f, fields.List) and isinstance(f.inner, fields.Nested):
+            out.extend(_fields(f.inner.schema, f"{prefix}{name}[]."))
+    return out
+
+
+def _schema_block(d: Definition, name: str | None) -> str:
+    if name is None:
+        return "—"
+    return "<br>".join(_fields(d.registry.schema(name)))
+
+
+def _anchor(d: Definition, anchor: str) -> tuple[str, str]:
+    if anchor == "event":
+        return "该步骤办理之日", "the day of the step"
+    key = anchor.removeprefix("data.")
+    return f"案件记录的日期 `{key}`", f"the date recorded as `{key}`"
+
+
+def _steps(d: Definition, triggers: tuple[str, ...]) -> str:
+    labels = []
+    for trig in triggers:
+        t = d.transitions_named(trig)[0]
+        labels.append(f"{t.label.zh}（`{trig}`）")
+    return "、".join(labels)
+
+
+def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str]:
+    out = [f"## P{number} — {d.label.zh} / {d.label.en}", ""]
+    out.append(f"Definition `{d.file}` (procedure `{d.procedure}`, version {d.version}).")
+    out.append("")
+    params = {defs.parameters.describe(dl.parameter).rule for dl in d.deadlines if dl.parameter}
+    rules = sorted(
+        {r for t in d.transitions for r in t.rules}
+        | {dl.rule for dl in d.deadlines}
+        | {h.rule for h in d.holds}
+        | params,
+        key=lambda r: (r.split("-")[0], int(r.split("-")[1])),
+    )
+    out += ["### Rules / 依据", ""]
+    for rid in rules:
+        rule = defs.catalogue.get(rid)
+        if rule is None:  # pragma: no cover - the loader refuses unknown rules
+            continue
+        src = f" [{'] ['.join(rule.sources)}]" if rule.sources else " (local policy)"
+        out.append(f"- **{rid}** {rule.zh} / {rule.en}{src}")
+    out.append("")
+    out += ["### How a case starts / 立案", ""]
+    out.append(f"A caseworker opens the case at **{_label(d.states[d.initial].label)}** with:")
+    out.append("")
+    if d.open_schema:
+        out += [f"- {line}" for line in _fields(d.registry.schema(d.open_schema))]
+    else:
+        out.append("- (no input)")
+    for name in d.open_actions:
+        doc = _first_paragraph(d.registry.actions[name].__doc__)
+        if doc:
+            out += ["", f"On opening: {doc}"]
+    out.append("")
+    out += [
+        "### States / 环节",
+        "",
+        "| state | 环节 | stage | ends the case |",
+        "|---|---|---|---|",
+    ]
+    for s in d.states.values():
+        start = " (start)" if s.id == d.initial else ""
+        out.append(
+            f"| `{s.id}`{start} | {s.label.zh} | {s.label.en} | {'yes' if s.terminal else ''} |"
+        )
+    out.append("")
+    out += [
+        "### Steps / 步骤",
+        "",
+        "| step / 步骤 | from → to | who acts / 办理人 | checked before it is allowed | rules | form |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in d.transitions:
+        who = (
+            "、".join(ROLE[r][0] for r in t.roles) + " / " + ", ".join(ROLE[r][1] for r in t.roles)
+        )
+        checks = "<br>".join(
+            _first_paragraph(d.registry.guards[g].__doc__) or f"`{g}`" for g in t.guards
+        )
+        sources = ", ".join(d.states[s].label.zh for s in t.sources)
+        out.append(
+            f"| {t.label.zh}<br>{t.label.en}<br>`{t.trigger}` | {sources} → "
+            f"{d.states[t.dest].label.zh} | {who} | {checks or '—'} | {', '.join(t.rules)} | "
+            f"{_schema_block(d, t.schema)} |"
+        )
+    out.append("")
+    if d.deadlines:
+        out += ["### Deadlines / 期限", ""]
+        for dl in d.deadlines:
+            zh, en = period_text(dl.period)
+            local = ""
+            if dl.parameter:
+                rule = defs.parameters.describe(dl.parameter).rule
+                local = f" — **local default / 地方默认值**, parameter `{dl.parameter}` [{rule}]"
+            anchor_zh, anchor_en = _anchor(d, dl.anchor)
+            out.append(f"- **{dl.label.zh} / {dl.label.en}** [{dl.rule}]")
+            out.append(f"  - period / 期限: {zh} / {en}{local}")
+            out.append(f"  - counted from / 起算: {anchor_zh} / {anchor_en}")
+            out.append(f"  - starts with / 开始于: {_steps(d, dl.opens_on)}")
+            out.append(f"  - met by / 完成于: {_steps(d, dl.closes_on)}")
+            if dl.remind_before:
+                rz, re = period_text(dl.remind_before)
+                out.append(f"  - reminder / 提醒: {rz}前 / {re} before")
+            if dl.escalation:
+                chain = "; ".join(
+                    f"{TARGET[e.to][0]} / {TARGET[e.to][1]} "
+                    + ("at once" if e.after.is_zero() else f"+{period_text(e.after)[1]}")
+                    for e in dl.escalation
+                )
+                out.append(f"  - if overdue, escalated to / 逾期上报: {chain}")
+        out.append("")
+    if d.holds:
+        out += ["### While a case is open / 在办期间", ""]
+        for h in d.holds:
+            out.append(f"- `{h.operation}` waits [{h.rule}]: {h.zh} / {h.en}")
+        out.append("")
+    return out
+
+
+def generate(defs: Definitions | None = None) -> str:
+    """The whole document, deterministic for given definitions and parameters."""
+    defs = defs or load_definitions(None, load_registry())
+    latest = {d.procedure: d for d in defs.latest()}
+    ordered = [latest[p] for p in ORDER if p in latest] + [
+        latest[p] for p in sorted(latest) if p not in ORDER
+    ]
+    out = [
+        "# The procedures, as a caseworker reads them / 办理程序",
+        "",
+        "<!-- Generated by `python -m web.procedures_doc` from definitions/*.yaml; do not edit. -->",
+        "",
+        "Each procedure is a case that moves step by step. A step is offered only when its checks",
+        "pass; a refused step names the rule (DOMAIN.md ID) and says why, in Chinese and English.",
+        "Deadlines are counted per the Civil Code (the starting day not counted; a period ending on",
+        "a rest day moves to the next working day, adjusted working days honoured) and end at",
+        "midnight Asia/Shanghai. Figures the seed documents leave open are local policy parameters,",
+        "marked **local default / 地方默认值** (see the last section).",
+        "",
+        "Roles: 经办人 / caseworker — registration authority staff and Party-affairs staff; "
+        "负责人（上级） / supervisor — heads of those units and the upper Party bodies.",
+        "",
+    ]
+    for n, d in enumerate(ordered, start=1):
+        out += procedure_section(d, n, defs)
+    out += [
+        "## Local policy parameters / 地方政策参数",
+        "",
+        "Every value below is a **local default / 地方默认值**, set in `definitions/parameters.yaml`,",
+        "never a figure of the seed documents unless the description says so.",
+        "",
+        "| parameter | value | unit | rule | 说明 | description |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in defs.parameters.all():
+        out.append(f"| `{p.id}` | {p.value} | {p.unit} | {p.rule} | {p.zh} | {p.en} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs")
+    parser.add_argument("--output", type=Path, default=DOC_PATH)
+    args = parser.parse_args(argv)
+    text = generate()
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(
+                f"{args.output} is out of date: run python -m web.procedures_doc", file=sys.stderr
+            )
+            return 1
+        print(f"{args.output} is up to date")
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
