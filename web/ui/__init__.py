@@ -47,7 +47,15 @@ def _unread() -> int:
 def register_ui(app: Flask) -> None:
     from web.auth import require_login
 
+    names = {bp.name for bp in BLUEPRINTS}
+
+    @app.before_request
+    def _signed_in_only() -> Any:
+        """Every page of these blueprints needs a signed-in user."""
+        if request.blueprint in names:
+            return require_login()
+        return None
+
     for bp in BLUEPRINTS:
-        bp.before_request(require_login)
         app.register_blueprint(bp)
     app.context_processor(_template_helpers)
