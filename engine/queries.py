@@ -20,7 +20,17 @@ from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.errors import Forbidden, NotFound
-from engine.models import Case, Deadline, Instructor, Organization, PartyOrganization, Unit, User
+from engine.models import (
+    Case,
+    Deadline,
+    Instructor,
+    Member,
+    Organization,
+    PartyOfficer,
+    PartyOrganization,
+    Unit,
+    User,
+)
 from engine.services import Actor
 from engine.unit_of_work import UnitOfWork
 
@@ -31,6 +41,8 @@ units_t = Unit.__table__
 users_t = User.__table__
 party_t = PartyOrganization.__table__
 instructors_t = Instructor.__table__
+members_t = Member.__table__
+officers_t = PartyOfficer.__table__
 
 #: Case list views. "due_soon" means inside the reminder window the definition gives the
 #: deadline (remind_before), so no window is invented here.
@@ -498,7 +510,7 @@ def _check_unit(r: UnitOfWork, actor: Actor, unit_id: int, what: str) -> None:
 
 
 def organization(uow: UnitOfWork, actor: Actor, organization_id: int) -> dict[str, Any]:
-    """An organization with its Party organizations, instructors and cases (four statements)."""
+    """An organization with its Party organizations, instructors, members and cases."""
     with uow.reader() as r:
         row = (
             r.conn.execute(
@@ -534,8 +546,29 @@ def organization(uow: UnitOfWork, actor: Actor, organization_id: int) -> dict[st
                 select(instructors_t).where(instructors_t.c.organization_id == organization_id)
             ).mappings()
         ]
+        out["members"] = _members(r, members_t.c.organization_id == organization_id)
         out["cases"] = _org_cases(r, organization_id)
     return out
+
+
+def _members(r: UnitOfWork, where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """Members with their numbers: steps of P2 and P4 name members by number (TRF-3, SEC-2)."""
+    return [
+        dict(x)
+        for x in r.conn.execute(
+            select(
+                members_t.c.id,
+                members_t.c.name,
+                members_t.c.status,
+                members_t.c.role,
+                members_t.c.full_time,
+                members_t.c.relation_location,
+                members_t.c.party_organization_id,
+            )
+            .where(where)
+            .order_by(members_t.c.id)
+        ).mappings()
+    ]
 
 
 # ---------------------------------------------------------------- Party organizations
@@ -603,4 +636,13 @@ def party_organization(uow: UnitOfWork, actor: Actor, party_org_id: int) -> dict
         out["cases"] = (
             _org_cases(r, out["organization_id"]) if out["organization_id"] is not None else []
         )
+        out["members"] = _members(r, members_t.c.party_organization_id == party_org_id)
+        out["officers"] = [
+            dict(x)
+            for x in r.conn.execute(
+                select(officers_t)
+                .where(officers_t.c.party_organization_id == party_org_id)
+                .order_by(officers_t.c.status, officers_t.c.id)
+            ).mappings()
+        ]
     return out

@@ -13,7 +13,7 @@ inputs of the page start with an underscore and are never part of the payload.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from web.ui.labels import choice_label, field_label
 
 Pair = tuple[str, str]
 
-#: Text longer than this is edited in a textarea.
+#: Text that may be longer than this is edited in a textarea (a free-text reason, a note).
 TEXTAREA_ABOVE = 500
 
 _INT = re.compile(r"^[+-]?\d+$")
@@ -104,17 +104,18 @@ def _scalar_kind(f: fields.Field) -> str:
     if isinstance(f, fields.Dict | fields.Raw) and not isinstance(f, fields.String):
         return "json"
     maxlen = _length_max(f)
-    return "textarea" if maxlen is None or maxlen > TEXTAREA_ABOVE else "text"
+    return "textarea" if maxlen is not None and maxlen > TEXTAREA_ABOVE else "text"
 
 
 def _help(f: fields.Field) -> Pair | None:
+    """Help under a field: metadata `help` {zh, en}, or an English `description` (English only)."""
     meta = f.metadata or {}
     h = meta.get("help")
     if isinstance(h, Mapping):
         return (str(h.get("zh", "")), str(h.get("en", "")))
     desc = meta.get("description")
     if desc:
-        return (str(meta.get("description_zh", desc)), str(desc))
+        return (str(meta.get("description_zh", "")), str(desc))
     return None
 
 
@@ -156,11 +157,26 @@ def describe(
             out.append(FormField(kind="rows", schema=f.inner.schema, **common))
         elif isinstance(f, fields.List):
             out.append(FormField(kind="lines", maxlength=_length_max(f.inner), **common))
+        elif isinstance(f, fields.Dict) and f.key_field is not None and _one_of(f.key_field):
+            # A dict keyed by a fixed set (e.g. source -> reason): one input per key.
+            value_kind = _scalar_kind(f.value_field) if f.value_field is not None else "text"
+            children = [
+                FormField(
+                    name=f"{name}.{key}",
+                    key=key,
+                    kind=value_kind,
+                    label=choice_label(key),
+                    required=False,
+                    maxlength=_length_max(f.value_field) if f.value_field else None,
+                )
+                for key in _one_of(f.key_field) or ()
+            ]
+            out.append(FormField(kind="group", children=children, **common))
         else:
             kind = _scalar_kind(f)
             options = list((choices or {}).get(data_key, []))
             if kind == "select" and not options:
-                options = [(c, choice_label(c)) for c in _one_of(f) or ()]
+                options = [(c, choice_label(c, data_key)) for c in _one_of(f) or ()]
             elif options:
                 kind = "select"
             low, high = _range(f)
@@ -234,6 +250,14 @@ def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
             ]
             if rows or f.required:
                 out[data_key] = rows
+        elif isinstance(f, fields.Dict) and f.key_field is not None and _one_of(f.key_field):
+            keyed = {
+                key: _scalar(f.value_field, raw) if f.value_field is not None else raw
+                for key in _one_of(f.key_field) or ()
+                if (raw := form.get(f"{name}.{key}", "").strip())
+            }
+            if keyed or f.required:
+                out[data_key] = keyed
         elif isinstance(f, fields.List):
             lines = [ln.strip() for ln in form.get(name, "").splitlines()]
             items = [_scalar(f.inner, ln) for ln in lines if ln]
@@ -248,8 +272,66 @@ def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogue (`pybabel extract -k N_`)."""
+    return message
+
+
+# marshmallow's own messages, so that they are shown in the page's language.
+_FIXED_MESSAGES = frozenset(
+    (
+        N_("Missing data for required field."),
+        N_("Not a valid integer."),
+        N_("Not a valid number."),
+        N_("Not a valid date."),
+        N_("Not a valid datetime."),
+        N_("Not a valid string."),
+        N_("Not a valid boolean."),
+        N_("Not a valid list."),
+        N_("Not a valid email address."),
+        N_("Field may not be null."),
+        N_("Invalid value."),
+        N_("Invalid input type."),
+        N_("Unknown field."),
+    )
+)
+_PATTERNS = (
+    (re.compile(r"^Must be one of: (.*)\.$"), N_("Must be one of: %(x)s.")),
+    (
+        re.compile(r"^Shorter than minimum length (\d+)\.$"),
+        N_("Shorter than minimum length %(x)s."),
+    ),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), N_("Longer than maximum length %(x)s.")),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+)\.$"),
+        N_("Must be greater than or equal to %(x)s."),
+    ),
+    (
+        re.compile(r"^Must be less than or equal to (\S+)\.$"),
+        N_("Must be less than or equal to %(x)s."),
+    ),
+)
+
+
+def translate_message(message: str) -> str:
+    """marshmallow's own messages in the page language; a rule's message stays as written."""
+    from flask_babel import gettext
+
+    if message in _FIXED_MESSAGES:
+        return gettext(message)
+    for pattern, template in _PATTERNS:
+        m = pattern.match(message)
+        if m:
+            return gettext(template, x=m.group(1))
+    return message
+
+
+def flatten_errors(
+    messages: Any, prefix: str = "", translate: Callable[[str], str] | None = None
+) -> dict[str, list[str]]:
     """marshmallow's nested messages as {dotted path: [message, ...]}; `_schema` stays a key."""
+    if translate is not None:
+        return {k: [translate(m) for m in v] for k, v in flatten_errors(messages, prefix).items()}
     out: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for k, v in messages.items():
@@ -289,7 +371,12 @@ class FormState:
         return bool(f.default)
 
     def errors_for(self, f: FormField) -> list[str]:
-        return self.errors.get(f.name, [])
+        # a keyed dict reports an entry's problems under <name>.value / <name>.key
+        return [
+            m
+            for path in (f.name, f.name + ".value", f.name + ".key")
+            for m in self.errors.get(path, [])
+        ]
 
     def line_errors(self, f: FormField) -> list[tuple[int, str]]:
         """Errors of single lines of a one-per-line list: (line number, message)."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash

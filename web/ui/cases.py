@@ -340,7 +340,7 @@ def fire(case_id: int, trigger: str) -> Any:
             comment=ctl["comment"],
         )
     except ValidationError as err:
-        state.errors = forms.flatten_errors(err.messages)
+        state.errors = forms.flatten_errors(err.messages, translate=forms.translate_message)
         return render_case(case_id, Posted(trigger, state), 422)
     except TransitionRefused as err:
         return render_case(case_id, Posted(trigger, state, refusal=err.refusal), 409)
@@ -393,7 +393,7 @@ def new_case(org_id: int) -> Any:
                     comment=ctl["comment"],
                 )
             except ValidationError as err:
-                state.errors = forms.flatten_errors(err.messages)
+                state.errors = forms.flatten_errors(err.messages, translate=forms.translate_message)
                 status = 422
             else:
                 flash(_("Case %(id)s opened.", id=case_id), "success")

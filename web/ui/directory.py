@@ -106,7 +106,7 @@ def new_organization() -> Any:
         try:
             org_id = engine_directory.create_organization(runtime().uow(), payload)
         except ValidationError as err:
-            state.errors = forms.flatten_errors(err.messages)
+            state.errors = forms.flatten_errors(err.messages, translate=forms.translate_message)
             status = 422
         else:
             flash(_("Organization recorded."), "success")
