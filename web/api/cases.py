@@ -1,0 +1,199 @@
+"""Cases: list, open, read (with actions and deadlines), history, fire a step.
+
+Each view parses (marshmallow), calls one service, renders: whether a step is allowed is
+decided by `engine.services` alone, for the API as for the UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, url_for
+from marshmallow import ValidationError
+
+from engine import services
+from engine.errors import NotFound
+from web.api import bp, schemas
+from web.api.common import (
+    actor,
+    args,
+    etag,
+    expected_version,
+    idempotent,
+    json_body,
+    json_response,
+    operation,
+    page,
+    runtime,
+)
+
+
+def case_body(case_id: int) -> dict[str, Any]:
+    """The case as the API shows it: facts, deadlines, and every step with its verdict."""
+    rt, who = runtime(), actor()
+    case = services.get_case(rt.reader(), rt.definitions, case_id, actor=who)
+    steps = services.actions(rt.reader(), rt.definitions, case_id, actor=who)
+    definition = rt.definitions.get(case["procedure"], case["definition_version"])
+    labels = {d.id: d.label for d in definition.deadlines}
+    for d in case["deadlines"]:
+        d["label"] = labels.get(d["key"])
+    case["actions"] = [
+        {
+            "trigger": a.trigger,
+            "label": {"zh": a.label_zh, "en": a.label_en},
+            "roles": list(a.roles),
+            "schema": a.schema,
+            "rules": list(a.rules),
+            "allowed": a.allowed,
+            "role_ok": a.role_ok,
+            "refusal": a.refusal.as_dict() if a.refusal else None,
+            "href": url_for("api.fire", case_id=case_id, trigger=a.trigger),
+        }
+        for a in steps
+    ]
+    case["links"] = {
+        "self": url_for("api.get_case", case_id=case_id),
+        "history": url_for("api.case_history", case_id=case_id),
+        "definition": url_for(
+            "api.get_definition",
+            procedure=case["procedure"],
+            version=case["definition_version"],
+        ),
+        "diagram": url_for(
+            "api.definition_diagram",
+            procedure=case["procedure"],
+            version=case["definition_version"],
+        ),
+    }
+    return schemas.Case().dump(case)
+
+
+def _in_data(err: ValidationError) -> ValidationError:
+    """Step-form errors are reported where they sit in the request body: under `data`."""
+    return ValidationError({"data": err.messages})
+
+
+@bp.get("/cases")
+@operation(
+    summary="List cases in your units",
+    description="Newest activity first. Filters: status, procedure. Paginated by limit/offset.",
+    tags=["cases"],
+    args=schemas.CaseListArgs,
+    responses={200: (schemas.CasePage, "a page of cases")},
+)
+def list_cases() -> Response:
+    a = args(schemas.CaseListArgs)
+    rows = services.list_cases(
+        runtime().reader(),
+        actor=actor(),
+        status=None if a["status"] == "all" else a["status"],
+        procedure=a["procedure"],
+        limit=a["limit"] + 1,
+        offset=a["offset"],
+    )
+    return json_response(schemas.CasePage().dump(page(rows, a["limit"], a["offset"])))
+
+
+@bp.post("/cases")
+@operation(
+    summary="Open a case",
+    description="Opens a case of the newest version of `procedure` for an organization in "
+    "your units (caseworkers). `data` is the procedure's opening form.",
+    tags=["cases"],
+    body="open_case",
+    scoped=True,
+    responses={201: (schemas.Case, "the new case")},
+    etag_on=(201,),
+)
+@idempotent
+def open_case() -> Response:
+    body = schemas.OpenCase().load(json_body())
+    rt = runtime()
+    if body["procedure"] not in {d.procedure for d in rt.definitions}:
+        known = ", ".join(sorted({d.procedure for d in rt.definitions}))
+        raise ValidationError({"procedure": [f"unknown procedure; one of: {known}"]})
+    try:
+        case_id = services.open_case(
+            rt.uow(),
+            rt.definitions,
+            body["procedure"],
+            body["organization_id"],
+            body["data"],
+            actor=actor(),
+            comment=body["comment"],
+        )
+    except ValidationError as err:
+        raise _in_data(err) from err
+    except NotFound as err:
+        if err.what != "organization":
+            raise
+        raise ValidationError({"organization_id": [str(err)]}) from err
+    out = case_body(case_id)
+    return json_response(
+        out,
+        201,
+        {"ETag": etag(out["version"]), "Location": url_for("api.get_case", case_id=case_id)},
+    )
+
+
+@bp.get("/cases/<int:case_id>")
+@operation(
+    summary="Read a case with its steps and deadlines",
+    description="`actions` lists every step from the current state: allowed, or refused with "
+    "the rule. The ETag is the case version, for If-Match when firing.",
+    tags=["cases"],
+    scoped=True,
+    responses={200: (schemas.Case, "the case")},
+    etag_on=(200,),
+)
+def get_case(case_id: int) -> Response:
+    out = case_body(case_id)
+    return json_response(out, headers={"ETag": etag(out["version"])})
+
+
+@bp.get("/cases/<int:case_id>/history")
+@operation(
+    summary="The case's audit trail",
+    description="Every event (opening, steps, reminders, escalations), oldest first.",
+    tags=["cases"],
+    scoped=True,
+    responses={200: (schemas.History, "events, oldest first")},
+)
+def case_history(case_id: int) -> Response:
+    events = services.history(runtime().reader(), case_id, actor=actor())
+    return json_response(schemas.History().dump({"case_id": case_id, "events": events}))
+
+
+@bp.post("/cases/<int:case_id>/fire/<trigger>")
+@operation(
+    summary="Take a step",
+    description="Fires `trigger` on the case. Requires If-Match with the case's ETag. "
+    "A rule that refuses the step answers 409 with the rule; the case is then unchanged.",
+    tags=["steps"],
+    expand="fire",
+    scoped=True,
+    if_match=True,
+    errors=((409, "transition-refused"),),
+    responses={200: (schemas.Case, "the case after the step")},
+    etag_on=(200,),
+)
+@idempotent
+def fire(case_id: int, trigger: str) -> Response:
+    version = expected_version()
+    body = schemas.Fire().load(json_body())
+    rt = runtime()
+    try:
+        services.fire(
+            rt.uow(),
+            rt.definitions,
+            case_id,
+            trigger,
+            body["data"],
+            actor=actor(),
+            expected_version=version,
+            comment=body["comment"],
+        )
+    except ValidationError as err:
+        raise _in_data(err) from err
+    out = case_body(case_id)
+    return json_response(out, headers={"ETag": etag(out["version"])})

@@ -1,0 +1,137 @@
+"""Procedure definitions: what the engine runs, readable by machines and as a diagram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, url_for
+
+from engine.calendar import Period
+from engine.definitions import Definition
+from web.api import bp, schemas
+from web.api.common import args, json_response, operation, runtime
+from web.api.diagram import render_svg
+
+
+def iso_period(p: Period | None) -> str | None:
+    if p is None:
+        return None
+    text = "".join(f"{n}{u}" for n, u in ((p.years, "Y"), (p.months, "M"), (p.days, "D")) if n)
+    return "P" + (text or "0D")
+
+
+def _definition(procedure: str) -> Definition:
+    a = args(schemas.DefinitionArgs)
+    return runtime().definitions.get(procedure, a["version"])
+
+
+def _links(d: Definition) -> dict[str, str]:
+    return {
+        "href": url_for("api.get_definition", procedure=d.procedure, version=d.version),
+        "diagram": url_for("api.definition_diagram", procedure=d.procedure, version=d.version),
+    }
+
+
+@bp.get("/definitions")
+@operation(
+    summary="List procedure definitions",
+    description="Every loaded (procedure, version); `latest` opens new cases, older versions "
+    "keep serving the cases pinned to them.",
+    tags=["definitions"],
+    responses={200: (schemas.DefinitionList, "the definitions")},
+)
+def list_definitions() -> Response:
+    defs = runtime().definitions
+    latest = {d.key for d in defs.latest()}
+    items: list[dict[str, Any]] = [
+        {
+            "procedure": d.procedure,
+            "version": d.version,
+            "label": d.label,
+            "latest": d.key in latest,
+            "file": d.file,
+            "content_hash": d.content_hash,
+            **_links(d),
+        }
+        for d in defs
+    ]
+    return json_response(schemas.DefinitionList().dump({"items": items}))
+
+
+@bp.get("/definitions/<procedure>")
+@operation(
+    summary="Read a procedure definition",
+    description="States, transitions (with roles, guards, input schema and rules), deadlines "
+    "and the text of the rules it cites.",
+    tags=["definitions"],
+    args=schemas.DefinitionArgs,
+    responses={200: (schemas.Definition, "the definition")},
+)
+def get_definition(procedure: str) -> Response:
+    d = _definition(procedure)
+    cited = sorted({r for t in d.transitions for r in t.rules} | {x.rule for x in d.deadlines})
+    body = {
+        "procedure": d.procedure,
+        "version": d.version,
+        "label": d.label,
+        "file": d.file,
+        "content_hash": d.content_hash,
+        "initial": d.initial,
+        "open_schema": d.open_schema,
+        "states": [
+            {"id": s.id, "label": s.label, "terminal": s.terminal, "initial": s.id == d.initial}
+            for s in d.states.values()
+        ],
+        "transitions": [
+            {
+                "trigger": t.trigger,
+                "sources": list(t.sources),
+                "dest": t.dest,
+                "label": t.label,
+                "roles": list(t.roles),
+                "schema": t.schema,
+                "guards": list(t.guards),
+                "rules": list(t.rules),
+            }
+            for t in d.transitions
+        ],
+        "deadlines": [
+            {
+                "id": x.id,
+                "label": x.label,
+                "rule": x.rule,
+                "period": x.period_text,
+                "anchor": x.anchor,
+                "opens_on": list(x.opens_on),
+                "closes_on": list(x.closes_on),
+                "remind_before": iso_period(x.remind_before),
+                "escalation": [
+                    {"level": e.level, "to": e.to, "after": iso_period(e.after)}
+                    for e in x.escalation
+                ],
+            }
+            for x in d.deadlines
+        ],
+        "rules": [
+            {"id": r.id, "zh": r.zh, "en": r.en, "sources": list(r.sources)}
+            for r in (d.catalogue.get(rid) for rid in cited)
+            if r is not None
+        ],
+        "diagram": _links(d)["diagram"],
+    }
+    return json_response(schemas.Definition().dump(body))
+
+
+@bp.get("/definitions/<procedure>/diagram.svg")
+@operation(
+    summary="A procedure definition as an SVG diagram",
+    description="Drawn from the definition itself: states (initial bold, terminal doubled) "
+    "and steps; hover for labels, roles and rules.",
+    tags=["definitions"],
+    args=schemas.DefinitionArgs,
+    media="image/svg+xml",
+    responses={200: ({"type": "string"}, "the diagram")},
+)
+def definition_diagram(procedure: str) -> Response:
+    d = _definition(procedure)
+    return Response(render_svg(d), mimetype="image/svg+xml")

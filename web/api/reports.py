@@ -1,0 +1,95 @@
+"""Your notifications, and the ACC-1 accountability report (who is late, per unit)."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from engine import notifications, reports
+from web.api import bp, schemas
+from web.api.common import (
+    actor,
+    args,
+    idempotent,
+    json_body,
+    json_response,
+    operation,
+    page,
+    runtime,
+)
+
+
+@bp.get("/notifications")
+@operation(
+    summary="Your notifications",
+    description="Reminders and escalations addressed to the token's user, newest first.",
+    tags=["notifications"],
+    args=schemas.NotificationArgs,
+    responses={200: (schemas.NotificationPage, "a page of notifications")},
+)
+def list_notifications() -> Response:
+    a = args(schemas.NotificationArgs)
+    rt, who = runtime(), actor()
+    rows = notifications.list_for_user(
+        rt.reader(), who.id, unread_only=a["unread"], limit=a["limit"] + 1, offset=a["offset"]
+    )
+    body = page(rows, a["limit"], a["offset"])
+    body["unread_count"] = notifications.unread_count(rt.reader(), who.id)
+    return json_response(schemas.NotificationPage().dump(body))
+
+
+@bp.post("/notifications/read")
+@operation(
+    summary="Mark notifications read",
+    description="Marks the given ids (or all unread) of your own notifications read; "
+    "an id that is not yours is 404.",
+    tags=["notifications"],
+    body=schemas.MarkRead,
+    body_required=False,
+    errors=((404, "not-found"),),
+    responses={200: (schemas.MarkedRead, "how many were marked, and how many stay unread")},
+)
+@idempotent
+def mark_read() -> Response:
+    body = schemas.MarkRead().load(json_body())
+    rt, who = runtime(), actor()
+    marked = notifications.mark_read(rt.uow(), who.id, body["ids"])
+    return json_response(
+        schemas.MarkedRead().dump(
+            {"marked": marked, "unread_count": notifications.unread_count(rt.reader(), who.id)}
+        )
+    )
+
+
+@bp.get("/reports/accountability")
+@operation(
+    summary="ACC-1 accountability report",
+    description="Per responsible unit in your scope: open, overdue, escalated and stalled "
+    "cases, and the longest-overdue deadline; worst first.",
+    tags=["reports"],
+    responses={200: (schemas.Accountability, "report rows and totals")},
+)
+def accountability() -> Response:
+    rows = reports.accountability(runtime().reader(), actor())
+    return json_response(
+        schemas.Accountability().dump({"rows": rows, "totals": reports.totals(rows)})
+    )
+
+
+@bp.get("/reports/accountability/cases")
+@operation(
+    summary="The cases behind a number of the ACC-1 report",
+    tags=["reports"],
+    args=schemas.ReportCaseArgs,
+    errors=((403, "forbidden"), (404, "not-found")),
+    responses={200: (schemas.ReportCasePage, "a page of cases")},
+)
+def accountability_cases() -> Response:
+    a = args(schemas.ReportCaseArgs)
+    rows = reports.LISTS[a["measure"]](
+        runtime().reader(),
+        actor(),
+        unit_id=a["unit_id"],
+        limit=a["limit"] + 1,
+        offset=a["offset"],
+    )
+    return json_response(schemas.ReportCasePage().dump(page(rows, a["limit"], a["offset"])))

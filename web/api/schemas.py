@@ -1,0 +1,500 @@
+"""Marshmallow schemas of the API: they parse every input and render every output, and the
+OpenAPI description is generated from them, so the description cannot drift from the code.
+
+Step bodies are not here: they are the procedures' own schemas (`registry.schemas`), the same
+ones the services validate with and the UI builds its forms from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+# ---------------------------------------------------------------- fields
+
+
+class StepData(fields.Dict):
+    """A step's input: an object validated by the procedure's schema for that step.
+
+    `step_schemas` names the registry schemas it may be (OpenAPI: `anyOf` of their
+    components); an empty tuple means the step takes no input (an empty object).
+    """
+
+    def __init__(self, step_schemas: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), **kwargs)
+        self.step_schemas = step_schemas
+
+
+Text = validate.Length(min=1, max=2000)
+
+
+class Label(Schema):
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class Refusal(Schema):
+    rule = fields.String(required=True, metadata={"description": "DOMAIN.md rule ID, e.g. REG-1"})
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    details = fields.Dict()
+
+
+class Problem(Schema):
+    """RFC 9457 problem details, with this API's extension members."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String(required=True, metadata={"description": "URI reference to the docs"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    errors = fields.Dict(metadata={"description": "422: field (dotted) → messages"})
+    refusal = fields.Nested(Refusal, metadata={"description": "409: the refusing rule"})
+    trigger = fields.String(allow_none=True)
+    current_version = fields.Integer(metadata={"description": "412: the case's version now"})
+    current_state = fields.String(metadata={"description": "412: the case's state now"})
+
+
+# ---------------------------------------------------------------- inputs
+
+
+class Page(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class CaseListArgs(Page):
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+    procedure = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,59}$"),
+        metadata={"description": "only cases of this procedure (see /definitions)"},
+    )
+
+
+class OrganizationListArgs(Page):
+    search = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "part of the name, or a whole credit code (INF-1)"},
+    )
+
+
+class DueArgs(Page):
+    until = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "everything due by this date (Asia/Shanghai); without it, the "
+            "deadlines inside their reminder window (the definition's remind_before)"
+        },
+    )
+
+
+class DefinitionArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "a version still serving cases; default: the newest"},
+    )
+
+
+class OpenCase(Schema):
+    """Open a case of a procedure for an organization; `data` is the procedure's opening form."""
+
+    procedure = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,59}$"))
+    organization_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    data = StepData(load_default=dict)
+    comment = fields.String(load_default=None, allow_none=True, validate=Text)
+
+
+class Fire(Schema):
+    """Take one step; `data` is the step's form (validated by the procedure's schema)."""
+
+    data = StepData(load_default=dict)
+    comment = fields.String(load_default=None, allow_none=True, validate=Text)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+class Organization(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    credit_code = fields.String(allow_none=True, metadata={"description": "INF-1"})
+    org_type = fields.String(required=True)
+    category = fields.String(required=True)
+    registration_mode = fields.String(allow_none=True)
+    supervisory_unit = fields.String(allow_none=True)
+    industry_regulator = fields.String(allow_none=True)
+    local_party_org = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    unit_id = fields.Integer(required=True)
+    unit_code = fields.String()
+    responsible_unit_id = fields.Integer(allow_none=True)
+    responsible_body_kind = fields.String(allow_none=True)
+    status = fields.String(required=True)
+    registered_on = fields.Date(allow_none=True)
+    full_members = fields.Integer(allow_none=True)
+    full_time_full_members = fields.Integer(allow_none=True)
+    probationary_members = fields.Integer(allow_none=True)
+    members_elsewhere = fields.Integer(allow_none=True)
+    coverage = fields.String(required=True)
+    coverage_reminder = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class OrganizationPage(Schema):
+    items = fields.List(fields.Nested(Organization), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
+
+
+class Action(Schema):
+    """A step from the case's current state: allowed, or refused with its rule."""
+
+    trigger = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+    roles = fields.List(fields.String(), required=True)
+    schema = fields.String(
+        required=True, allow_none=True, metadata={"description": "the step's input schema"}
+    )
+    rules = fields.List(fields.String(), required=True)
+    allowed = fields.Boolean(required=True)
+    role_ok = fields.Boolean(required=True)
+    refusal = fields.Nested(Refusal, required=True, allow_none=True)
+    href = fields.String(required=True, metadata={"description": "POST here to take the step"})
+
+
+class CaseDeadline(Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True)
+    label = fields.Nested(Label, allow_none=True)
+    rule = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "open, met or cancelled"})
+    anchor_date = fields.Date(required=True)
+    due_date = fields.Date(required=True, metadata={"description": "last day (Asia/Shanghai)"})
+    due_at = fields.AwareDateTime(required=True)
+    remind_at = fields.AwareDateTime(allow_none=True)
+    provisional = fields.Boolean(
+        required=True, metadata={"description": "holiday calendar not yet published"}
+    )
+    escalation_level = fields.Integer(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class CaseLinks(Schema):
+    self = fields.String(required=True)
+    history = fields.String(required=True)
+    definition = fields.String(required=True)
+    diagram = fields.String(required=True)
+
+
+class CaseOrganization(Organization):
+    open_cases = fields.List(fields.Dict())
+
+
+class Case(Schema):
+    id = fields.Integer(required=True)
+    procedure = fields.String(required=True)
+    definition_version = fields.Integer(required=True)
+    label = fields.Nested(Label, required=True)
+    state = fields.String(required=True)
+    state_label = fields.Nested(Label, required=True)
+    version = fields.Integer(required=True, metadata={"description": "also the ETag"})
+    status = fields.String(required=True, metadata={"description": "open or closed"})
+    data = fields.Dict(required=True, metadata={"description": "the case's recorded facts"})
+    organization = fields.Nested(CaseOrganization, required=True)
+    unit_id = fields.Integer(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    deadlines = fields.List(fields.Nested(CaseDeadline), required=True)
+    actions = fields.List(fields.Nested(Action), required=True)
+    links = fields.Nested(CaseLinks, required=True)
+
+
+class CaseSummary(Schema):
+    id = fields.Integer(required=True)
+    procedure = fields.String(required=True)
+    state = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    organization = fields.String(required=True)
+    credit_code = fields.String(allow_none=True)
+    unit = fields.String(required=True)
+
+
+class CasePage(Schema):
+    items = fields.List(fields.Nested(CaseSummary), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
+
+
+class Event(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    trigger = fields.String(allow_none=True)
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(allow_none=True)
+    case_version = fields.Integer(required=True)
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    comment = fields.String(allow_none=True)
+    payload = fields.Raw(allow_none=True)
+    rules = fields.List(fields.String(), allow_none=True)
+
+
+class History(Schema):
+    case_id = fields.Integer(required=True)
+    events = fields.List(fields.Nested(Event), required=True)
+
+
+class Deadline(Schema):
+    """An open deadline with its case, for the due and overdue lists."""
+
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    procedure = fields.String(required=True)
+    case_state = fields.String(required=True)
+    organization_id = fields.Integer(required=True)
+    organization = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    assignee_id = fields.Integer(allow_none=True)
+    key = fields.String(required=True)
+    label = fields.Nested(Label, allow_none=True)
+    rule = fields.String(required=True)
+    status = fields.String(required=True)
+    anchor_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    remind_at = fields.AwareDateTime(allow_none=True)
+    provisional = fields.Boolean(required=True)
+    escalation_level = fields.Integer(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+
+
+class DeadlinePage(Schema):
+    items = fields.List(fields.Nested(Deadline), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
+
+
+class DefinitionSummary(Schema):
+    procedure = fields.String(required=True)
+    version = fields.Integer(required=True)
+    label = fields.Nested(Label, required=True)
+    latest = fields.Boolean(required=True)
+    file = fields.String(required=True)
+    content_hash = fields.String(required=True)
+    href = fields.String(required=True)
+    diagram = fields.String(required=True)
+
+
+class DefinitionList(Schema):
+    items = fields.List(fields.Nested(DefinitionSummary), required=True)
+
+
+class State(Schema):
+    id = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+    terminal = fields.Boolean(required=True)
+    initial = fields.Boolean(required=True)
+
+
+class Transition(Schema):
+    trigger = fields.String(required=True)
+    sources = fields.List(fields.String(), required=True)
+    dest = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+    roles = fields.List(fields.String(), required=True)
+    schema = fields.String(required=True, allow_none=True)
+    guards = fields.List(fields.String(), required=True)
+    rules = fields.List(fields.String(), required=True)
+
+
+class Escalation(Schema):
+    level = fields.Integer(required=True)
+    to = fields.String(required=True)
+    after = fields.String(required=True, metadata={"description": "ISO-8601 period"})
+
+
+class DeadlineSpec(Schema):
+    id = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+    rule = fields.String(required=True)
+    period = fields.String(required=True, metadata={"description": "ISO-8601 period"})
+    anchor = fields.String(required=True)
+    opens_on = fields.List(fields.String(), required=True)
+    closes_on = fields.List(fields.String(), required=True)
+    remind_before = fields.String(required=True, allow_none=True)
+    escalation = fields.List(fields.Nested(Escalation), required=True)
+
+
+class RuleText(Schema):
+    id = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    sources = fields.List(fields.String(), required=True)
+
+
+class Definition(Schema):
+    procedure = fields.String(required=True)
+    version = fields.Integer(required=True)
+    label = fields.Nested(Label, required=True)
+    file = fields.String(required=True)
+    content_hash = fields.String(required=True)
+    initial = fields.String(required=True)
+    open_schema = fields.String(required=True, allow_none=True)
+    states = fields.List(fields.Nested(State), required=True)
+    transitions = fields.List(fields.Nested(Transition), required=True)
+    deadlines = fields.List(fields.Nested(DeadlineSpec), required=True)
+    rules = fields.List(fields.Nested(RuleText), required=True)
+    diagram = fields.String(required=True)
+
+
+# ---------------------------------------------------------------- notifications, ACC-1 report
+
+
+class NotificationArgs(Page):
+    unread = fields.Boolean(
+        load_default=False,
+        truthy={"true"},
+        falsy={"false"},
+        metadata={"description": "only unread ones"},
+    )
+
+
+class MarkRead(Schema):
+    ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "which of your notifications; omitted or null: all unread"},
+    )
+
+
+class Notification(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(allow_none=True)
+    event_id = fields.Integer(allow_none=True)
+    kind = fields.String(required=True)
+    level = fields.Integer(allow_none=True, metadata={"description": "escalation level"})
+    subject_zh = fields.String(required=True)
+    subject_en = fields.String(required=True)
+    body_zh = fields.String(required=True)
+    body_en = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    read_at = fields.AwareDateTime(allow_none=True)
+
+
+class NotificationPage(Schema):
+    items = fields.List(fields.Nested(Notification), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
+    unread_count = fields.Integer(required=True)
+
+
+class MarkedRead(Schema):
+    marked = fields.Integer(required=True)
+    unread_count = fields.Integer(required=True)
+
+
+class OldestOverdue(Schema):
+    case_id = fields.Integer(required=True)
+    organization = fields.String(required=True)
+    deadline = fields.String(required=True)
+    rule = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    days_overdue = fields.Integer(required=True)
+    escalation_level = fields.Integer(required=True)
+
+
+class AccountabilityRow(Schema):
+    """ACC-1: one responsible unit's open, overdue, escalated and stalled cases."""
+
+    unit_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    unit_name_zh = fields.String(required=True)
+    unit_name_en = fields.String(required=True)
+    unit_path = fields.String(required=True)
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    escalated = fields.Integer(required=True)
+    stalled = fields.Integer(required=True)
+    oldest_overdue = fields.Nested(OldestOverdue, required=True, allow_none=True)
+
+
+class Totals(Schema):
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    escalated = fields.Integer(required=True)
+    stalled = fields.Integer(required=True)
+
+
+class Accountability(Schema):
+    rows = fields.List(fields.Nested(AccountabilityRow), required=True)
+    totals = fields.Nested(Totals, required=True)
+
+
+MEASURES = ("open", "overdue", "escalated", "stalled")
+
+
+class ReportCaseArgs(Page):
+    measure = fields.String(required=True, validate=validate.OneOf(MEASURES))
+    unit_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "one row of the report; default: your whole scope"},
+    )
+
+
+class ReportCase(Schema):
+    """A case behind a number of the report."""
+
+    case_id = fields.Integer(required=True)
+    procedure = fields.String(required=True)
+    state = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    organization = fields.String(required=True)
+    unit_id = fields.Integer(required=True)
+    unit_name_zh = fields.String(required=True)
+    unit_name_en = fields.String(required=True)
+    assignee = fields.String(allow_none=True)
+    deadline = fields.String()
+    rule = fields.String()
+    due_date = fields.Date()
+    due_at = fields.AwareDateTime()
+    days_overdue = fields.Integer()
+    escalation_level = fields.Integer()
+    overdue_deadlines = fields.Integer()
+    stalled_since = fields.AwareDateTime()
+    flagged_at = fields.AwareDateTime()
+
+
+class ReportCasePage(Schema):
+    items = fields.List(fields.Nested(ReportCase), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
