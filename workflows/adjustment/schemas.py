@@ -49,12 +49,14 @@ class ReceivingSchema(Schema):
     assigned_person = fields.String(
         required=True,
         validate=Text,
+        error_messages={"required": "TRF-2: name the person who supervises the transfers"},
         metadata={"description": "TRF-2: the person who supervises and assists the transfers"},
     )
     assigned_on = fields.Date(required=True)
     receiving_party_orgs = fields.List(
         fields.Nested(ReceivingPartyOrgSchema),
         required=True,
+        error_messages={"required": "TRF-2: name the receiving Party organization(s) contacted"},
         validate=validate.Length(
             min=1, error="TRF-2: name at least one receiving Party organization"
         ),
@@ -90,7 +92,10 @@ class DestinationSchema(Schema):
 
 class DestinationsSchema(Schema):
     destinations = fields.List(
-        fields.Nested(DestinationSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(DestinationSchema),
+        required=True,
+        validate=validate.Length(min=1),
+        error_messages={"required": "TRF-3: give at least one member's destination"},
     )
 
     @validates_schema

@@ -34,6 +34,7 @@ class DecouplingSchema(Schema):
         fields.String(validate=Text),
         required=True,
         validate=validate.Length(min=1, error="DEC-1: list the archives to hand over"),
+        error_messages={"required": "DEC-1: list the archives to hand over"},
     )
 
     @validates_schema
@@ -78,8 +79,16 @@ class TransferSchema(Schema):
 class LeadershipSchema(Schema):
     """DEC-2/DEC-4: the receiving Party organization states the leadership relation."""
 
-    body_kind = fields.String(required=True, validate=validate.OneOf(BODY_KINDS))
-    body_name = fields.String(required=True, validate=Text)
+    body_kind = fields.String(
+        required=True,
+        validate=validate.OneOf(BODY_KINDS),
+        error_messages={"required": "DEC-4: which kind of body leads after decoupling"},
+    )
+    body_name = fields.String(
+        required=True,
+        validate=Text,
+        error_messages={"required": "DEC-2: name the body that states the leadership relation"},
+    )
     stated_on = fields.Date(required=True)
     local_rule = fields.String(
         load_default=None,

@@ -114,7 +114,11 @@ class NominationSchema(Schema):
         load_default=dict,
         metadata={"description": "SEC-2: source -> why no suitable person there"},
     )
-    assessment = fields.Nested(AssessmentSchema, required=True)
+    assessment = fields.Nested(
+        AssessmentSchema,
+        required=True,
+        error_messages={"required": "SEC-1: record the standard assessment of the candidate"},
+    )
 
     @validates_schema
     def _who(self, data: dict, **_: Any) -> None:
@@ -158,10 +162,19 @@ class DispatchSchema(Schema):
 class ApprovalSchema(Schema):
     """SEC-3/SEC-4/SEC-6: the upper Party body's approval, and what the post is paid."""
 
-    approved_by = fields.String(required=True, validate=Text)
+    approved_by = fields.String(
+        required=True,
+        validate=Text,
+        error_messages={"required": "SEC-3: the upper Party body that approves"},
+    )
     approved_on = fields.Date(required=True)
     approval_no = fields.String(required=True, validate=Text)
-    stipend_yuan_per_month = fields.Integer(required=True, strict=True, validate=Yuan)
+    stipend_yuan_per_month = fields.Integer(
+        required=True,
+        strict=True,
+        validate=Yuan,
+        error_messages={"required": "SEC-6: the secretary's Party-work stipend, yuan/month"},
+    )
     stipend_paid_by = fields.String(required=True, validate=validate.OneOf(STIPEND_PAYERS))
     full_time = fields.Boolean(load_default=False)
 
