@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from engine import services
 from engine.errors import NotFound
-from web.api import bp, schemas
+from web.api import bp, resources, schemas
 from web.api.common import (
     actor,
     args,
@@ -65,7 +65,7 @@ def case_body(case_id: int) -> dict[str, Any]:
             version=case["definition_version"],
         ),
     }
-    return schemas.Case().dump(case)
+    return resources.Case().dump(case)
 
 
 def _in_data(err: ValidationError) -> ValidationError:
@@ -79,7 +79,7 @@ def _in_data(err: ValidationError) -> ValidationError:
     description="Newest activity first. Filters: status, procedure. Paginated by limit/offset.",
     tags=["cases"],
     args=schemas.CaseListArgs,
-    responses={200: (schemas.CasePage, "a page of cases")},
+    responses={200: (resources.CasePage, "a page of cases")},
 )
 def list_cases() -> Response:
     a = args(schemas.CaseListArgs)
@@ -91,7 +91,7 @@ def list_cases() -> Response:
         limit=a["limit"] + 1,
         offset=a["offset"],
     )
-    return json_response(schemas.CasePage().dump(page(rows, a["limit"], a["offset"])))
+    return json_response(resources.CasePage().dump(page(rows, a["limit"], a["offset"])))
 
 
 @bp.post("/cases")
@@ -102,7 +102,7 @@ def list_cases() -> Response:
     tags=["cases"],
     body="open_case",
     scoped=True,
-    responses={201: (schemas.Case, "the new case")},
+    responses={201: (resources.Case, "the new case")},
     etag_on=(201,),
 )
 @idempotent
@@ -143,7 +143,7 @@ def open_case() -> Response:
     "the rule. The ETag is the case version, for If-Match when firing.",
     tags=["cases"],
     scoped=True,
-    responses={200: (schemas.Case, "the case")},
+    responses={200: (resources.Case, "the case")},
     etag_on=(200,),
 )
 def get_case(case_id: int) -> Response:
@@ -157,11 +157,11 @@ def get_case(case_id: int) -> Response:
     description="Every event (opening, steps, reminders, escalations), oldest first.",
     tags=["cases"],
     scoped=True,
-    responses={200: (schemas.History, "events, oldest first")},
+    responses={200: (resources.History, "events, oldest first")},
 )
 def case_history(case_id: int) -> Response:
     events = services.history(runtime().reader(), case_id, actor=actor())
-    return json_response(schemas.History().dump({"case_id": case_id, "events": events}))
+    return json_response(resources.History().dump({"case_id": case_id, "events": events}))
 
 
 @bp.post("/cases/<int:case_id>/fire/<trigger>")
@@ -174,7 +174,7 @@ def case_history(case_id: int) -> Response:
     scoped=True,
     if_match=True,
     errors=((409, "transition-refused"),),
-    responses={200: (schemas.Case, "the case after the step")},
+    responses={200: (resources.Case, "the case after the step")},
     etag_on=(200,),
 )
 @idempotent

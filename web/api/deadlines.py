@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from engine import scoped
-from web.api import bp, schemas
+from web.api import bp, resources, schemas
 from web.api.common import actor, args, json_response, operation, page, runtime
 
 
@@ -16,7 +16,7 @@ from web.api.common import actor, args, json_response, operation, page, runtime
     "window their definition sets (`remind_before`), or with `until`, all due by that date.",
     tags=["deadlines"],
     args=schemas.DueArgs,
-    responses={200: (schemas.DeadlinePage, "a page of open deadlines")},
+    responses={200: (resources.DeadlinePage, "a page of open deadlines")},
 )
 def due() -> Response:
     a = args(schemas.DueArgs)
@@ -29,7 +29,7 @@ def due() -> Response:
         limit=a["limit"] + 1,
         offset=a["offset"],
     )
-    return json_response(schemas.DeadlinePage().dump(page(rows, a["limit"], a["offset"])))
+    return json_response(resources.DeadlinePage().dump(page(rows, a["limit"], a["offset"])))
 
 
 @bp.get("/deadlines/overdue")
@@ -39,7 +39,7 @@ def due() -> Response:
     "organization and unit, and how far escalation has gone.",
     tags=["deadlines"],
     args=schemas.Page,
-    responses={200: (schemas.DeadlinePage, "a page of overdue deadlines")},
+    responses={200: (resources.DeadlinePage, "a page of overdue deadlines")},
 )
 def overdue() -> Response:
     a = args(schemas.Page)
@@ -47,4 +47,4 @@ def overdue() -> Response:
     rows = scoped.overdue_deadlines(
         rt.reader(), rt.definitions, actor=actor(), limit=a["limit"] + 1, offset=a["offset"]
     )
-    return json_response(schemas.DeadlinePage().dump(page(rows, a["limit"], a["offset"])))
+    return json_response(resources.DeadlinePage().dump(page(rows, a["limit"], a["offset"])))

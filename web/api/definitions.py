@@ -8,7 +8,7 @@ from flask import Response, url_for
 
 from engine.calendar import Period
 from engine.definitions import Definition
-from web.api import bp, schemas
+from web.api import bp, resources, schemas
 from web.api.common import args, json_response, operation, runtime
 from web.api.diagram import render_svg
 
@@ -38,7 +38,7 @@ def _links(d: Definition) -> dict[str, str]:
     description="Every loaded (procedure, version); `latest` opens new cases, older versions "
     "keep serving the cases pinned to them.",
     tags=["definitions"],
-    responses={200: (schemas.DefinitionList, "the definitions")},
+    responses={200: (resources.DefinitionList, "the definitions")},
 )
 def list_definitions() -> Response:
     defs = runtime().definitions
@@ -55,7 +55,7 @@ def list_definitions() -> Response:
         }
         for d in defs
     ]
-    return json_response(schemas.DefinitionList().dump({"items": items}))
+    return json_response(resources.DefinitionList().dump({"items": items}))
 
 
 @bp.get("/definitions/<procedure>")
@@ -65,7 +65,7 @@ def list_definitions() -> Response:
     "and the text of the rules it cites.",
     tags=["definitions"],
     args=schemas.DefinitionArgs,
-    responses={200: (schemas.Definition, "the definition")},
+    responses={200: (resources.Definition, "the definition")},
 )
 def get_definition(procedure: str) -> Response:
     d = _definition(procedure)
@@ -119,7 +119,7 @@ def get_definition(procedure: str) -> Response:
         ],
         "diagram": _links(d)["diagram"],
     }
-    return json_response(schemas.Definition().dump(body))
+    return json_response(resources.Definition().dump(body))
 
 
 @bp.get("/definitions/<procedure>/diagram.svg")

@@ -47,7 +47,7 @@ h2{border-bottom:2px solid #8b1a1a;padding-bottom:2px;margin-top:28px}
 <b>Operations</b>
 {% for tag, ops in by_tag %}<div class="muted" style="margin-top:6px">{{ tag }}</div>
 {% for op in ops %}<a href="#op-{{ op.id }}"><span class="muted">{{ op.method|upper }}</span>
-{{ op.path|replace('/api/v1', '') }}</a>{% endfor %}{% endfor %}
+{{ op.path|replace('/api/v1', '')|replace('/cases/{case_id}/fire/', '…/fire/') }}</a>{% endfor %}{% endfor %}
 <b style="display:block;margin-top:10px">Problems</b>
 {% for slug, p in problems %}<a href="#problem-{{ slug }}">{{ p[0] }} {{ slug }}</a>{% endfor %}
 <b style="display:block;margin-top:10px">Schemas</b>

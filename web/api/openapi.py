@@ -20,10 +20,10 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from engine.definitions import Definitions
-from web.api import schemas
+from web.api import resources, schemas
 from web.api.problems import PROBLEM_JSON, PROBLEM_TYPES
 
 TITLE = "tongbu API"
@@ -48,7 +48,7 @@ their steps, read deadlines — for registration systems, Party platforms and re
 
 def _schema_name(schema: Any) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
-    if cls.__module__ == schemas.__name__:
+    if cls.__module__ in (schemas.__name__, resources.__name__):
         return cls.__name__
     module = cls.__module__.removeprefix("workflows.").removesuffix(".schemas")
     module = module.removeprefix("engine.")
@@ -240,7 +240,7 @@ def _routes(app: Flask) -> Iterator[tuple[str, str, list[str], dict[str, Any]]]:
             continue
         view = app.view_functions[rule.endpoint]
         note = getattr(view, "openapi", None)
-        if note is None or note.get("hidden"):
+        if note is None:
             continue
         path = _CONVERTER.sub(r"{\1}", rule.rule)
         params = _CONVERTER.findall(rule.rule)
@@ -295,8 +295,3 @@ def build_spec(app: Flask, defs: Definitions) -> dict[str, Any]:
     out["security"] = [{"bearer": []}]
     out["servers"] = [{"url": "/"}]
     return out
-
-
-def schema_of(cls: type[Schema]) -> dict[str, str]:
-    """A `$ref` to a component, for `@operation(responses=...)` notes."""
-    return {"$ref": f"#/components/schemas/{_schema_name(cls)}"}

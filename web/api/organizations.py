@@ -6,7 +6,7 @@ from flask import Response, url_for
 
 from engine import scoped
 from engine.directory import OrganizationSchema
-from web.api import bp, schemas
+from web.api import bp, resources, schemas
 from web.api.common import (
     actor,
     args,
@@ -24,14 +24,14 @@ from web.api.common import (
     summary="List organizations in your units",
     tags=["organizations"],
     args=schemas.OrganizationListArgs,
-    responses={200: (schemas.OrganizationPage, "a page of organizations, by id")},
+    responses={200: (resources.OrganizationPage, "a page of organizations, by id")},
 )
 def list_organizations() -> Response:
     a = args(schemas.OrganizationListArgs)
     rows = scoped.list_organizations(
         runtime().uow(), actor=actor(), search=a["search"], limit=a["limit"] + 1, offset=a["offset"]
     )
-    return json_response(schemas.OrganizationPage().dump(page(rows, a["limit"], a["offset"])))
+    return json_response(resources.OrganizationPage().dump(page(rows, a["limit"], a["offset"])))
 
 
 @bp.post("/organizations")
@@ -43,13 +43,13 @@ def list_organizations() -> Response:
     tags=["organizations"],
     body=OrganizationSchema,
     scoped=True,
-    responses={201: (schemas.Organization, "the new organization")},
+    responses={201: (resources.Organization, "the new organization")},
 )
 @idempotent
 def create_organization() -> Response:
     org = scoped.create_organization(runtime().uow(), json_body(), actor=actor())
     return json_response(
-        schemas.Organization().dump(org),
+        resources.Organization().dump(org),
         201,
         {"Location": url_for("api.get_organization", organization_id=org["id"])},
     )
@@ -60,8 +60,8 @@ def create_organization() -> Response:
     summary="Read an organization",
     tags=["organizations"],
     scoped=True,
-    responses={200: (schemas.Organization, "the organization")},
+    responses={200: (resources.Organization, "the organization")},
 )
 def get_organization(organization_id: int) -> Response:
     org = scoped.get_organization(runtime().uow(), organization_id, actor=actor())
-    return json_response(schemas.Organization().dump(org))
+    return json_response(resources.Organization().dump(org))

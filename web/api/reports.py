@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from engine import notifications, reports
-from web.api import bp, schemas
+from web.api import bp, resources, schemas
 from web.api.common import (
     actor,
     args,
@@ -24,7 +24,7 @@ from web.api.common import (
     description="Reminders and escalations addressed to the token's user, newest first.",
     tags=["notifications"],
     args=schemas.NotificationArgs,
-    responses={200: (schemas.NotificationPage, "a page of notifications")},
+    responses={200: (resources.NotificationPage, "a page of notifications")},
 )
 def list_notifications() -> Response:
     a = args(schemas.NotificationArgs)
@@ -34,7 +34,7 @@ def list_notifications() -> Response:
     )
     body = page(rows, a["limit"], a["offset"])
     body["unread_count"] = notifications.unread_count(rt.reader(), who.id)
-    return json_response(schemas.NotificationPage().dump(body))
+    return json_response(resources.NotificationPage().dump(body))
 
 
 @bp.post("/notifications/read")
@@ -46,7 +46,7 @@ def list_notifications() -> Response:
     body=schemas.MarkRead,
     body_required=False,
     errors=((404, "not-found"),),
-    responses={200: (schemas.MarkedRead, "how many were marked, and how many stay unread")},
+    responses={200: (resources.MarkedRead, "how many were marked, and how many stay unread")},
 )
 @idempotent
 def mark_read() -> Response:
@@ -54,7 +54,7 @@ def mark_read() -> Response:
     rt, who = runtime(), actor()
     marked = notifications.mark_read(rt.uow(), who.id, body["ids"])
     return json_response(
-        schemas.MarkedRead().dump(
+        resources.MarkedRead().dump(
             {"marked": marked, "unread_count": notifications.unread_count(rt.reader(), who.id)}
         )
     )
@@ -66,12 +66,12 @@ def mark_read() -> Response:
     description="Per responsible unit in your scope: open, overdue, escalated and stalled "
     "cases, and the longest-overdue deadline; worst first.",
     tags=["reports"],
-    responses={200: (schemas.Accountability, "report rows and totals")},
+    responses={200: (resources.Accountability, "report rows and totals")},
 )
 def accountability() -> Response:
     rows = reports.accountability(runtime().reader(), actor())
     return json_response(
-        schemas.Accountability().dump({"rows": rows, "totals": reports.totals(rows)})
+        resources.Accountability().dump({"rows": rows, "totals": reports.totals(rows)})
     )
 
 
@@ -81,7 +81,7 @@ def accountability() -> Response:
     tags=["reports"],
     args=schemas.ReportCaseArgs,
     errors=((403, "forbidden"), (404, "not-found")),
-    responses={200: (schemas.ReportCasePage, "a page of cases")},
+    responses={200: (resources.ReportCasePage, "a page of cases")},
 )
 def accountability_cases() -> Response:
     a = args(schemas.ReportCaseArgs)
@@ -92,4 +92,4 @@ def accountability_cases() -> Response:
         limit=a["limit"] + 1,
         offset=a["offset"],
     )
-    return json_response(schemas.ReportCasePage().dump(page(rows, a["limit"], a["offset"])))
+    return json_response(resources.ReportCasePage().dump(page(rows, a["limit"], a["offset"])))
