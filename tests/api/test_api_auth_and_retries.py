@@ -161,3 +161,18 @@ def test_unknown_routes_and_methods_are_problems(api):
     wrong = api.client.delete("/api/v1/cases")
     assert wrong.status_code == 405 and wrong.content_type == PROBLEM
     assert set(wrong.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_idempotency_key_may_be_reused_after_its_retention(world):
+    wang = world.actors["wang"].id
+    uow = world.rt.uow
+    assert idempotency.reserve(uow(), wang, "k", "a" * 64, "POST", "/x") is None
+    idempotency.complete(uow(), wang, "k", idempotency.StoredResponse(201, {"id": 1}, {}))
+    replay = idempotency.reserve(uow(), wang, "k", "a" * 64, "POST", "/x")
+    assert replay == idempotency.StoredResponse(201, {"id": 1}, {})
+    with pytest.raises(idempotency.KeyReused):
+        idempotency.reserve(uow(), wang, "k", "b" * 64, "POST", "/x")
+    # Another user's key of the same name is another key.
+    assert idempotency.reserve(uow(), world.actors["li"].id, "k", "b" * 64, "POST", "/x") is None
+    world.clock.advance(seconds=idempotency.RETENTION.total_seconds())
+    assert idempotency.reserve(uow(), wang, "k", "b" * 64, "POST", "/x") is None
