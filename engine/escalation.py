@@ -29,20 +29,22 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, text, update
+from sqlalchemy import Connection, case, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.calendar import local_date
+from engine.bulk import insert_returning_ids, insert_rows, update_rows
+from engine.calendar import Period, local_date
 from engine.definitions import DeadlineDef, Definitions
 from engine.errors import NotFound
 from engine.models import Case, Deadline, Event, Organization, Unit, User
 from engine.models_escalation import DeadlineAction, SchedulerState, StallFlag
-from engine.notifications import Message, SmtpSettings, insert_ignoring_duplicates, notify
+from engine.notifications import Message, SmtpSettings, notify
 from engine.services import escalation_due
 from engine.unit_of_work import UnitOfWork
 
@@ -107,20 +109,28 @@ class Plan:
     next_action_at: datetime | None
 
 
+@lru_cache(maxsize=8192)
+def _level_due(due_at: datetime, after: Period) -> datetime:
+    """`escalation_due`, memoized: deadlines running out on the same day share their levels."""
+    return escalation_due(due_at, after)
+
+
+def _steps(spec: DeadlineDef, due_at: datetime, remind_at: datetime | None) -> Iterator[Step]:
+    if remind_at is not None:
+        yield Step(0, "reminder", "assignee", remind_at)
+    floor = due_at
+    for e in spec.escalation:
+        at = max(_level_due(due_at, e.after), floor)
+        yield Step(e.level, "escalation", e.to, at)
+        floor = at
+
+
 def ladder(spec: DeadlineDef, due_at: datetime, remind_at: datetime | None) -> list[Step]:
     """The reminder (if the definition has a window) and each escalation level, in order.
 
     A level never falls due before the one below it, whatever the definition's periods say.
     """
-    steps: list[Step] = []
-    if remind_at is not None:
-        steps.append(Step(0, "reminder", "assignee", remind_at))
-    floor = due_at
-    for e in spec.escalation:
-        at = max(escalation_due(due_at, e.after), floor)
-        steps.append(Step(e.level, "escalation", e.to, at))
-        floor = at
-    return steps
+    return list(_steps(spec, due_at, remind_at))
 
 
 def plan_deadline(row: Any, spec: DeadlineDef, now: datetime) -> Plan:
@@ -129,14 +139,11 @@ def plan_deadline(row: Any, spec: DeadlineDef, now: datetime) -> Plan:
     `row` carries id, case_id, key, rule, due_at, remind_at, reminded_at, escalation_level.
     """
     reminder_done = row.reminded_at is not None or row.escalation_level > 0
-    pending = [
-        s
-        for s in ladder(spec, row.due_at, row.remind_at)
-        if (s.level == 0 and not reminder_done) or s.level > row.escalation_level
-    ]
     actions: list[Action] = []
     next_at: datetime | None = None
-    for s in pending:
+    for s in _steps(spec, row.due_at, row.remind_at):
+        if (s.level == 0 and reminder_done) or (s.level > 0 and s.level <= row.escalation_level):
+            continue
         if s.kind == "reminder" and now >= row.due_at:
             continue  # too late to remind: the deadline has run out, escalation takes over
         if s.at > now:
@@ -464,8 +471,12 @@ def _process_batch(
         }
         for a in actions
     ]
-    new = insert_ignoring_duplicates(
-        conn, ledger_t, ledger_rows, ["deadline_id", "level"], ["id", "deadline_id", "level"]
+    new = insert_rows(
+        conn,
+        ledger_t,
+        ledger_rows,
+        ignore_conflicts_on=["deadline_id", "level"],
+        returning=["id", "deadline_id", "level"],
     )
     result.conflicts += len(ledger_rows) - len(new)
     ledger_id = {(r.deadline_id, r.level): r.id for r in new}
@@ -475,6 +486,10 @@ def _process_batch(
         (a.deadline_id, a.level): directory.recipients(
             a.target, cases[a.case_id].unit_id, cases[a.case_id].assignee_id, active
         )
+        for a in to_fire
+    }
+    messages = {
+        (a.deadline_id, a.level): _message(a, cases[a.case_id], specs[a.deadline_id].label, None)
         for a in to_fire
     }
     event_rows = []
@@ -492,7 +507,7 @@ def _process_batch(
                 "actor_id": None,
                 "actor_name": SYSTEM_ACTOR,
                 "at": now,
-                "comment": _comment(_message(a, c, specs[a.deadline_id].label, None)),
+                "comment": _comment(messages[(a.deadline_id, a.level)]),
                 "payload": {
                     "deadline_id": a.deadline_id,
                     "deadline": a.key,
@@ -505,59 +520,41 @@ def _process_batch(
                 "rules": [a.rule] if a.kind == "reminder" else [a.rule, "ACC-1"],
             }
         )
-    event_ids: list[int] = []
-    if event_rows:
-        event_ids = list(
-            conn.execute(
-                insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True),
-                event_rows,
-            ).scalars()
-        )
-        conn.execute(
-            update(ledger_t)
-            .where(ledger_t.c.id == bindparam("b_id"))
-            .values(event_id=bindparam("b_event")),
-            [
-                {"b_id": ledger_id[(a.deadline_id, a.level)], "b_event": eid}
-                for a, eid in zip(to_fire, event_ids, strict=True)
-            ],
-        )
+    event_ids = insert_returning_ids(conn, events_t, event_rows)
+    update_rows(
+        conn,
+        ledger_t,
+        [
+            {"id": ledger_id[(a.deadline_id, a.level)], "event_id": eid}
+            for a, eid in zip(to_fire, event_ids, strict=True)
+        ],
+    )
     deliveries = []
     for a, eid in zip(to_fire, event_ids, strict=True):
-        msg = _message(a, cases[a.case_id], specs[a.deadline_id].label, eid)
+        msg = replace(messages[(a.deadline_id, a.level)], event_id=eid)
         for uid in recipients[(a.deadline_id, a.level)]:
             deliveries.append((f"event:{eid}:{uid}", uid, msg))
     result.notifications += notify(conn, deliveries, now, smtp)
     advance = [
         {
-            "b_id": did,
-            "b_next": p.next_action_at,
-            "b_level": p.escalation_level,
-            "b_reminded": now if p.reminded else None,
+            "id": did,
+            "next_action_at": p.next_action_at,
+            "escalation_level": p.escalation_level,
+            "reminded_at": now if p.reminded else None,
         }
         for did, p in plans.items()
     ]
     advance += [
         {
-            "b_id": r.id,
-            "b_next": now + RETRY_UNPLANNABLE,
-            "b_level": r.escalation_level,
-            "b_reminded": None,
+            "id": r.id,
+            "next_action_at": now + RETRY_UNPLANNABLE,
+            "escalation_level": r.escalation_level,
+            "reminded_at": None,
         }
         for r in rows
         if r.id not in plans
     ]
-    if advance:
-        conn.execute(
-            update(deadlines_t)
-            .where(deadlines_t.c.id == bindparam("b_id"))
-            .values(
-                next_action_at=bindparam("b_next"),
-                escalation_level=bindparam("b_level"),
-                reminded_at=func.coalesce(bindparam("b_reminded"), deadlines_t.c.reminded_at),
-            ),
-            advance,
-        )
+    update_rows(conn, deadlines_t, advance, keep_when_null=["reminded_at"])
     _collect(result, to_fire, cases, recipients, collect)
 
 
@@ -698,14 +695,19 @@ def sweep_stalled(
     smtp: SmtpSettings | None = None,
     dry_run: bool = False,
     advance_watermark: bool = True,
+    full_scan: bool = False,
     result: SweepResult | None = None,
 ) -> SweepResult:
     """Flag open cases with no activity for `stalled_after_days`, once per stall (ACC-1).
 
     Activity is `cases.updated_at`, which every step moves; the sweep's own events do not.
-    Only cases that became stalled since the last scan are read (a watermark in
-    `scheduler_state`), so the cost follows new stalls, not all open cases. UNIQUE
-    (case_id, stalled_since) makes the flag, its event and its notifications exactly once.
+    UNIQUE (case_id, stalled_since) makes the flag, its event and its notifications exactly
+    once. Normally only cases that became stalled since the last scan are read (a watermark
+    in `scheduler_state`), so the cost follows new stalls, not all open cases. A case written
+    with an `updated_at` already behind the watermark (an import, back-dated demo data) is
+    not seen that way: `full_scan` reads every stalled open case not yet flagged for its
+    current stall. The scheduler does one full scan when it starts and one a day; a manual
+    `tongbu sweep` and every dry run always do.
     `advance_watermark=False` is for sweeps at a chosen time (`tongbu sweep --now`): they flag
     what is stalled at that time but leave the watermark to the real scheduler.
     """
@@ -715,7 +717,7 @@ def sweep_stalled(
     cutoff = now - timedelta(days=days)
     if dry_run:
         with uow.reader() as r:
-            rows = _stalled_candidates(r.conn, cutoff, _watermark(r.conn), exclude_flagged=True)
+            rows = _stalled_candidates(r.conn, cutoff, None, exclude_flagged=True)
             for c in rows:
                 result.stalled.append(_stall_item(c, days))
         return result
@@ -727,11 +729,11 @@ def sweep_stalled(
             ).scalar_one()
             if not got:
                 return result  # another sweeper is scanning right now; it covers this range
-        after = _watermark(conn)
+        after = None if full_scan else _watermark(conn)
         if after is not None and after >= cutoff:
             return result
-        rows = _stalled_candidates(conn, cutoff, after, exclude_flagged=False)
-        new = insert_ignoring_duplicates(
+        rows = _stalled_candidates(conn, cutoff, after, exclude_flagged=full_scan)
+        new = insert_rows(
             conn,
             stalls_t,
             [
@@ -743,49 +745,46 @@ def sweep_stalled(
                 }
                 for c in rows
             ],
-            ["case_id", "stalled_since"],
-            ["id", "case_id"],
+            ignore_conflicts_on=["case_id", "stalled_since"],
+            returning=["id", "case_id"],
         )
         result.conflicts += len(rows) - len(new)
         flag_id = {r.case_id: r.id for r in new}
         fresh = [c for c in rows if c.id in flag_id]
         directory = Directory.load(conn) if fresh else None
-        event_ids: list[int] = []
+        event_ids = insert_returning_ids(
+            conn,
+            events_t,
+            [
+                {
+                    "case_id": c.id,
+                    "kind": "stalled",
+                    "trigger": None,
+                    "from_state": None,
+                    "to_state": None,
+                    "case_version": c.version,
+                    "actor_id": None,
+                    "actor_name": SYSTEM_ACTOR,
+                    "at": now,
+                    "comment": _comment(_stall_message(c, days, c.updated_at, None)),
+                    "payload": {
+                        "stalled_since": c.updated_at.isoformat(),
+                        "stalled_after_days": days,
+                    },
+                    "rules": ["ACC-1"],
+                }
+                for c in fresh
+            ],
+        )
+        update_rows(
+            conn,
+            stalls_t,
+            [
+                {"id": flag_id[c.id], "event_id": eid}
+                for c, eid in zip(fresh, event_ids, strict=True)
+            ],
+        )
         if fresh:
-            event_ids = list(
-                conn.execute(
-                    insert(events_t).returning(events_t.c.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "case_id": c.id,
-                            "kind": "stalled",
-                            "trigger": None,
-                            "from_state": None,
-                            "to_state": None,
-                            "case_version": c.version,
-                            "actor_id": None,
-                            "actor_name": SYSTEM_ACTOR,
-                            "at": now,
-                            "comment": _comment(_stall_message(c, days, c.updated_at, None)),
-                            "payload": {
-                                "stalled_since": c.updated_at.isoformat(),
-                                "stalled_after_days": days,
-                            },
-                            "rules": ["ACC-1"],
-                        }
-                        for c in fresh
-                    ],
-                ).scalars()
-            )
-            conn.execute(
-                update(stalls_t)
-                .where(stalls_t.c.id == bindparam("b_id"))
-                .values(event_id=bindparam("b_event")),
-                [
-                    {"b_id": flag_id[c.id], "b_event": eid}
-                    for c, eid in zip(fresh, event_ids, strict=True)
-                ],
-            )
             assert directory is not None
             deliveries = []
             for c, eid in zip(fresh, event_ids, strict=True):
@@ -817,6 +816,7 @@ def sweep(
     batch_size: int = DEFAULT_BATCH,
     dry_run: bool = False,
     advance_watermark: bool = True,
+    full_stall_scan: bool = False,
     collect: bool = True,
 ) -> SweepResult:
     """One full sweep at `uow.clock.now()`: deadlines (reminders, escalations), then stalls.
@@ -834,6 +834,12 @@ def sweep(
         result=result,
     )
     sweep_stalled(
-        uow, defs, smtp=smtp, dry_run=dry_run, advance_watermark=advance_watermark, result=result
+        uow,
+        defs,
+        smtp=smtp,
+        dry_run=dry_run,
+        advance_watermark=advance_watermark,
+        full_scan=full_stall_scan,
+        result=result,
     )
     return result

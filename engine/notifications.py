@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
+from engine.bulk import insert_rows
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.models import User
@@ -94,32 +94,6 @@ def backoff(attempts: int, settings: SmtpSettings) -> timedelta:
 # ---------------------------------------------------------------- writing (inside a sweep)
 
 
-def insert_ignoring_duplicates(
-    conn: Connection,
-    table: Table,
-    rows: Sequence[Mapping[str, Any]],
-    conflict_columns: Sequence[str],
-    returning: Sequence[str],
-) -> list[Any]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING: the rows that were new, and only those.
-
-    This is what makes a ledger or dedupe key do its job without an IntegrityError aborting
-    the whole transaction (PostgreSQL and SQLite both support it).
-    """
-    if not rows:
-        return []
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(*(table.c[c] for c in returning))
-    )
-    out: list[Any] = []
-    for start in range(0, len(rows), 500):
-        out.extend(conn.execute(stmt.values(list(rows[start : start + 500]))).all())
-    return out
-
-
 @dataclass(frozen=True)
 class Message:
     """What one notification says, in both UI languages."""
@@ -162,8 +136,12 @@ def notify(
         }
         for key, user_id, m in deliveries
     ]
-    created = insert_ignoring_duplicates(
-        conn, notifications_t, rows, ["dedupe_key"], ["id", "user_id", "dedupe_key"]
+    created = insert_rows(
+        conn,
+        notifications_t,
+        rows,
+        ignore_conflicts_on=["dedupe_key"],
+        returning=["id", "user_id", "dedupe_key"],
     )
     if created and smtp is not None and smtp.enabled:
         by_key = {r["dedupe_key"]: r for r in rows}
@@ -196,8 +174,7 @@ def notify(
                     "sent_at": None,
                 }
             )
-        if mails:
-            conn.execute(outbox_t.insert(), mails)
+        insert_rows(conn, outbox_t, mails)
     return len(created)
 
 

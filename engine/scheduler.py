@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -102,19 +102,29 @@ class Ticker:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.calendar = calendar or LegalCalendar()
+        self._full_scan_day: date | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, self.calendar)
 
     def sweep(self) -> escalation.SweepResult:
-        """One sweep at the clock's now; what is due is handled once, whoever else sweeps."""
+        """One sweep at the clock's now; what is due is handled once, whoever else sweeps.
+
+        The first sweep of a process and the first of each (Shanghai) day also scan every
+        stalled case, so that back-dated or imported cases are flagged too (see
+        `escalation.sweep_stalled`).
+        """
+        today = self.clock.now().astimezone(SHANGHAI).date()
+        full = self._full_scan_day != today
         result = escalation.sweep(
             self.uow(),
             self.definitions,
             smtp=self.settings.smtp,
             batch_size=self.settings.batch_size,
+            full_stall_scan=full,
             collect=False,
         )
+        self._full_scan_day = today
         if result.fired or result.stalled or result.errors:
             log.info("sweep at %s: %s", result.now.isoformat(), result.summary())
         for e in result.errors:

@@ -169,6 +169,7 @@ def register(main: click.Group) -> None:
             batch_size=batch or settings.batch_size,
             dry_run=dry_run,
             advance_watermark=at is None,
+            full_stall_scan=True,
         )
         if as_json:
             _echo_json(

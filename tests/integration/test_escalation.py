@@ -206,6 +206,22 @@ def test_acc1_stalled_case_flagged_once_per_stall(world):
     assert count(world, StallFlag.__table__) == 2
 
 
+def test_acc1_a_back_dated_case_behind_the_watermark_is_flagged_by_the_full_scan(world):
+    """Cases written with an old `updated_at` after the scheduler has passed it (an import)
+    escape the incremental scan; the daily full scan still flags them, once."""
+    days = world.rt.definitions.parameters["stalled_after_days"]
+    start = world.clock.now()
+    sweep_at(world, start + timedelta(days=days + 5))  # moves the watermark past `start`
+    world.clock.at = start
+    (cid,) = registered_cases(world, 1)  # updated_at == start: already behind the watermark
+    later = start + timedelta(days=days + 6)
+    assert sweep_at(world, later).stalled == []
+    full = sweep_at(world, later, full_stall_scan=True)
+    assert [s["case_id"] for s in full.stalled] == [cid]
+    again = sweep_at(world, later, full_stall_scan=True)
+    assert again.stalled == [] and again.conflicts == 0
+
+
 def test_a_closed_case_is_not_stalled(world):
     (cid,) = registered_cases(world, 1)
     world.fire(cid, *registration_steps()[4][:2], by="wang")

@@ -13,30 +13,34 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from engine.calendar import SHANGHAI
 from engine.models import Event
 from engine.models_escalation import DeadlineAction
-from tests.integration.test_escalation import deadline, level_at, registered_cases
+from tests.integration.test_escalation import registered_cases
 from tests.world import make_world
 
 TONGBU = Path(sys.executable).with_name("tongbu")
 
 
+def wait_until(predicate, seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, clock):
+def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, clock, tmp_path):
+    """The four schedulers are started first and are all ticking before any case exists; the
+    cases are then registered one by one while they sweep, so all four compete for them."""
     world = make_world(pg_url, clock)
-    ids = registered_cases(world, 8)
-    at = level_at(world, deadline(world, ids[0], "party_org_formation"), 3) + timedelta(hours=1)
-    expected = {
-        (d["id"], level) for c in ids for d in world.case(c)["deadlines"] for level in (1, 2, 3)
-    }
     env = {
         **os.environ,
         "TONGBU_DATABASE_URL": pg_url,
@@ -44,16 +48,16 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
         "TONGBU_DIGEST_HOUR": "off",
         "TONGBU_SMTP_HOST": "",
     }
-    now = at.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    # Their clocks run from mid-2027: every level of every deadline opened in 2026 is due.
+    logs = [tmp_path / f"scheduler-{i}.log" for i in range(4)]
     procs = [
         subprocess.Popen(
-            [str(TONGBU), "scheduler", "--interval", "0.3", "--now", now],
+            [str(TONGBU), "scheduler", "--interval", "0.3", "--now", "2027-06-01"],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=log.open("w"),
             stderr=subprocess.STDOUT,
-            text=True,
         )
-        for _ in range(4)
+        for log in logs
     ]
 
     def rows() -> list[tuple[int, int]]:
@@ -65,16 +69,24 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
                 )
             ]
 
+    def started() -> bool:
+        return all("tongbu scheduler: sweep every" in log.read_text() for log in logs)
+
     try:
-        end = time.monotonic() + 60
-        while time.monotonic() < end and set(rows()) != expected:
-            assert all(p.poll() is None for p in procs), "a scheduler died"
-            time.sleep(0.2)
+        assert wait_until(started, 60), [log.read_text() for log in logs]
+        ids = registered_cases(world, 8)
+        expected = {
+            (d["id"], level) for c in ids for d in world.case(c)["deadlines"] for level in (1, 2, 3)
+        }
+        wait_until(lambda: set(rows()) == expected, 60)
+        assert all(p.poll() is None for p in procs), "a scheduler died"
         time.sleep(1.5)  # several more ticks of all four: nothing may be added
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
-        outputs = [p.communicate(timeout=30)[0] for p in procs]
+        for p in procs:
+            p.wait(timeout=30)
+    outputs = [log.read_text() for log in logs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
     assert all("tongbu scheduler stopped" in out for out in outputs), outputs
     assert Counter(rows()) == Counter(dict.fromkeys(expected, 1))
@@ -85,3 +97,5 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
         assert Counter((p["deadline_id"], p["level"]) for p in payloads) == Counter(
             dict.fromkeys(expected, 1)
         )
+    swept = [out.count("sweep at ") for out in outputs]
+    print(f"sweeps that escalated something, per process: {swept}")

@@ -94,6 +94,26 @@ def test_the_digest_catches_up_at_start_once_its_hour_has_passed(world):
     assert rows and rows[0]["overdue"] == 1
 
 
+def test_the_first_sweep_of_a_scheduler_and_of_each_day_is_a_full_stall_scan(world, monkeypatch):
+    from engine import escalation
+
+    seen = []
+    real = escalation.sweep
+
+    def spy(*a, **kw):
+        seen.append(kw["full_stall_scan"])
+        return real(*a, **kw)
+
+    monkeypatch.setattr(escalation, "sweep", spy)
+    ticker = Ticker(world.rt.engine, world.rt.definitions, SchedulerSettings(), clock=world.clock)
+    ticker.sweep()
+    ticker.sweep()
+    world.clock.advance(days=1)
+    ticker.sweep()
+    ticker.sweep()
+    assert seen == [True, False, True, False]
+
+
 def test_a_failing_job_does_not_stop_the_scheduler(world, monkeypatch):
     from engine import escalation
 

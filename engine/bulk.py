@@ -1,0 +1,186 @@
+"""Set-based writes for the sweep: many rows in one statement, on PostgreSQL and SQLite.
+
+On PostgreSQL the rows travel as one JSON parameter read by ``jsonb_to_recordset``: one round
+trip and one short statement, however many rows (a multi-row VALUES list of thousands of
+placeholders costs more to build and parse on the client than to run, and text arrays need
+per-element escaping). New ids
+come from the table's sequence up front, so rows can be correlated without relying on the
+order of RETURNING. On SQLite (one process, no network) the same calls are executemany, which
+SQLAlchemy batches into multi-row statements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    Table,
+    bindparam,
+    func,
+    text,
+    update,
+)
+from sqlalchemy.dialects import sqlite
+
+
+def _is_pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _pg_type(table: Table, name: str) -> str:
+    """The SQL type a column's values are read as from the JSON document."""
+    col_type = table.c[name].type
+    impl = getattr(col_type, "impl", col_type)
+    if isinstance(col_type, JSON) or isinstance(impl, JSON):
+        return "jsonb"
+    if isinstance(impl, DateTime):
+        return "timestamp"
+    if isinstance(impl, Date):
+        return "date"
+    if isinstance(impl, Boolean):
+        return "boolean"
+    if isinstance(impl, Integer):
+        return "integer"
+    return "text"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _pg_source(
+    table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> tuple[str, dict[str, str]]:
+    """`jsonb_to_recordset(:rows) AS u(col type, …)` and its one parameter.
+
+    One JSON document instead of one placeholder per value: the statement stays short and
+    identical for any number of rows, and the encoding is the C json module's work.
+    """
+    doc = json.dumps(
+        [{c: _jsonable(r[c]) for c in columns} for r in rows],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    spec = ", ".join(f'"{c}" {_pg_type(table, c)}' for c in columns)
+    return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS u({spec})", {"rows": doc}
+
+
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignore_conflicts_on: Sequence[str] | None = None,
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """INSERT many rows [ON CONFLICT (…) DO NOTHING] [RETURNING …]; returns the RETURNING rows.
+
+    With `ignore_conflicts_on`, only rows that were new come back: this is what lets a ledger
+    or dedupe key do its job without an IntegrityError aborting the transaction.
+    """
+    if not rows:
+        return []
+    if _is_pg(conn):
+        columns = list(rows[0].keys())
+        source, params = _pg_source(table, rows, columns)
+        column_list = ", ".join(f'"{c}"' for c in columns)
+        selected = ", ".join(f'u."{c}"' for c in columns)
+        sql = f"INSERT INTO {table.name} ({column_list}) SELECT {selected} FROM {source}"
+        if ignore_conflicts_on:
+            sql += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+            return conn.execute(text(sql), params).all()
+        conn.execute(text(sql), params)
+        return []
+    stmt: Any = sqlite.insert(table)
+    if ignore_conflicts_on:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(ignore_conflicts_on))
+    if returning:
+        stmt = stmt.returning(*(table.c[c] for c in returning))
+        return conn.execute(stmt, list(rows)).all()
+    conn.execute(stmt, list(rows))
+    return []
+
+
+def insert_returning_ids(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """INSERT many rows; their new ids, in the order of `rows`.
+
+    PostgreSQL: ids are drawn from the table's sequence first and inserted explicitly.
+    SQLite: RETURNING with SQLAlchemy's parameter-order guarantee.
+    """
+    if not rows:
+        return []
+    if _is_pg(conn):
+        ids = list(
+            conn.execute(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            ).scalars()
+        )
+        insert_rows(conn, table, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
+        return ids
+    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(stmt, list(rows)).scalars())
+
+
+def update_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str = "id",
+    keep_when_null: Sequence[str] = (),
+) -> None:
+    """UPDATE many rows by `key`, each with its own values; a column in `keep_when_null` keeps
+    its stored value where the new one is None (COALESCE)."""
+    if not rows:
+        return
+    columns = list(rows[0].keys())
+    targets = [c for c in columns if c != key]
+    if _is_pg(conn):
+        source, params = _pg_source(table, rows, columns)
+        sets = []
+        for c in targets:
+            value = f'COALESCE(u."{c}", {table.name}."{c}")' if c in keep_when_null else f'u."{c}"'
+            sets.append(f'"{c}" = {value}')
+        conn.execute(
+            text(
+                f"UPDATE {table.name} SET {', '.join(sets)} FROM {source} "
+                f'WHERE {table.name}."{key}" = u."{key}"'
+            ),
+            params,
+        )
+        return
+    values = {
+        c: (
+            func.coalesce(bindparam(f"b_{c}", type_=table.c[c].type), table.c[c])
+            if c in keep_when_null
+            else bindparam(f"b_{c}", type_=table.c[c].type)
+        )
+        for c in targets
+    }
+    conn.execute(
+        update(table).where(table.c[key] == bindparam(f"b_{key}")).values(values),
+        [{f"b_{k}": v for k, v in r.items()} for r in rows],
+    )
