@@ -82,6 +82,7 @@ def environment(engine: Engine) -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
+        "loadavg_at_start": os.getloadavg(),
         "database": engine.dialect.name,
         "server_version": server,
     }
@@ -332,6 +333,7 @@ def measure(db: str, url: str, n_open: int, rounds: int, quick: bool) -> dict[st
             "due_per_s": armed / statistics.median(sweeps) if armed else None,
             "claim_s": claims,
             "claim_median_s": statistics.median(claims) if claims else None,
+            "loadavg_after": os.getloadavg(),
         }
         scenarios.append(row)
         print(_line(db, n_open, row), flush=True)
