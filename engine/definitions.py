@@ -126,6 +126,11 @@ class DefinitionSchema(Schema):
     )
     deadlines = fields.List(fields.Nested(DeadlineSchema), load_default=list)
     holds = fields.List(fields.Nested(HoldSchema), load_default=list)
+    parameters = fields.List(
+        fields.String(validate=IDENT),
+        load_default=list,
+        metadata={"description": "local parameters the guards and actions read (case.params)"},
+    )
 
 
 class RuleSchema(Schema):
@@ -229,6 +234,8 @@ class Definition:
     registry: Registry = field(repr=False)
     catalogue: RuleCatalogue = field(repr=False)
     holds: tuple[Hold, ...] = ()
+    parameters: tuple[str, ...] = ()
+    """Local parameters the procedure's guards and actions read, checked to exist at load."""
     _by_source: dict[str, dict[str, list[TransitionDef]]] = field(default_factory=dict, repr=False)
     _machine: Any = field(default=None, repr=False)
 
@@ -444,6 +451,9 @@ def _check_semantics(
     for i, h in enumerate(doc["holds"]):
         if h["rule"] not in catalogue:
             bad(f"holds.{i}.rule", f"rule {h['rule']!r} is not in the rules catalogue")
+    for i, pid in enumerate(doc["parameters"]):
+        if parameters is None or pid not in parameters:
+            bad(f"parameters.{i}", f"unknown parameter {pid!r} (see parameters.yaml)")
     return problems
 
 
@@ -526,6 +536,7 @@ def _build(
             for d, (period_text, parameter) in zip(doc["deadlines"], periods, strict=True)
         ),
         holds=tuple(Hold(h["operation"], h["rule"], h["zh"], h["en"]) for h in doc["holds"]),
+        parameters=tuple(doc["parameters"]),
         open_schema=doc["open_schema"],
         open_actions=tuple(doc["open_actions"]),
         file=fname,

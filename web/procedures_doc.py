@@ -94,6 +94,7 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
     out.append(f"Definition `{d.file}` (procedure `{d.procedure}`, version {d.version}).")
     out.append("")
     params = {defs.parameters.describe(dl.parameter).rule for dl in d.deadlines if dl.parameter}
+    params |= {defs.parameters.describe(pid).rule for pid in d.parameters}
     rules = sorted(
         {r for t in d.transitions for r in t.rules}
         | {dl.rule for dl in d.deadlines}
@@ -177,6 +178,16 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
                     for e in dl.escalation
                 )
                 out.append(f"  - if overdue, escalated to / 逾期上报: {chain}")
+        out.append("")
+    used = [*d.parameters, *(dl.parameter for dl in d.deadlines if dl.parameter)]
+    if used:
+        out += ["### Local parameters it uses / 所用地方参数", ""]
+        for pid in dict.fromkeys(used):
+            p = defs.parameters.describe(pid)
+            out.append(
+                f"- `{pid}` = {p.value} ({p.unit}) [{p.rule}] — local default / 地方默认值: "
+                f"{p.zh} / {p.en}"
+            )
         out.append("")
     if d.holds:
         out += ["### While a case is open / 在办期间", ""]

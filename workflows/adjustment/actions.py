@@ -45,9 +45,10 @@ def record_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent
             {
                 **case.data.get("warnings", {}),
                 "TRF-1": {
-                    "zh": f"报告晚于地方规定期限（变更后{period_text(period, 'zh')}内，应不晚于{latest}）",
-                    "en": f"Reported after the local period ({period_text(period, 'en')} from the "
-                    f"change, i.e. by {latest})",
+                    "zh": f"报告晚于期限（变更后{period_text(period, 'zh')}内，地方默认值；"
+                    f"应不晚于{latest}）",
+                    "en": f"Reported after the period ({period_text(period, 'en')} from the "
+                    f"change, local default; i.e. by {latest})",
                 },
             },
         )
