@@ -16,9 +16,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
+from engine.calendar import SHANGHAI
 from engine.errors import Forbidden, NotFound
 from engine.models import (
     Case,
@@ -94,28 +110,43 @@ class CaseFilter:
 
 @dataclass(frozen=True)
 class Moment:
-    """The instants a list is judged against: now, and the stall threshold (ACC-1 parameter)."""
+    """The instants a list is judged against.
+
+    `now`; `stalled_before`: no step since then means stalled (ACC-1 parameter);
+    `due_soon_until`: the widest reminder window of any deadline the definitions give, so
+    "due soon" (inside a deadline's own reminder window) is a bounded range of due times.
+    """
 
     now: datetime
     stalled_before: datetime
+    due_soon_until: datetime
 
     @classmethod
-    def at(cls, now: datetime, stalled_after_days: int) -> Moment:
-        return cls(now, now - timedelta(days=stalled_after_days))
+    def at(cls, now: datetime, stalled_after_days: int, reminder_days: int = 0) -> Moment:
+        return cls(
+            now, now - timedelta(days=stalled_after_days), now + timedelta(days=reminder_days)
+        )
 
 
 # ---------------------------------------------------------------- scope
 
 
-def scope_unit_ids(actor: Actor) -> Select | None:
-    """The ids of the actor's unit and every unit below it; None for an administrator."""
+def _scope_ids(r: UnitOfWork, actor: Actor) -> list[int] | None:
+    """The ids of the actor's unit and every unit below it; None for an administrator.
+
+    Read first, in the same transaction, so that the case and organization queries filter
+    on a list of unit ids and the planner can use the (unit_id, status, ...) indexes.
+    """
     if actor.is_admin:
         return None
-    return select(units_t.c.id).where(units_t.c.path.startswith(actor.unit_path, autoescape=True))
+    return list(
+        r.conn.execute(
+            select(units_t.c.id).where(units_t.c.path.startswith(actor.unit_path, autoescape=True))
+        ).scalars()
+    )
 
 
-def _in_scope(column: Any, actor: Actor) -> ColumnElement[bool]:
-    ids = scope_unit_ids(actor)
+def _in(column: Any, ids: list[int] | None) -> ColumnElement[bool]:
     return literal(True) if ids is None else column.in_(ids)
 
 
@@ -146,20 +177,92 @@ def credentials(uow: UnitOfWork, username: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- cases
 
 
-def _overdue_case_ids(now: datetime) -> Select:
-    return select(deadlines_t.c.case_id).where(
-        deadlines_t.c.status == "open", deadlines_t.c.due_at < now
-    )
-
-
 def _age_bounds(now: datetime, bucket: int) -> tuple[datetime | None, datetime]:
     """(earliest, latest-exclusive) first-due instants of a bucket of days overdue."""
     low, high = AGE_BUCKETS[bucket]
     return (now - timedelta(days=high) if high is not None else None), now - timedelta(days=low)
 
 
-def case_query(actor: Actor, filt: CaseFilter, at: Moment) -> Select:
-    """The statement behind every case list (inbox, drill-downs, exports): one row per case."""
+def _open_deadlines(*conds: ColumnElement[bool]) -> Select:
+    """Per case, its earliest matching open deadline, from the covering due-time index.
+
+    The cases are grouped by `case_id + 0`, not `case_id`: the same value, but no index can
+    deliver it in order, so SQLite's planner (once ANALYZE has run) does not trade the
+    due-time range for a scan of every deadline ever opened to spare the GROUP BY its sort.
+    """
+    case_key = deadlines_t.c.case_id + literal_column("0")
+    return (
+        select(
+            case_key.label("case_id"),
+            func.min(deadlines_t.c.due_at).label("first_due_at"),
+            func.min(deadlines_t.c.due_date).label("first_due"),
+            func.max(deadlines_t.c.escalation_level).label("level"),
+        )
+        .where(deadlines_t.c.status == "open", *conds)
+        .group_by(case_key)
+    )
+
+
+def _overdue(at: Moment) -> Select:
+    return _open_deadlines(deadlines_t.c.due_at < at.now)
+
+
+def _due_soon(at: Moment) -> Select:
+    return _open_deadlines(
+        deadlines_t.c.due_at >= at.now,
+        deadlines_t.c.due_at < at.due_soon_until,
+        deadlines_t.c.remind_at <= at.now,
+    )
+
+
+def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment) -> Select:
+    """The ordered case ids of a list: only indexed columns, so paging stays cheap."""
+    view = filt.view
+    q = select(cases_t.c.id).where(_in(cases_t.c.unit_id, ids))
+    order: list[Any]
+    if view in ("overdue", "due_soon"):
+        by = (_overdue(at) if view == "overdue" else _due_soon(at)).subquery()
+        q = q.join(by, by.c.case_id == cases_t.c.id)
+        if view == "overdue" and filt.age is not None:
+            low, high = _age_bounds(at.now, filt.age)
+            q = q.where(by.c.first_due_at < high)
+            if low is not None:
+                q = q.where(by.c.first_due_at >= low)
+        order = [by.c.first_due_at, cases_t.c.id]
+    elif view == "stalled":
+        q = q.where(cases_t.c.updated_at < at.stalled_before)
+        order = [cases_t.c.updated_at, cases_t.c.id]
+    else:
+        order = [cases_t.c.updated_at.desc(), cases_t.c.id.desc()]
+    if view == "mine":
+        q = q.where(cases_t.c.assignee_id == actor.id)
+    if view == "closed":
+        q = q.where(cases_t.c.status == "closed")
+    elif view != "all":
+        q = q.where(cases_t.c.status == "open")
+    if filt.q:
+        term = filt.q.strip()
+        q = q.join(orgs_t, orgs_t.c.id == cases_t.c.organization_id).where(
+            or_(
+                orgs_t.c.name.contains(term, autoescape=True),
+                orgs_t.c.credit_code == term.upper(),
+            )
+        )
+    if filt.procedure:
+        q = q.where(cases_t.c.procedure == filt.procedure)
+    if filt.state:
+        q = q.where(cases_t.c.state == filt.state)
+    if filt.unit_id is not None:
+        q = q.where(cases_t.c.unit_id == filt.unit_id)
+    if filt.organization_id is not None:
+        q = q.where(cases_t.c.organization_id == filt.organization_id)
+    return q.order_by(*order)
+
+
+def _case_rows(r: UnitOfWork, case_ids: list[int]) -> list[dict[str, Any]]:
+    """Everything a list shows about some cases, in one statement, in the order given."""
+    if not case_ids:
+        return []
     open_dl = and_(deadlines_t.c.case_id == cases_t.c.id, deadlines_t.c.status == "open")
     next_due = select(func.min(deadlines_t.c.due_date)).where(open_dl).scalar_subquery()
     provisional = (
@@ -190,62 +293,14 @@ def case_query(actor: Actor, filt: CaseFilter, at: Moment) -> Select:
         .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
         .join(units_t, units_t.c.id == cases_t.c.unit_id)
         .outerjoin(users_t, users_t.c.id == cases_t.c.assignee_id)
-        .where(_in_scope(cases_t.c.unit_id, actor))
+        .where(cases_t.c.id.in_(case_ids))
     )
-    view = filt.view
-    if view in ("open", "due_soon", "overdue", "stalled", "mine"):
-        q = q.where(cases_t.c.status == "open")
-    elif view == "closed":
-        q = q.where(cases_t.c.status == "closed")
-    if view == "due_soon":
-        q = q.where(
-            cases_t.c.id.in_(
-                select(deadlines_t.c.case_id).where(
-                    deadlines_t.c.status == "open",
-                    deadlines_t.c.remind_at <= at.now,
-                    deadlines_t.c.due_at >= at.now,
-                )
-            )
-        )
-    elif view == "overdue":
-        if filt.age is not None:
-            low, high = _age_bounds(at.now, filt.age)
-            first_due = func.min(deadlines_t.c.due_at)
-            having = first_due < high if low is None else and_(first_due >= low, first_due < high)
-            sub = _overdue_case_ids(at.now).group_by(deadlines_t.c.case_id).having(having)
-            q = q.where(cases_t.c.id.in_(sub))
-        else:
-            q = q.where(cases_t.c.id.in_(_overdue_case_ids(at.now)))
-    elif view == "stalled":
-        q = q.where(cases_t.c.updated_at < at.stalled_before)
-    elif view == "mine":
-        q = q.where(cases_t.c.assignee_id == actor.id)
-    if filt.q:
-        term = filt.q.strip()
-        q = q.where(
-            or_(
-                orgs_t.c.name.contains(term, autoescape=True),
-                orgs_t.c.credit_code == term.upper(),
-            )
-        )
-    if filt.procedure:
-        q = q.where(cases_t.c.procedure == filt.procedure)
-    if filt.state:
-        q = q.where(cases_t.c.state == filt.state)
-    if filt.unit_id is not None:
-        q = q.where(cases_t.c.unit_id == filt.unit_id)
-    if filt.organization_id is not None:
-        q = q.where(cases_t.c.organization_id == filt.organization_id)
-    if view in ("overdue", "due_soon"):
-        return q.order_by(next_due.asc(), cases_t.c.id)
-    if view == "stalled":
-        return q.order_by(cases_t.c.updated_at.asc(), cases_t.c.id)
-    return q.order_by(cases_t.c.updated_at.desc(), cases_t.c.id.desc())
+    rows = {x["id"]: dict(x) for x in r.conn.execute(q).mappings()}
+    return [rows[i] for i in case_ids if i in rows]
 
 
-def _count(conn: Any, q: Select) -> int:
-    inner = q.order_by(None).with_only_columns(cases_t.c.id).subquery()
-    return conn.execute(select(func.count()).select_from(inner)).scalar_one()
+def _pages(total: int, per_page: int, page: int) -> int:
+    return max(1, min(page, max(1, -(-total // per_page))))
 
 
 def list_cases(
@@ -256,51 +311,74 @@ def list_cases(
     *,
     page: int = 1,
     per_page: int = 25,
+    total: int | None = None,
 ) -> Page:
-    """A page of cases for the inbox or a dashboard drill-down: two statements."""
-    q = case_query(actor, filt, at)
+    """A page of cases for the inbox or a dashboard drill-down.
+
+    Statements: the unit scope, the count (skipped when the caller already knows it, e.g.
+    from the tab counts), the page's ids, and the page's rows — whatever the number of cases.
+    """
     with uow.reader() as r:
-        total = _count(r.conn, q)
-        page = max(1, min(page, max(1, -(-total // per_page))))
-        rows = [
-            dict(x)
-            for x in r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).mappings()
-        ]
+        ids = _scope_ids(r, actor)
+        q = _case_ids(ids, actor, filt, at)
+        if total is None:
+            total = r.conn.execute(
+                select(func.count()).select_from(q.order_by(None).subquery())
+            ).scalar_one()
+        page = _pages(total, per_page, page)
+        case_ids = list(r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).scalars())
+        rows = _case_rows(r, case_ids)
     return Page(rows, total, page, per_page)
 
 
-def iter_cases(uow: UnitOfWork, actor: Actor, filt: CaseFilter, at: Moment) -> Iterator[dict]:
-    """Every case of a list, streamed (for XLSX export); the read transaction spans the loop."""
+def iter_cases(
+    uow: UnitOfWork, actor: Actor, filt: CaseFilter, at: Moment, batch: int = 500
+) -> Iterator[dict]:
+    """Every case of a list, in batches (for XLSX export); one read transaction throughout."""
     with uow.reader() as r:
-        result = r.conn.execution_options(yield_per=1000).execute(case_query(actor, filt, at))
-        for row in result.mappings():
-            yield dict(row)
+        ids = _scope_ids(r, actor)
+        case_ids = list(r.conn.execute(_case_ids(ids, actor, filt, at)).scalars())
+        for start in range(0, len(case_ids), batch):
+            yield from _case_rows(r, case_ids[start : start + batch])
 
 
 def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
-    """How many open cases each inbox tab holds (one statement)."""
-    scope = _in_scope(cases_t.c.unit_id, actor)
-    overdue = cases_t.c.id.in_(_overdue_case_ids(at.now))
-    due_soon = cases_t.c.id.in_(
-        select(deadlines_t.c.case_id).where(
-            deadlines_t.c.status == "open",
-            deadlines_t.c.remind_at <= at.now,
-            deadlines_t.c.due_at >= at.now,
+    """How many open cases each inbox tab holds, in one statement.
+
+    Overdue and due-soon come from one pass over the open deadlines due before the end of
+    the widest reminder window; open, stalled and mine are index-only counts.
+    """
+
+    def count_cases(*conds: ColumnElement[bool]) -> Any:
+        return (
+            select(func.count())
+            .select_from(cases_t)
+            .where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids), *conds)
+            .scalar_subquery()
         )
+
+    soon = and_(deadlines_t.c.due_at >= at.now, deadlines_t.c.remind_at <= at.now)
+    agg = (
+        _open_deadlines(deadlines_t.c.due_at < at.due_soon_until)
+        .add_columns(func.max(case((soon, 1), else_=0)).label("soon"))
+        .subquery()
     )
-
-    def flag(cond: ColumnElement[bool]) -> Any:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    q = select(
-        func.count().label("open"),
-        flag(due_soon).label("due_soon"),
-        flag(overdue).label("overdue"),
-        flag(cases_t.c.updated_at < at.stalled_before).label("stalled"),
-        flag(cases_t.c.assignee_id == actor.id).label("mine"),
-    ).where(cases_t.c.status == "open", scope)
     with uow.reader() as r:
-        return dict(r.conn.execute(q).mappings().one())
+        ids = _scope_ids(r, actor)
+        q = (
+            select(
+                count_cases().label("open"),
+                func.coalesce(func.sum(agg.c.soon), 0).label("due_soon"),
+                func.coalesce(func.sum(case((agg.c.first_due_at < at.now, 1), else_=0)), 0).label(
+                    "overdue"
+                ),
+                count_cases(cases_t.c.updated_at < at.stalled_before).label("stalled"),
+                count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
+            )
+            .select_from(agg.join(cases_t, cases_t.c.id == agg.c.case_id))
+            .where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
+        )
+        return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}
 
 
 # ---------------------------------------------------------------- dashboard (ACC-1, REG-7)
@@ -317,7 +395,9 @@ class UnitLine:
     stalled: int = 0
     due_soon: int = 0
     overdue: int = 0
+    escalated: int = 0
     by_age: list[int] = field(default_factory=lambda: [0] * len(AGE_BUCKETS))
+    oldest: dict[str, Any] | None = None
 
 
 @dataclass
@@ -329,76 +409,136 @@ class Dashboard:
 
 
 def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
-    """Open, stalled, due-soon and overdue cases per unit, overdue by age, and coverage.
+    """Per responsible unit (the unit a case is handled in): open, stalled, due-soon, overdue
+    by age, escalated, and the oldest overdue case (ACC-1); and the coverage figures (REG-7).
 
-    Four grouped statements whatever the number of cases: per-unit totals, overdue per unit
-    and age, due soon per unit, and the coverage figures.
+    Five statements whatever the number of cases: the scope; open and stalled per unit (from
+    the index alone) and the units' names; one pass over the open deadlines due before the widest reminder window
+    ends, giving overdue per unit and age, escalated, due soon and the oldest overdue case;
+    and coverage. "Escalated" counts open cases with an overdue deadline the scheduler has
+    escalated at least once, as the ACC-1 report does.
     """
-    scope = _in_scope(cases_t.c.unit_id, actor)
-    per_unit = (
-        select(
-            cases_t.c.unit_id,
-            units_t.c.name_zh,
-            units_t.c.name_en,
-            func.count().label("open"),
-            func.sum(case((cases_t.c.updated_at < at.stalled_before, 1), else_=0)).label("stalled"),
-        )
-        .join(units_t, units_t.c.id == cases_t.c.unit_id)
-        .where(cases_t.c.status == "open", scope)
-        .group_by(cases_t.c.unit_id, units_t.c.name_zh, units_t.c.name_en)
-    )
-    first_due = (
-        select(deadlines_t.c.case_id, func.min(deadlines_t.c.due_at).label("first_due"))
-        .where(deadlines_t.c.status == "open", deadlines_t.c.due_at < at.now)
-        .group_by(deadlines_t.c.case_id)
-        .subquery()
-    )
-    whens = []
-    for i in range(len(AGE_BUCKETS) - 1):
-        low, _high = _age_bounds(at.now, i)
-        whens.append((first_due.c.first_due >= low, i))
-    bucket = case(*whens, else_=len(AGE_BUCKETS) - 1).label("bucket")
-    overdue = (
-        select(cases_t.c.unit_id, bucket, func.count().label("n"))
-        .join(cases_t, cases_t.c.id == first_due.c.case_id)
-        .where(cases_t.c.status == "open", scope)
-        .group_by(cases_t.c.unit_id, bucket)
-    )
-    due_soon = (
-        select(cases_t.c.unit_id, func.count(distinct(cases_t.c.id)).label("n"))
-        .join(deadlines_t, deadlines_t.c.case_id == cases_t.c.id)
-        .where(
-            deadlines_t.c.status == "open",
-            deadlines_t.c.remind_at <= at.now,
-            deadlines_t.c.due_at >= at.now,
-            cases_t.c.status == "open",
-            scope,
-        )
-        .group_by(cases_t.c.unit_id)
-    )
     with uow.reader() as r:
-        lines = {
-            row.unit_id: UnitLine(row.unit_id, row.name_zh, row.name_en, row.open, row.stalled or 0)
+        ids = _scope_ids(r, actor)
+        scope = _in(cases_t.c.unit_id, ids)
+        per_unit = (
+            select(
+                cases_t.c.unit_id,
+                func.count().label("open"),
+                func.sum(case((cases_t.c.updated_at < at.stalled_before, 1), else_=0)).label(
+                    "stalled"
+                ),
+            )
+            .where(cases_t.c.status == "open", scope)
+            .group_by(cases_t.c.unit_id)
+        )
+        lines: dict[int, UnitLine] = {
+            row.unit_id: UnitLine(row.unit_id, "", "", row.open, row.stalled)
             for row in r.conn.execute(per_unit)
         }
-        for row in r.conn.execute(overdue):
-            line = lines.get(row.unit_id)
-            if line is not None:
-                line.overdue += row.n
-                line.by_age[row.bucket] += row.n
-        for row in r.conn.execute(due_soon):
-            if row.unit_id in lines:
-                lines[row.unit_id].due_soon = row.n
-        cov = _coverage(r, actor)
+        names = select(units_t.c.id, units_t.c.name_zh, units_t.c.name_en).where(
+            units_t.c.id.in_(list(lines) or [0])
+        )
+        for u in r.conn.execute(names):
+            lines[u.id].name_zh, lines[u.id].name_en = u.name_zh, u.name_en
+        for row in r.conn.execute(_deadline_figures(at, scope)).mappings():
+            line = lines.get(row["unit_id"])
+            if line is None:
+                continue
+            if row["part"] == "bucket":
+                line.due_soon += row["soon"]
+                if row["bucket"] is not None:
+                    line.overdue += row["n"]
+                    line.escalated += row["escalated"]
+                    line.by_age[row["bucket"]] += row["n"]
+            else:
+                line.oldest = {
+                    "case_id": row["case_id"],
+                    "organization": row["organization"],
+                    "due_date": row["first_due"],
+                    "days_overdue": (at.now.astimezone(SHANGHAI).date() - row["first_due"]).days,
+                }
+        cov = _coverage(r, ids)
     units = sorted(lines.values(), key=lambda u: (-u.overdue, -u.stalled, u.name_zh))
     totals = {
-        k: sum(getattr(u, k) for u in units) for k in ("open", "stalled", "due_soon", "overdue")
+        k: sum(getattr(u, k) for u in units)
+        for k in ("open", "stalled", "due_soon", "overdue", "escalated")
     }
     by_age = [sum(u.by_age[i] for u in units) for i in range(len(AGE_BUCKETS))]
     return Dashboard(units, by_age, totals, cov)
 
 
-def _coverage(r: UnitOfWork, actor: Actor) -> dict[str, int]:
+def _deadline_figures(at: Moment, scope: ColumnElement[bool]) -> Any:
+    """One statement over the open deadlines of cases in scope due before `due_soon_until`.
+
+    Rows of part "bucket": per unit and age bucket (None: not overdue) the overdue, escalated
+    and due-soon counts; rows of part "oldest": each unit's longest overdue case.
+    """
+    soon = and_(deadlines_t.c.due_at >= at.now, deadlines_t.c.remind_at <= at.now)
+    agg = (
+        _open_deadlines(deadlines_t.c.due_at < at.due_soon_until)
+        .add_columns(func.max(case((soon, 1), else_=0)).label("soon"))
+        .subquery()
+    )
+    oc = (
+        select(
+            cases_t.c.unit_id,
+            cases_t.c.organization_id,
+            agg.c.case_id,
+            agg.c.first_due_at,
+            agg.c.first_due,
+            agg.c.level,
+            agg.c.soon,
+        )
+        .select_from(agg.join(cases_t, cases_t.c.id == agg.c.case_id))
+        .where(cases_t.c.status == "open", scope)
+        .cte("open_deadline_cases")
+    )
+    overdue = oc.c.first_due_at < at.now
+    whens = [
+        (oc.c.first_due_at >= _age_bounds(at.now, i)[0], i) for i in range(len(AGE_BUCKETS) - 1)
+    ]
+    bucket = case((~overdue, null()), *whens, else_=len(AGE_BUCKETS) - 1)
+    by_bucket = select(
+        literal("bucket").label("part"),
+        oc.c.unit_id,
+        bucket.label("bucket"),
+        func.count().label("n"),
+        func.sum(case((and_(overdue, oc.c.level >= 1), 1), else_=0)).label("escalated"),
+        func.sum(oc.c.soon).label("soon"),
+        cast(null(), Integer).label("case_id"),
+        cast(null(), String).label("organization"),
+        cast(null(), Date).label("first_due"),
+    ).group_by(oc.c.unit_id, bucket)
+    ranked = (
+        select(
+            oc,
+            func.row_number()
+            .over(partition_by=oc.c.unit_id, order_by=(oc.c.first_due_at, oc.c.case_id))
+            .label("rn"),
+        )
+        .where(overdue)
+        .subquery()
+    )
+    oldest = (
+        select(
+            literal("oldest").label("part"),
+            ranked.c.unit_id,
+            cast(null(), Integer).label("bucket"),
+            literal(0).label("n"),
+            literal(0).label("escalated"),
+            literal(0).label("soon"),
+            ranked.c.case_id,
+            orgs_t.c.name.label("organization"),
+            ranked.c.first_due,
+        )
+        .join(orgs_t, orgs_t.c.id == ranked.c.organization_id)
+        .where(ranked.c.rn == 1)
+    )
+    return union_all(by_bucket, oldest)
+
+
+def _coverage(r: UnitOfWork, ids: list[int] | None) -> dict[str, int]:
     """REG-7 "two coverages" over registered organizations in scope: counts per coverage."""
     q = select(
         func.count().label("registered"),
@@ -406,7 +546,7 @@ def _coverage(r: UnitOfWork, actor: Actor) -> dict[str, int]:
             func.coalesce(func.sum(case((orgs_t.c.coverage == c, 1), else_=0)), 0).label(c)
             for c in COVERAGES[:-1]
         ),
-    ).where(orgs_t.c.status == "registered", _in_scope(orgs_t.c.unit_id, actor))
+    ).where(orgs_t.c.status == "registered", _in(orgs_t.c.unit_id, ids))
     row = dict(r.conn.execute(q).mappings().one())
     row["none"] = row["registered"] - sum(row[c] for c in COVERAGES[:-1])
     return row
@@ -414,7 +554,7 @@ def _coverage(r: UnitOfWork, actor: Actor) -> dict[str, int]:
 
 def coverage(uow: UnitOfWork, actor: Actor) -> dict[str, int]:
     with uow.reader() as r:
-        return _coverage(r, actor)
+        return _coverage(r, _scope_ids(r, actor))
 
 
 # ---------------------------------------------------------------- organizations
@@ -428,22 +568,8 @@ class OrgFilter:
     unit_id: int | None = None
 
 
-def organization_query(actor: Actor, filt: OrgFilter) -> Select:
-    open_cases = (
-        select(func.count())
-        .where(cases_t.c.organization_id == orgs_t.c.id, cases_t.c.status == "open")
-        .scalar_subquery()
-    )
-    q = (
-        select(
-            orgs_t,
-            units_t.c.name_zh.label("unit_zh"),
-            units_t.c.name_en.label("unit_en"),
-            open_cases.label("open_cases"),
-        )
-        .join(units_t, units_t.c.id == orgs_t.c.unit_id)
-        .where(_in_scope(orgs_t.c.unit_id, actor))
-    )
+def _organization_ids(ids: list[int] | None, filt: OrgFilter) -> Select:
+    q = select(orgs_t.c.id).where(_in(orgs_t.c.unit_id, ids))
     if filt.q:
         term = filt.q.strip()
         q = q.where(
@@ -461,26 +587,50 @@ def organization_query(actor: Actor, filt: OrgFilter) -> Select:
     return q.order_by(orgs_t.c.name, orgs_t.c.id)
 
 
+def _organization_rows(r: UnitOfWork, org_ids: list[int]) -> list[dict[str, Any]]:
+    if not org_ids:
+        return []
+    open_cases = (
+        select(func.count())
+        .where(cases_t.c.organization_id == orgs_t.c.id, cases_t.c.status == "open")
+        .scalar_subquery()
+    )
+    q = (
+        select(
+            orgs_t,
+            units_t.c.name_zh.label("unit_zh"),
+            units_t.c.name_en.label("unit_en"),
+            open_cases.label("open_cases"),
+        )
+        .join(units_t, units_t.c.id == orgs_t.c.unit_id)
+        .where(orgs_t.c.id.in_(org_ids))
+    )
+    rows = {x["id"]: dict(x) for x in r.conn.execute(q).mappings()}
+    return [rows[i] for i in org_ids if i in rows]
+
+
 def list_organizations(
     uow: UnitOfWork, actor: Actor, filt: OrgFilter, *, page: int = 1, per_page: int = 25
 ) -> Page:
-    q = organization_query(actor, filt)
+    """A page of organizations by name: scope, count, ids of the page, their rows."""
     with uow.reader() as r:
-        inner = q.order_by(None).with_only_columns(orgs_t.c.id).subquery()
-        total = r.conn.execute(select(func.count()).select_from(inner)).scalar_one()
-        page = max(1, min(page, max(1, -(-total // per_page))))
-        rows = [
-            dict(x)
-            for x in r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).mappings()
-        ]
+        q = _organization_ids(_scope_ids(r, actor), filt)
+        total = r.conn.execute(
+            select(func.count()).select_from(q.order_by(None).subquery())
+        ).scalar_one()
+        page = _pages(total, per_page, page)
+        org_ids = list(r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).scalars())
+        rows = _organization_rows(r, org_ids)
     return Page(rows, total, page, per_page)
 
 
-def iter_organizations(uow: UnitOfWork, actor: Actor, filt: OrgFilter) -> Iterator[dict]:
+def iter_organizations(
+    uow: UnitOfWork, actor: Actor, filt: OrgFilter, batch: int = 500
+) -> Iterator[dict]:
     with uow.reader() as r:
-        result = r.conn.execution_options(yield_per=1000).execute(organization_query(actor, filt))
-        for row in result.mappings():
-            yield dict(row)
+        org_ids = list(r.conn.execute(_organization_ids(_scope_ids(r, actor), filt)).scalars())
+        for start in range(0, len(org_ids), batch):
+            yield from _organization_rows(r, org_ids[start : start + batch])
 
 
 def _org_cases(r: UnitOfWork, organization_id: int) -> list[dict[str, Any]]:
@@ -574,18 +724,16 @@ def _members(r: UnitOfWork, where: ColumnElement[bool]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- Party organizations
 
 
-def party_organization_query(actor: Actor, q_text: str | None, kind: str | None) -> Select:
+def _party_organization_query(
+    ids: list[int] | None, q_text: str | None, kind: str | None
+) -> Select:
     q = (
-        select(
-            party_t,
-            orgs_t.c.name.label("organization"),
-            orgs_t.c.unit_id,
-        )
+        select(party_t, orgs_t.c.name.label("organization"), orgs_t.c.unit_id)
         .outerjoin(orgs_t, orgs_t.c.id == party_t.c.organization_id)
         .order_by(party_t.c.name, party_t.c.id)
     )
-    if not actor.is_admin:
-        q = q.where(_in_scope(orgs_t.c.unit_id, actor))
+    if ids is not None:
+        q = q.where(orgs_t.c.unit_id.in_(ids))
     if q_text:
         q = q.where(party_t.c.name.contains(q_text.strip(), autoescape=True))
     if kind:
@@ -602,11 +750,12 @@ def list_party_organizations(
     page: int = 1,
     per_page: int = 25,
 ) -> Page:
-    q = party_organization_query(actor, q_text, kind)
+    """Party organizations of the organizations in scope (an administrator sees all)."""
     with uow.reader() as r:
+        q = _party_organization_query(_scope_ids(r, actor), q_text, kind)
         inner = q.order_by(None).with_only_columns(party_t.c.id).subquery()
         total = r.conn.execute(select(func.count()).select_from(inner)).scalar_one()
-        page = max(1, min(page, max(1, -(-total // per_page))))
+        page = _pages(total, per_page, page)
         rows = [
             dict(x)
             for x in r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).mappings()

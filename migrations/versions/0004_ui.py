@@ -4,11 +4,14 @@ Revision ID: 0004
 Revises: 0001
 Create Date: 2026-11-25
 
-Each index serves one statement of engine/queries.py:
-- (cases (status, updated_at), which the inbox and stalled lists use, comes with 0003);
-- cases (assignee_id, status): "my cases";
+Each index serves statements of engine/queries.py (cases (status, updated_at), which the
+stalled list uses, comes with 0003; cases (unit_id, status, updated_at) with 0001):
+- cases (organization_id, status): open cases per organization on the directory pages;
+- cases (assignee_id, status, updated_at, unit_id): "my cases", newest first, and their
+  count read from the index alone;
 - deadlines (case_id, status, due_date): the next open deadline of each listed case;
-- deadlines (status, remind_at): cases inside their reminder window ("due soon");
+- deadlines (status, due_at, case_id, due_date, remind_at, escalation_level): overdue and
+  due-soon cases per unit and age, read from the index alone (ACC-1);
 - organizations (unit_id, status, coverage): the coverage figures (REG-7).
 """
 
@@ -22,9 +25,18 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("ix_cases_assignee_id_status", "cases", ["assignee_id", "status"]),
+    ("ix_cases_organization_id_status", "cases", ["organization_id", "status"]),
+    (
+        "ix_cases_assignee_id_status_updated_at",
+        "cases",
+        ["assignee_id", "status", "updated_at", "unit_id"],
+    ),
     ("ix_deadlines_case_id_status_due_date", "deadlines", ["case_id", "status", "due_date"]),
-    ("ix_deadlines_status_remind_at", "deadlines", ["status", "remind_at"]),
+    (
+        "ix_deadlines_status_due_at_cover",
+        "deadlines",
+        ["status", "due_at", "case_id", "due_date", "remind_at", "escalation_level"],
+    ),
     (
         "ix_organizations_unit_id_status_coverage",
         "organizations",

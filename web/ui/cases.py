@@ -152,8 +152,17 @@ def inbox() -> Any:
     if args["format"] == "xlsx":
         return _export_cases(filt)
     at = moment()
-    page = queries.list_cases(rt.reader(), actor(), filt, at, page=args["page"], per_page=PER_PAGE)
     counts = queries.counts_by_view(rt.reader(), actor(), at)
+    unfiltered = filt == queries.CaseFilter(view=filt.view)
+    page = queries.list_cases(
+        rt.reader(),
+        actor(),
+        filt,
+        at,
+        page=args["page"],
+        per_page=PER_PAGE,
+        total=counts.get(filt.view) if unfiltered else None,
+    )
     definitions = rt.definitions.latest()
     chosen = next((d for d in definitions if d.procedure == filt.procedure), None)
     return render_template(

@@ -59,7 +59,6 @@ def index() -> Any:
     who = actor()
     at = moment()
     board = queries.dashboard(rt.reader(), who, at)
-    acc = {row["unit_id"]: row for row in reports.accountability(rt.reader(), who)}
     cov = board.coverage
     coverage = [
         {
@@ -71,13 +70,12 @@ def index() -> Any:
         for key in queries.COVERAGES
     ]
     if args["format"] == "xlsx":
-        return _export(board, acc, coverage)
+        return _export(board, coverage)
     notes = notifications.list_for_user(rt.reader(), who.id, limit=NOTIFICATIONS_SHOWN)
     params = rt.definitions.parameters
     return render_template(
         "dashboard.html",
         board=board,
-        acc=acc,
         coverage=coverage,
         registered=cov["registered"],
         age_labels=age_labels(),
@@ -89,7 +87,7 @@ def index() -> Any:
     )
 
 
-def _export(board: queries.Dashboard, acc: dict[int, dict], coverage: list[dict]) -> Any:
+def _export(board: queries.Dashboard, coverage: list[dict]) -> Any:
     labels = age_labels()
     unit_rows = (
         (
@@ -99,9 +97,9 @@ def _export(board: queries.Dashboard, acc: dict[int, dict], coverage: list[dict]
             u.due_soon,
             u.overdue,
             *u.by_age,
-            acc.get(u.unit_id, {}).get("escalated", 0),
+            u.escalated,
             u.stalled,
-            (acc.get(u.unit_id, {}).get("oldest_overdue") or {}).get("case_id"),
+            (u.oldest or {}).get("case_id"),
         )
         for u in board.units
     )
