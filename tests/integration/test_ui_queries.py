@@ -76,9 +76,7 @@ def _brute(world, actor, at):
                 for u in r.conn.execute(select(Unit.__table__))
                 if u.path.startswith(actor.unit_path)
             }
-    mine = [
-        c for c in cases if c["status"] == "open" and (scope is None or c["unit_id"] in scope)
-    ]
+    mine = [c for c in cases if c["status"] == "open" and (scope is None or c["unit_id"] in scope)]
     by_case: dict[int, list[dict]] = {}
     for d in dls:
         by_case.setdefault(d["case_id"], []).append(d)
@@ -99,9 +97,7 @@ def _brute(world, actor, at):
         ds = by_case.get(c["id"], [])
         overdue = [d for d in ds if d["due_at"] < at.now]
         soon = [
-            d
-            for d in ds
-            if at.now <= d["due_at"] < at.due_soon_until and d["remind_at"] <= at.now
+            d for d in ds if at.now <= d["due_at"] < at.due_soon_until and d["remind_at"] <= at.now
         ]
         if soon:
             u["due_soon"] += 1
