@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Integer,
     Select,
     String,
@@ -34,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from engine.calendar import SHANGHAI
+from engine.calendar import local_date
 from engine.errors import Forbidden, NotFound
 from engine.models import (
     Case,
@@ -46,6 +45,7 @@ from engine.models import (
     PartyOrganization,
     Unit,
     User,
+    UTCDateTime,
 )
 from engine.services import Actor
 from engine.unit_of_work import UnitOfWork
@@ -110,22 +110,15 @@ class CaseFilter:
 
 @dataclass(frozen=True)
 class Moment:
-    """The instants a list is judged against.
-
-    `now`; `stalled_before`: no step since then means stalled (ACC-1 parameter);
-    `due_soon_until`: the widest reminder window of any deadline the definitions give, so
-    "due soon" (inside a deadline's own reminder window) is a bounded range of due times.
-    """
+    """The instants a list is judged against: now, and the stall threshold (ACC-1 parameter:
+    no step since `stalled_before` means stalled)."""
 
     now: datetime
     stalled_before: datetime
-    due_soon_until: datetime
 
     @classmethod
-    def at(cls, now: datetime, stalled_after_days: int, reminder_days: int = 0) -> Moment:
-        return cls(
-            now, now - timedelta(days=stalled_after_days), now + timedelta(days=reminder_days)
-        )
+    def at(cls, now: datetime, stalled_after_days: int) -> Moment:
+        return cls(now, now - timedelta(days=stalled_after_days))
 
 
 # ---------------------------------------------------------------- scope
@@ -184,7 +177,7 @@ def _age_bounds(now: datetime, bucket: int) -> tuple[datetime | None, datetime]:
 
 
 def _open_deadlines(*conds: ColumnElement[bool]) -> Select:
-    """Per case, its earliest matching open deadline, from the covering due-time index.
+    """Per case, its earliest matching open deadline, read from a covering index.
 
     The cases are grouped by `case_id + 0`, not `case_id`: the same value, but no index can
     deliver it in order, so SQLite's planner (once ANALYZE has run) does not trade the
@@ -195,7 +188,6 @@ def _open_deadlines(*conds: ColumnElement[bool]) -> Select:
         select(
             case_key.label("case_id"),
             func.min(deadlines_t.c.due_at).label("first_due_at"),
-            func.min(deadlines_t.c.due_date).label("first_due"),
             func.max(deadlines_t.c.escalation_level).label("level"),
         )
         .where(deadlines_t.c.status == "open", *conds)
@@ -204,15 +196,14 @@ def _open_deadlines(*conds: ColumnElement[bool]) -> Select:
 
 
 def _overdue(at: Moment) -> Select:
+    """Cases with an open deadline that has run out (index on status, due_at)."""
     return _open_deadlines(deadlines_t.c.due_at < at.now)
 
 
 def _due_soon(at: Moment) -> Select:
-    return _open_deadlines(
-        deadlines_t.c.due_at >= at.now,
-        deadlines_t.c.due_at < at.due_soon_until,
-        deadlines_t.c.remind_at <= at.now,
-    )
+    """Cases inside a deadline's own reminder window (`remind_at` from the definition's
+    `remind_before`), not yet run out (index on status, remind_at)."""
+    return _open_deadlines(deadlines_t.c.remind_at <= at.now, deadlines_t.c.due_at >= at.now)
 
 
 def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment) -> Select:
@@ -343,11 +334,8 @@ def iter_cases(
 
 
 def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
-    """How many open cases each inbox tab holds, in one statement.
-
-    Overdue and due-soon come from one pass over the open deadlines due before the end of
-    the widest reminder window; open, stalled and mine are index-only counts.
-    """
+    """How many open cases each inbox tab holds: one statement of indexed counts (open and
+    stalled in one pass over the (unit_id, status, updated_at) index)."""
 
     def count_cases(*conds: ColumnElement[bool]) -> Any:
         return (
@@ -357,27 +345,26 @@ def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
             .scalar_subquery()
         )
 
-    soon = and_(deadlines_t.c.due_at >= at.now, deadlines_t.c.remind_at <= at.now)
-    agg = (
-        _open_deadlines(deadlines_t.c.due_at < at.due_soon_until)
-        .add_columns(func.max(case((soon, 1), else_=0)).label("soon"))
-        .subquery()
-    )
+    def count_by(sub: Select) -> Any:
+        by = sub.subquery()
+        return (
+            select(func.count())
+            .select_from(by.join(cases_t, cases_t.c.id == by.c.case_id))
+            .where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
+            .scalar_subquery()
+        )
+
     with uow.reader() as r:
         ids = _scope_ids(r, actor)
-        q = (
-            select(
-                count_cases().label("open"),
-                func.coalesce(func.sum(agg.c.soon), 0).label("due_soon"),
-                func.coalesce(func.sum(case((agg.c.first_due_at < at.now, 1), else_=0)), 0).label(
-                    "overdue"
-                ),
-                count_cases(cases_t.c.updated_at < at.stalled_before).label("stalled"),
-                count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
-            )
-            .select_from(agg.join(cases_t, cases_t.c.id == agg.c.case_id))
-            .where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
-        )
+        q = select(
+            func.count().label("open"),
+            count_by(_due_soon(at)).label("due_soon"),
+            count_by(_overdue(at)).label("overdue"),
+            func.coalesce(
+                func.sum(case((cases_t.c.updated_at < at.stalled_before, 1), else_=0)), 0
+            ).label("stalled"),
+            count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
+        ).where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
         return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}
 
 
@@ -413,9 +400,9 @@ def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
     by age, escalated, and the oldest overdue case (ACC-1); and the coverage figures (REG-7).
 
     Five statements whatever the number of cases: the scope; open and stalled per unit (from
-    the index alone) and the units' names; one pass over the open deadlines due before the widest reminder window
-    ends, giving overdue per unit and age, escalated, due soon and the oldest overdue case;
-    and coverage. "Escalated" counts open cases with an overdue deadline the scheduler has
+    the index alone) and the units' names; overdue per unit and age, escalated, the oldest
+    overdue case and due soon (one statement, from the covering deadline indexes); and
+    coverage. "Escalated" counts open cases with an overdue deadline the scheduler has
     escalated at least once, as the ACC-1 report does.
     """
     with uow.reader() as r:
@@ -446,17 +433,18 @@ def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
             if line is None:
                 continue
             if row["part"] == "bucket":
-                line.due_soon += row["soon"]
-                if row["bucket"] is not None:
-                    line.overdue += row["n"]
-                    line.escalated += row["escalated"]
-                    line.by_age[row["bucket"]] += row["n"]
+                line.overdue += row["n"]
+                line.escalated += row["escalated"]
+                line.by_age[row["bucket"]] += row["n"]
+            elif row["part"] == "soon":
+                line.due_soon += row["n"]
             else:
+                due_date = local_date(row["first_due_at"] - timedelta(microseconds=1))
                 line.oldest = {
                     "case_id": row["case_id"],
                     "organization": row["organization"],
-                    "due_date": row["first_due"],
-                    "days_overdue": (at.now.astimezone(SHANGHAI).date() - row["first_due"]).days,
+                    "due_date": due_date,
+                    "days_overdue": (local_date(at.now) - due_date).days,
                 }
         cov = _coverage(r, ids)
     units = sorted(lines.values(), key=lambda u: (-u.overdue, -u.stalled, u.name_zh))
@@ -469,57 +457,44 @@ def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
 
 
 def _deadline_figures(at: Moment, scope: ColumnElement[bool]) -> Any:
-    """One statement over the open deadlines of cases in scope due before `due_soon_until`.
+    """One statement over the open deadlines of the cases in scope.
 
-    Rows of part "bucket": per unit and age bucket (None: not overdue) the overdue, escalated
-    and due-soon counts; rows of part "oldest": each unit's longest overdue case.
+    Rows of part "bucket": per unit and age bucket, the overdue and escalated counts; part
+    "oldest": each unit's longest overdue case; part "soon": per unit, the cases due soon.
     """
-    soon = and_(deadlines_t.c.due_at >= at.now, deadlines_t.c.remind_at <= at.now)
-    agg = (
-        _open_deadlines(deadlines_t.c.due_at < at.due_soon_until)
-        .add_columns(func.max(case((soon, 1), else_=0)).label("soon"))
-        .subquery()
-    )
+    od = _overdue(at).subquery()
     oc = (
         select(
             cases_t.c.unit_id,
             cases_t.c.organization_id,
-            agg.c.case_id,
-            agg.c.first_due_at,
-            agg.c.first_due,
-            agg.c.level,
-            agg.c.soon,
+            od.c.case_id,
+            od.c.first_due_at,
+            od.c.level,
         )
-        .select_from(agg.join(cases_t, cases_t.c.id == agg.c.case_id))
+        .select_from(od.join(cases_t, cases_t.c.id == od.c.case_id))
         .where(cases_t.c.status == "open", scope)
-        .cte("open_deadline_cases")
+        .cte("overdue_cases")
     )
-    overdue = oc.c.first_due_at < at.now
     whens = [
         (oc.c.first_due_at >= _age_bounds(at.now, i)[0], i) for i in range(len(AGE_BUCKETS) - 1)
     ]
-    bucket = case((~overdue, null()), *whens, else_=len(AGE_BUCKETS) - 1)
+    bucket = case(*whens, else_=len(AGE_BUCKETS) - 1)
     by_bucket = select(
         literal("bucket").label("part"),
         oc.c.unit_id,
         bucket.label("bucket"),
         func.count().label("n"),
-        func.sum(case((and_(overdue, oc.c.level >= 1), 1), else_=0)).label("escalated"),
-        func.sum(oc.c.soon).label("soon"),
+        func.sum(case((oc.c.level >= 1, 1), else_=0)).label("escalated"),
         cast(null(), Integer).label("case_id"),
         cast(null(), String).label("organization"),
-        cast(null(), Date).label("first_due"),
+        cast(null(), UTCDateTime).label("first_due_at"),
     ).group_by(oc.c.unit_id, bucket)
-    ranked = (
-        select(
-            oc,
-            func.row_number()
-            .over(partition_by=oc.c.unit_id, order_by=(oc.c.first_due_at, oc.c.case_id))
-            .label("rn"),
-        )
-        .where(overdue)
-        .subquery()
-    )
+    ranked = select(
+        oc,
+        func.row_number()
+        .over(partition_by=oc.c.unit_id, order_by=(oc.c.first_due_at, oc.c.case_id))
+        .label("rn"),
+    ).subquery()
     oldest = (
         select(
             literal("oldest").label("part"),
@@ -527,15 +502,30 @@ def _deadline_figures(at: Moment, scope: ColumnElement[bool]) -> Any:
             cast(null(), Integer).label("bucket"),
             literal(0).label("n"),
             literal(0).label("escalated"),
-            literal(0).label("soon"),
             ranked.c.case_id,
             orgs_t.c.name.label("organization"),
-            ranked.c.first_due,
+            ranked.c.first_due_at,
         )
         .join(orgs_t, orgs_t.c.id == ranked.c.organization_id)
         .where(ranked.c.rn == 1)
     )
-    return union_all(by_bucket, oldest)
+    ds = _due_soon(at).subquery()
+    soon = (
+        select(
+            literal("soon").label("part"),
+            cases_t.c.unit_id,
+            cast(null(), Integer).label("bucket"),
+            func.count().label("n"),
+            literal(0).label("escalated"),
+            cast(null(), Integer).label("case_id"),
+            cast(null(), String).label("organization"),
+            cast(null(), UTCDateTime).label("first_due_at"),
+        )
+        .select_from(ds.join(cases_t, cases_t.c.id == ds.c.case_id))
+        .where(cases_t.c.status == "open", scope)
+        .group_by(cases_t.c.unit_id)
+    )
+    return union_all(by_bucket, oldest, soon)
 
 
 def _coverage(r: UnitOfWork, ids: list[int] | None) -> dict[str, int]:

@@ -10,8 +10,10 @@ stalled list uses, comes with 0003; cases (unit_id, status, updated_at) with 000
 - cases (assignee_id, status, updated_at, unit_id): "my cases", newest first, and their
   count read from the index alone;
 - deadlines (case_id, status, due_date): the next open deadline of each listed case;
-- deadlines (status, due_at, case_id, due_date, remind_at, escalation_level): overdue and
-  due-soon cases per unit and age, read from the index alone (ACC-1);
+- deadlines (status, due_at, case_id, escalation_level): overdue cases per unit and age,
+  read from the index alone (ACC-1);
+- deadlines (status, remind_at, due_at, case_id, escalation_level): cases inside their
+  deadline's reminder window ("due soon"), from the index alone;
 - organizations (unit_id, status, coverage): the coverage figures (REG-7).
 """
 
@@ -35,7 +37,12 @@ INDEXES = (
     (
         "ix_deadlines_status_due_at_cover",
         "deadlines",
-        ["status", "due_at", "case_id", "due_date", "remind_at", "escalation_level"],
+        ["status", "due_at", "case_id", "escalation_level"],
+    ),
+    (
+        "ix_deadlines_status_remind_at_cover",
+        "deadlines",
+        ["status", "remind_at", "due_at", "case_id", "escalation_level"],
     ),
     (
         "ix_organizations_unit_id_status_coverage",

@@ -17,7 +17,6 @@ from engine.models import Case, Deadline
 from tests.world import make_world, registration_steps
 
 STALLED_DAYS = 30
-REMINDER_DAYS = 15
 
 
 @pytest.fixture
@@ -97,7 +96,7 @@ def _brute(world, actor, at):
         ds = by_case.get(c["id"], [])
         overdue = [d for d in ds if d["due_at"] < at.now]
         soon = [
-            d for d in ds if at.now <= d["due_at"] < at.due_soon_until and d["remind_at"] <= at.now
+            d for d in ds if d["due_at"] >= at.now and d["remind_at"] and d["remind_at"] <= at.now
         ]
         if soon:
             u["due_soon"] += 1
@@ -124,7 +123,7 @@ def _brute(world, actor, at):
 @pytest.mark.parametrize("who", ["wang", "li", "chen", "admin", "zhao"])
 def test_tab_counts_equal_their_lists_and_the_rows(world, who):
     actor = world.actors[who]
-    at = queries.Moment.at(world.clock.now(), STALLED_DAYS, REMINDER_DAYS)
+    at = queries.Moment.at(world.clock.now(), STALLED_DAYS)
     expected = _brute(world, actor, at)
     counts = queries.counts_by_view(world.rt.reader(), actor, at)
     assert counts == expected["tabs"]
@@ -139,7 +138,7 @@ def test_tab_counts_equal_their_lists_and_the_rows(world, who):
 @pytest.mark.parametrize("who", ["li", "chen", "admin"])
 def test_acc1_dashboard_equals_the_rows(world, who):
     actor = world.actors[who]
-    at = queries.Moment.at(world.clock.now(), STALLED_DAYS, REMINDER_DAYS)
+    at = queries.Moment.at(world.clock.now(), STALLED_DAYS)
     expected = _brute(world, actor, at)["units"]
     board = queries.dashboard(world.rt.reader(), actor, at)
     got = {u.unit_id: u for u in board.units}
@@ -166,7 +165,7 @@ def test_acc1_dashboard_equals_the_rows(world, who):
 
 def test_overdue_age_filter_lists_exactly_the_bucket(world):
     actor = world.actors["chen"]
-    at = queries.Moment.at(world.clock.now(), STALLED_DAYS, REMINDER_DAYS)
+    at = queries.Moment.at(world.clock.now(), STALLED_DAYS)
     board = queries.dashboard(world.rt.reader(), actor, at)
     for age, n in enumerate(board.by_age):
         page = queries.list_cases(

@@ -67,19 +67,8 @@ def today() -> date:
 
 
 def moment() -> Moment:
-    """Now, the stall threshold (ACC-1 parameter) and the widest reminder window in use."""
-    return Moment.at(now(), stalled_after_days(), reminder_days())
-
-
-def reminder_days() -> int:
-    """The longest `remind_before` of any loaded deadline, in days (months counted as 31)."""
-    widest = 0
-    for d in runtime().definitions:
-        for dl in d.deadlines:
-            p = dl.remind_before
-            if p is not None:
-                widest = max(widest, p.years * 366 + p.months * 31 + p.days)
-    return widest + 1 if widest else 0  # a reminder falls due at the start of its day
+    """Now, and the stall threshold from the local policy parameter (ACC-1)."""
+    return Moment.at(now(), stalled_after_days())
 
 
 def stalled_after_days() -> int:
