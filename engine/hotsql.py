@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import JSON, Boolean, Date, Engine, Table, bindparam, insert, select, update
 from sqlalchemy.sql import ClauseElement
 
-from engine.models import Case, Deadline, Event, Organization, Unit
+from engine.models import Case, Deadline, Event, Organization, Unit, UTCDateTime
 
 cases_t = Case.__table__
 events_t = Event.__table__
@@ -31,6 +31,19 @@ units_t = Unit.__table__
 CASE_COLUMNS = tuple(c.name for c in cases_t.columns)
 ORG_COLUMNS = tuple(c.name for c in orgs_t.columns)
 _SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _kind(type_: Any) -> str:
+    """How a column's values cross the DBAPI boundary (what its SQLAlchemy type would do)."""
+    if isinstance(type_, UTCDateTime):
+        return "ts"
+    if isinstance(type_, Date):
+        return "day"
+    if isinstance(type_, JSON) or getattr(type_, "impl", None).__class__.__name__ == "JSON":
+        return "json"
+    if isinstance(type_, Boolean):
+        return "bool"
+    return "plain"
 
 
 class _Compiled:
@@ -113,9 +126,7 @@ class HotSQL:
                 deadlines_t.c.key == bindparam("b_key"),
             )
             .values(
-                status=bindparam("b_status"),
-                closed_at=bindparam("b_now"),
-                closed_by_event_id=bindparam("b_event"),
+                status="met", closed_at=bindparam("b_now"), closed_by_event_id=bindparam("b_event")
             ),
             engine,
         )
@@ -132,17 +143,92 @@ class HotSQL:
         self.deadline_cols = tuple(c.name for c in deadlines_t.columns if c.name != "id")
         self.insert_deadline = _Compiled(insert(deadlines_t), engine, self.deadline_cols)
 
+        self._row_ops: dict[tuple[str, str, frozenset[str]], _Compiled] = {}
+        self._engine = engine
+
+    # ---- fire's statements
+
+    def load(self, cur: Any, case_id: int) -> tuple[dict | None, str | None, dict | None]:
+        """The case, its unit's path and its organization's columns, in one round trip."""
+        row = self.execute(cur, self.load_case, {"b_case": case_id}).fetchone()
+        if row is None:
+            return None, None, None
+        n = len(CASE_COLUMNS)
+        case = self.read_row(cases_t, dict(zip(CASE_COLUMNS, row[:n], strict=True)))
+        case["data"] = case["data"] or {}
+        org = self.read_row(orgs_t, dict(zip(ORG_COLUMNS, row[n + 1 :], strict=True)))
+        return case, row[n], org
+
+    def insert_deadlines(self, cur: Any, rows: list[dict[str, Any]]) -> None:
+        base = dict.fromkeys(self.deadline_cols)
+        self.executemany(
+            cur, self.insert_deadline, [self.write_row(deadlines_t, {**base, **r}) for r in rows]
+        )
+
+    def update_by_id(self, cur: Any, table: Table, row_id: int, fields: Mapping[str, Any]) -> int:
+        """UPDATE one row by id (intents); compiled once per table and set of columns."""
+        key = ("update", table.name, frozenset(fields))
+        stmt = self._row_ops.get(key)
+        if stmt is None:
+            stmt = self._row_ops[key] = _Compiled(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({k: bindparam(f"b_{k}") for k in fields}),
+                self._engine,
+            )
+        values = {f"b_{k}": v for k, v in self.write_row(table, fields).items()}
+        return self.execute(cur, stmt, {**values, "b_id": row_id}).rowcount
+
+    def insert_returning_id(self, cur: Any, table: Table, fields: Mapping[str, Any]) -> int:
+        key = ("insert", table.name, frozenset(fields))
+        stmt = self._row_ops.get(key)
+        if stmt is None:
+            stmt = self._row_ops[key] = _Compiled(
+                insert(table).returning(table.c.id), self._engine, tuple(fields)
+            )
+        return self.execute(cur, stmt, self.write_row(table, fields)).fetchone()[0]
+
+    def write_row(self, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for k, v in values.items():
+            kind = _kind(table.c[k].type)
+            out[k] = (
+                self.ts(v)
+                if kind == "ts"
+                else self.day(v)
+                if kind == "day"
+                else self.json(v)
+                if kind == "json"
+                else v
+            )
+        return out
+
+    def read_row(self, table: Table, values: dict[str, Any]) -> dict[str, Any]:
+        for k, v in values.items():
+            kind = _kind(table.c[k].type)
+            if kind == "ts":
+                values[k] = self.read_ts(v)
+            elif kind == "day":
+                values[k] = self.read_day(v)
+            elif kind == "json":
+                values[k] = self.read_json(v)
+            elif kind == "bool" and v is not None:
+                values[k] = bool(v)
+        return values
+
     # ---- values in and out, as the column types would convert them
 
     def ts(self, value: datetime | None) -> Any:
-        if value is None:
-            return None
+        if value is None or isinstance(value, str):
+            return value
         naive = value.astimezone(UTC).replace(tzinfo=None)
         return naive.strftime(_SQLITE_DT) if self.sqlite else naive
 
-    def day(self, value: date | None) -> Any:
+    def day(self, value: date | str | None) -> Any:
         if value is None:
             return None
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
         return value.isoformat() if self.sqlite else value
 
     @staticmethod

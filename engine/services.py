@@ -7,13 +7,13 @@ Core on one connection; see docs/architecture.md for why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.calendar import SHANGHAI, LegalCalendar, Period, local_date
@@ -27,6 +27,7 @@ from engine.case import (
 )
 from engine.definitions import Definition, DefinitionError, Definitions, TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound, Problem
+from engine.hotsql import hot_sql
 from engine.models import (
     Case,
     Deadline,
@@ -149,71 +150,124 @@ def _load_case(uow: UnitOfWork, case_id: int, actor: Actor) -> Any:
     return row
 
 
-def _organization(uow: UnitOfWork, organization_id: int) -> dict[str, Any]:
-    """The organization as guards see it: its open cases (cross-procedure rules need them),
-    its Party organizations, their members, officers and latest meetings.
-
-    Members are those the organization employs and those whose relation sits in one of its
-    Party organizations (a joint branch has members employed elsewhere). Plain tuples of
-    dicts, so guards stay pure over data (TRF-3, DEC-3, SEC-2, SEC-5 read them).
-    """
-    row = uow.conn.execute(select(orgs_t).where(orgs_t.c.id == organization_id)).mappings().first()
-    if row is None:
-        raise NotFound("organization", organization_id)
-    org = dict(row)
-    org["open_cases"] = tuple(
+def _open_cases(conn: Connection, org: OrganizationView) -> tuple[dict[str, Any], ...]:
+    return tuple(
         {"id": c.id, "procedure": c.procedure, "state": c.state, "data": c.data or {}}
-        for c in uow.conn.execute(
+        for c in conn.execute(
             select(cases_t.c.id, cases_t.c.procedure, cases_t.c.state, cases_t.c.data).where(
-                cases_t.c.organization_id == organization_id, cases_t.c.status == "open"
+                cases_t.c.organization_id == org["id"], cases_t.c.status == "open"
             )
         )
     )
+
+
+def _party_organizations(conn: Connection, org: OrganizationView) -> tuple[dict[str, Any], ...]:
     party_orgs_t = RECORD_TABLES["party_organization"]
-    members_t = RECORD_TABLES["member"]
-    officers_t = RECORD_TABLES["party_officer"]
-    meetings_t = RECORD_TABLES["org_life_meeting"]
-    party_orgs = [
+    return tuple(
         dict(p)
-        for p in uow.conn.execute(
+        for p in conn.execute(
             select(party_orgs_t)
-            .where(party_orgs_t.c.organization_id == organization_id)
+            .where(party_orgs_t.c.organization_id == org["id"])
             .order_by(party_orgs_t.c.id)
         ).mappings()
-    ]
-    org["party_organizations"] = tuple(party_orgs)
-    po_ids = [p["id"] for p in party_orgs]
-    member_filter = members_t.c.organization_id == organization_id
-    if po_ids:
+    )
+
+
+def _party_org_ids(org: OrganizationView) -> list[int]:
+    return [p["id"] for p in org["party_organizations"]]
+
+
+def _members(conn: Connection, org: OrganizationView) -> tuple[dict[str, Any], ...]:
+    """Employed by the organization, or with their relation in one of its Party organizations
+    (a joint branch has members employed elsewhere)."""
+    members_t = RECORD_TABLES["member"]
+    member_filter = members_t.c.organization_id == org["id"]
+    if po_ids := _party_org_ids(org):
         member_filter = member_filter | members_t.c.party_organization_id.in_(po_ids)
-    org["members"] = tuple(
+    return tuple(
         dict(m)
-        for m in uow.conn.execute(
+        for m in conn.execute(
             select(members_t).where(member_filter).order_by(members_t.c.id)
         ).mappings()
     )
-    if po_ids:
-        org["officers"] = tuple(
-            dict(o)
-            for o in uow.conn.execute(
-                select(officers_t)
-                .where(officers_t.c.party_organization_id.in_(po_ids))
-                .order_by(officers_t.c.id)
-            ).mappings()
-        )
-        org["meetings"] = tuple(
-            dict(m)
-            for m in uow.conn.execute(
-                select(meetings_t)
-                .where(meetings_t.c.party_organization_id.in_(po_ids))
-                .order_by(meetings_t.c.held_on.desc(), meetings_t.c.id.desc())
-                .limit(100)  # the latest are enough: DEC-3 looks at recent meetings
-            ).mappings()
-        )
-    else:
-        org["officers"] = ()
-        org["meetings"] = ()
-    return org
+
+
+def _officers(conn: Connection, org: OrganizationView) -> tuple[dict[str, Any], ...]:
+    officers_t = RECORD_TABLES["party_officer"]
+    if not (po_ids := _party_org_ids(org)):
+        return ()
+    return tuple(
+        dict(o)
+        for o in conn.execute(
+            select(officers_t)
+            .where(officers_t.c.party_organization_id.in_(po_ids))
+            .order_by(officers_t.c.id)
+        ).mappings()
+    )
+
+
+def _meetings(conn: Connection, org: OrganizationView) -> tuple[dict[str, Any], ...]:
+    meetings_t = RECORD_TABLES["org_life_meeting"]
+    if not (po_ids := _party_org_ids(org)):
+        return ()
+    return tuple(
+        dict(m)
+        for m in conn.execute(
+            select(meetings_t)
+            .where(meetings_t.c.party_organization_id.in_(po_ids))
+            .order_by(meetings_t.c.held_on.desc(), meetings_t.c.id.desc())
+            .limit(100)  # the latest are enough: DEC-3 looks at recent meetings
+        ).mappings()
+    )
+
+
+class OrganizationView(Mapping[str, Any]):
+    """The organization as guards see it: its columns, and related rows loaded on first use.
+
+    Guards stay pure over data (TRF-3, DEC-3, SEC-2, SEC-5 read members, officers, meetings;
+    cross-procedure rules read open cases), but a step whose guards never look at members
+    does not pay five queries for them: each related set is read once, on first access,
+    inside the same transaction as the step.
+    """
+
+    RELATED: ClassVar[dict[str, Callable[[Connection, OrganizationView], Any]]] = {
+        "open_cases": _open_cases,
+        "party_organizations": _party_organizations,
+        "members": _members,
+        "officers": _officers,
+        "meetings": _meetings,
+    }
+
+    def __init__(self, columns: Mapping[str, Any], conn: Connection) -> None:
+        self._data = dict(columns)
+        self._conn = conn
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except KeyError:
+            loader = self.RELATED.get(key)
+            if loader is None:
+                raise
+        value = self._data[key] = loader(self._conn, self)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._data, *(k for k in self.RELATED if k not in self._data)])
+
+    def __len__(self) -> int:
+        return len(set(self._data) | set(self.RELATED))
+
+    def materialized(self) -> dict[str, Any]:
+        """Everything, as a plain dict (for pages that show it after the transaction)."""
+        return {k: self[k] for k in self}
+
+
+def _organization(uow: UnitOfWork, organization_id: int) -> OrganizationView:
+    row = uow.conn.execute(select(orgs_t).where(orgs_t.c.id == organization_id)).mappings().first()
+    if row is None:
+        raise NotFound("organization", organization_id)
+    return OrganizationView(row, uow.conn)
 
 
 def _view(row: Any, org: Mapping[str, Any], defs: Definitions, today: date) -> CaseView:
@@ -252,8 +306,9 @@ def _apply_intents(
     """Apply an action's intents; a broken uniqueness is bad input, not a crash."""
     try:
         return _apply_intents_unchecked(uow, intents, data, organization_id)
-    except IntegrityError as exc:
-        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+    except (IntegrityError, uow.engine.dialect.dbapi.IntegrityError) as exc:
+        orig = getattr(exc, "orig", None) or exc
+        detail = str(orig).splitlines()[0]
         raise ValidationError(
             {
                 "_schema": [
@@ -267,6 +322,15 @@ def _apply_intents(
 def _apply_intents_unchecked(
     uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
 ) -> dict:
+    hs = hot_sql(uow.engine)
+    cursor = None
+
+    def cur() -> Any:
+        nonlocal cursor
+        if cursor is None:
+            cursor = hs.cursor(uow.conn)
+        return cursor
+
     new_data = dict(data)
     for intent in intents:
         if isinstance(intent, SetData):
@@ -275,9 +339,7 @@ def _apply_intents_unchecked(
             bad = set(intent.fields) - ORG_WRITABLE
             if bad:
                 raise ValueError(f"organization fields not writable: {sorted(bad)}")
-            uow.conn.execute(
-                update(orgs_t).where(orgs_t.c.id == organization_id).values(**intent.fields)
-            )
+            hs.update_by_id(cur(), orgs_t, organization_id, intent.fields)
         elif isinstance(intent, CreateRecord | UpdateRecord) and intent.entity not in RECORD_TABLES:
             raise ValueError(f"unknown record entity {intent.entity!r}")
         elif isinstance(intent, CreateRecord):
@@ -285,9 +347,7 @@ def _apply_intents_unchecked(
             values = dict(intent.fields)
             if "organization_id" in table.c:
                 values.setdefault("organization_id", organization_id)
-            new_id = uow.conn.execute(
-                insert(table).values(**values).returning(table.c.id)
-            ).scalar_one()
+            new_id = hs.insert_returning_id(cur(), table, values)
             if intent.store_id_as:
                 new_data[intent.store_id_as] = new_id
         elif isinstance(intent, UpdateRecord):
@@ -295,9 +355,7 @@ def _apply_intents_unchecked(
             bad = set(intent.fields) - (set(table.c.keys()) - {"id"})
             if bad:
                 raise ValueError(f"{intent.entity} fields not writable: {sorted(bad)}")
-            changed = uow.conn.execute(
-                update(table).where(table.c.id == intent.id).values(**intent.fields)
-            ).rowcount
+            changed = hs.update_by_id(cur(), table, intent.id, intent.fields)
             if changed != 1:
                 raise NotFound(intent.entity, intent.id)
         else:  # pragma: no cover - a new intent type must be handled here
@@ -503,84 +561,98 @@ def fire(
 
     Raises NotFound, Forbidden (role/unit), Conflict (stale version), ValidationError
     (payload) or TransitionRefused (a guard, with its rule). Any of them, or any exception
-    from an action, leaves the case exactly as it was.
+    from an action, leaves the case exactly as it was. The statements are compiled once per
+    dialect and run on the unit of work's own connection (engine/hotsql.py).
     """
+    hs = hot_sql(uow.engine)
     with uow:
-        row = _load_case(uow, case_id, actor)
-        if row.version != expected_version:
-            raise Conflict(case_id, expected_version, row.version, row.state)
-        definition = defs.get(row.procedure, row.definition_version)
-        branches = definition.triggers_from(row.state).get(trigger)
+        cur = hs.cursor(uow.conn)
+        case, unit_path, org_row = hs.load(cur, case_id)
+        if case is None:
+            raise NotFound("case", case_id)
+        if not actor.can_see(unit_path):
+            raise Forbidden(
+                f"case {case_id} belongs to another unit; you can act only on your unit and below"
+            )
+        if case["version"] != expected_version:
+            raise Conflict(case_id, expected_version, case["version"], case["state"])
+        definition = defs.get(case["procedure"], case["definition_version"])
+        branches = definition.triggers_from(case["state"]).get(trigger)
         machine = definition.machine
         now = uow.clock.now()
-        org = _organization(uow, row.organization_id)
-        view = _view(row, org, defs, local_date(now))
+        org = OrganizationView(org_row, uow.conn)
+        view = CaseView(
+            case_id,
+            case["procedure"],
+            case["state"],
+            case["version"],
+            case["data"],
+            org,
+            defs.parameters,
+            local_date(now),
+        )
         if not branches:
             machine.fire(view, trigger, {})  # raises TransitionRefused naming the rule
         _check_role(actor, branches[0])
         data = _load_payload(definition, branches[0].schema, payload)
         result = machine.fire(view, trigger, data)
-        new_data = _apply_intents(uow, result.intents, dict(row.data or {}), row.organization_id)
+        new_data = _apply_intents(uow, result.intents, dict(case["data"]), case["organization_id"])
         terminal = definition.is_terminal(result.dest)
-        new_version = row.version + 1
-        updated = uow.conn.execute(
-            update(cases_t)
-            .where(and_(cases_t.c.id == case_id, cases_t.c.version == expected_version))
-            .values(
-                state=result.dest,
-                version=new_version,
-                data=new_data,
-                updated_at=now,
-                status="closed" if terminal else "open",
-                closed_at=now if terminal else None,
-            )
-        ).rowcount
-        if updated != 1:
+        new_version = expected_version + 1
+        stamp = hs.ts(now)
+        hs.execute(
+            cur,
+            hs.update_case,
+            {
+                "b_case": case_id,
+                "b_expected": expected_version,
+                "b_state": result.dest,
+                "b_version": new_version,
+                "b_data": hs.json(new_data),
+                "b_now": stamp,
+                "b_status": "closed" if terminal else "open",
+                "b_closed": stamp if terminal else None,
+            },
+        )
+        if cur.rowcount != 1:
             current = uow.conn.execute(
                 select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
             ).one()
             raise Conflict(case_id, expected_version, current.version, current.state)
-        event_id = uow.conn.execute(
-            insert(events_t)
-            .values(
-                case_id=case_id,
-                kind="transition",
-                trigger=trigger,
-                from_state=result.source,
-                to_state=result.dest,
-                case_version=new_version,
-                actor_id=actor.id,
-                actor_name=actor.display_name,
-                at=now,
-                comment=comment,
-                payload=jsonable(data),
-                rules=list(result.transition.rules),
-            )
-            .returning(events_t.c.id)
-        ).scalar_one()
-        closes = [d.id for d in definition.deadlines_closed_by(trigger)]
-        if closes:
-            uow.conn.execute(
-                update(deadlines_t)
-                .where(
-                    deadlines_t.c.case_id == case_id,
-                    deadlines_t.c.status == "open",
-                    deadlines_t.c.key.in_(closes),
-                )
-                .values(status="met", closed_at=now, closed_by_event_id=event_id)
+        event_id = hs.execute(
+            cur,
+            hs.insert_event,
+            {
+                "case_id": case_id,
+                "kind": "transition",
+                "trigger": trigger,
+                "from_state": result.source,
+                "to_state": result.dest,
+                "case_version": new_version,
+                "actor_id": actor.id,
+                "actor_name": actor.display_name,
+                "at": stamp,
+                "comment": comment,
+                "payload": hs.json(jsonable(data)),
+                "rules": hs.json(list(result.transition.rules)),
+            },
+        ).fetchone()[0]
+        for spec in definition.deadlines_closed_by(trigger):
+            hs.execute(
+                cur,
+                hs.close_deadline,
+                {"b_case": case_id, "b_key": spec.id, "b_now": stamp, "b_event": event_id},
             )
         if terminal:
-            uow.conn.execute(
-                update(deadlines_t)
-                .where(deadlines_t.c.case_id == case_id, deadlines_t.c.status == "open")
-                .values(status="cancelled", closed_at=now, closed_by_event_id=event_id)
+            hs.execute(
+                cur, hs.cancel_deadlines, {"b_case": case_id, "b_now": stamp, "b_event": event_id}
             )
         else:
             rows = deadline_rows(
                 definition, trigger, case_id, new_data, now, event_id, uow.calendar
             )
             if rows:
-                uow.conn.execute(insert(deadlines_t), rows)
+                hs.insert_deadlines(cur, rows)
         uow.commit()
         return {
             "id": case_id,
@@ -596,13 +668,16 @@ def actions(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -
     with uow.reader() as r:
         row = _load_case(r, case_id, actor)
         org = _organization(r, row.organization_id)
-        today = local_date(r.clock.now())
-    definition = defs.get(row.procedure, row.definition_version)
-    view = _view(row, org, defs, today)
+        definition = defs.get(row.procedure, row.definition_version)
+        view = _view(row, org, defs, local_date(r.clock.now()))
+        refusals = {
+            trigger: definition.machine.refusal_for(view, trigger)
+            for trigger in definition.triggers_from(row.state)
+        }
     out = []
     for trigger, branches in definition.triggers_from(row.state).items():
         t = branches[0]
-        refusal = definition.machine.refusal_for(view, trigger)
+        refusal = refusals[trigger]
         role_ok = actor.is_admin or actor.role in t.roles
         out.append(
             ActionInfo(
@@ -623,7 +698,7 @@ def actions(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -
 def get_case(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -> dict[str, Any]:
     with uow.reader() as r:
         row = _load_case(r, case_id, actor)
-        org = _organization(r, row.organization_id)
+        org = _organization(r, row.organization_id).materialized()
         deadlines = [
             dict(d)
             for d in r.conn.execute(

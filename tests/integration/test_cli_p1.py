@@ -47,9 +47,22 @@ def test_registration_from_application_to_coverage_by_cli(tongbu):
         "caseworker",
         "--unit",
         "ng",
+        "--password",
+        "pw-123456",
     )
     tongbu(
-        "user", "add", "--username", "li", "--name", "李强", "--role", "supervisor", "--unit", "ng"
+        "user",
+        "add",
+        "--username",
+        "li",
+        "--name",
+        "李强",
+        "--role",
+        "supervisor",
+        "--unit",
+        "ng",
+        "--password",
+        "pw-123456",
     )
     tongbu(
         "org",
