@@ -206,6 +206,38 @@ def _due_soon(at: Moment) -> Select:
     return _open_deadlines(deadlines_t.c.remind_at <= at.now, deadlines_t.c.due_at >= at.now)
 
 
+def _deadline_flags(at: Moment) -> Select:
+    """Per case with an overdue or a due-soon open deadline: the earliest overdue due time
+    (NULL if none), the highest escalation level of an overdue one, and whether one is due
+    soon. Two covering index ranges (due_at, remind_at), glued with UNION ALL, one GROUP BY:
+    the tab counts and the dashboard join the cases only once.
+    """
+    overdue = select(
+        deadlines_t.c.case_id,
+        deadlines_t.c.due_at.label("overdue_at"),
+        deadlines_t.c.escalation_level.label("level"),
+        literal(0).label("soon"),
+    ).where(deadlines_t.c.status == "open", deadlines_t.c.due_at < at.now)
+    soon = select(
+        deadlines_t.c.case_id,
+        cast(null(), UTCDateTime).label("overdue_at"),
+        literal(0).label("level"),
+        literal(1).label("soon"),
+    ).where(
+        deadlines_t.c.status == "open",
+        deadlines_t.c.remind_at <= at.now,
+        deadlines_t.c.due_at >= at.now,
+    )
+    both = union_all(overdue, soon).subquery()
+    case_key = both.c.case_id + literal_column("0")
+    return select(
+        case_key.label("case_id"),
+        func.min(both.c.overdue_at).label("first_due_at"),
+        func.max(both.c.level).label("level"),
+        func.max(both.c.soon).label("soon"),
+    ).group_by(case_key)
+
+
 def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment) -> Select:
     """The ordered case ids of a list: only indexed columns, so paging stays cheap."""
     view = filt.view
@@ -334,8 +366,12 @@ def iter_cases(
 
 
 def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
-    """How many open cases each inbox tab holds: one statement of indexed counts (open and
-    stalled in one pass over the (unit_id, status, updated_at) index)."""
+    """How many open cases each inbox tab holds, in one statement.
+
+    Overdue and due soon come from one pass over the open deadlines that matter (see
+    `_deadline_flags`) joined once to the cases in scope; open, stalled and mine are
+    index-only counts.
+    """
 
     def count_cases(*conds: ColumnElement[bool]) -> Any:
         return (
@@ -345,26 +381,22 @@ def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
             .scalar_subquery()
         )
 
-    def count_by(sub: Select) -> Any:
-        by = sub.subquery()
-        return (
-            select(func.count())
-            .select_from(by.join(cases_t, cases_t.c.id == by.c.case_id))
-            .where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
-            .scalar_subquery()
-        )
-
     with uow.reader() as r:
         ids = _scope_ids(r, actor)
-        q = select(
-            func.count().label("open"),
-            count_by(_due_soon(at)).label("due_soon"),
-            count_by(_overdue(at)).label("overdue"),
-            func.coalesce(
-                func.sum(case((cases_t.c.updated_at < at.stalled_before, 1), else_=0)), 0
-            ).label("stalled"),
-            count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
-        ).where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
+        flags = _deadline_flags(at).subquery()
+        q = (
+            select(
+                count_cases().label("open"),
+                func.coalesce(func.sum(flags.c.soon), 0).label("due_soon"),
+                func.coalesce(
+                    func.sum(case((flags.c.first_due_at.is_not(None), 1), else_=0)), 0
+                ).label("overdue"),
+                count_cases(cases_t.c.updated_at < at.stalled_before).label("stalled"),
+                count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
+            )
+            .select_from(flags.join(cases_t, cases_t.c.id == flags.c.case_id))
+            .where(cases_t.c.status == "open", _in(cases_t.c.unit_id, ids))
+        )
         return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}
 
 
@@ -457,44 +489,54 @@ def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
 
 
 def _deadline_figures(at: Moment, scope: ColumnElement[bool]) -> Any:
-    """One statement over the open deadlines of the cases in scope.
+    """One statement over the overdue and due-soon deadlines of the cases in scope.
 
     Rows of part "bucket": per unit and age bucket, the overdue and escalated counts; part
     "oldest": each unit's longest overdue case; part "soon": per unit, the cases due soon.
     """
-    od = _overdue(at).subquery()
-    oc = (
+    flags = _deadline_flags(at).subquery()
+    fc = (
         select(
             cases_t.c.unit_id,
             cases_t.c.organization_id,
-            od.c.case_id,
-            od.c.first_due_at,
-            od.c.level,
+            flags.c.case_id,
+            flags.c.first_due_at,
+            flags.c.level,
+            flags.c.soon,
         )
-        .select_from(od.join(cases_t, cases_t.c.id == od.c.case_id))
+        .select_from(flags.join(cases_t, cases_t.c.id == flags.c.case_id))
         .where(cases_t.c.status == "open", scope)
-        .cte("overdue_cases")
+        .cte("flagged_cases")
     )
+    overdue = fc.c.first_due_at.is_not(None)
     whens = [
-        (oc.c.first_due_at >= _age_bounds(at.now, i)[0], i) for i in range(len(AGE_BUCKETS) - 1)
+        (fc.c.first_due_at >= _age_bounds(at.now, i)[0], i) for i in range(len(AGE_BUCKETS) - 1)
     ]
     bucket = case(*whens, else_=len(AGE_BUCKETS) - 1)
-    by_bucket = select(
-        literal("bucket").label("part"),
-        oc.c.unit_id,
-        bucket.label("bucket"),
-        func.count().label("n"),
-        func.sum(case((oc.c.level >= 1, 1), else_=0)).label("escalated"),
-        cast(null(), Integer).label("case_id"),
-        cast(null(), String).label("organization"),
-        cast(null(), UTCDateTime).label("first_due_at"),
-    ).group_by(oc.c.unit_id, bucket)
-    ranked = select(
-        oc,
-        func.row_number()
-        .over(partition_by=oc.c.unit_id, order_by=(oc.c.first_due_at, oc.c.case_id))
-        .label("rn"),
-    ).subquery()
+    by_bucket = (
+        select(
+            literal("bucket").label("part"),
+            fc.c.unit_id,
+            bucket.label("bucket"),
+            func.count().label("n"),
+            func.sum(case((fc.c.level >= 1, 1), else_=0)).label("escalated"),
+            cast(null(), Integer).label("case_id"),
+            cast(null(), String).label("organization"),
+            cast(null(), UTCDateTime).label("first_due_at"),
+        )
+        .where(overdue)
+        .group_by(fc.c.unit_id, bucket)
+    )
+    ranked = (
+        select(
+            fc,
+            func.row_number()
+            .over(partition_by=fc.c.unit_id, order_by=(fc.c.first_due_at, fc.c.case_id))
+            .label("rn"),
+        )
+        .where(overdue)
+        .subquery()
+    )
     oldest = (
         select(
             literal("oldest").label("part"),
@@ -509,11 +551,10 @@ def _deadline_figures(at: Moment, scope: ColumnElement[bool]) -> Any:
         .join(orgs_t, orgs_t.c.id == ranked.c.organization_id)
         .where(ranked.c.rn == 1)
     )
-    ds = _due_soon(at).subquery()
     soon = (
         select(
             literal("soon").label("part"),
-            cases_t.c.unit_id,
+            fc.c.unit_id,
             cast(null(), Integer).label("bucket"),
             func.count().label("n"),
             literal(0).label("escalated"),
@@ -521,9 +562,8 @@ def _deadline_figures(at: Moment, scope: ColumnElement[bool]) -> Any:
             cast(null(), String).label("organization"),
             cast(null(), UTCDateTime).label("first_due_at"),
         )
-        .select_from(ds.join(cases_t, cases_t.c.id == ds.c.case_id))
-        .where(cases_t.c.status == "open", scope)
-        .group_by(cases_t.c.unit_id)
+        .where(fc.c.soon == 1)
+        .group_by(fc.c.unit_id)
     )
     return union_all(by_bucket, oldest, soon)
 
