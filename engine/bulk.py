@@ -53,14 +53,16 @@ def _pg_type(table: Table, name: str) -> str:
     return "text"
 
 
-def _jsonable(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
+    """Dates and times for `jsonb_to_recordset`: ISO text, datetimes as naive UTC (the columns
+    are `timestamp without time zone` holding UTC; an offset would be silently dropped)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 def _pg_source(
@@ -72,9 +74,10 @@ def _pg_source(
     identical for any number of rows, and the encoding is the C json module's work.
     """
     doc = json.dumps(
-        [{c: _jsonable(r[c]) for c in columns} for r in rows],
+        [r if len(r) == len(columns) else {c: r[c] for c in columns} for r in rows],
         ensure_ascii=False,
         separators=(",", ":"),
+        default=_json_default,
     )
     spec = ", ".join(f'"{c}" {_pg_type(table, c)}' for c in columns)
     return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS u({spec})", {"rows": doc}

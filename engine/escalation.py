@@ -23,29 +23,31 @@ level order, in the same sweep (not only the highest): each level tells a differ
 and ACC-1 needs each step of the chain on record. A reminder is only sent while its deadline
 is still running: one that would arrive after the deadline is skipped (no ledger row, no
 event), because "due in 7 days" would be false and the level-1 escalation says more.
+
+Stalled cases are `engine.stalls`; who is told, `engine.recipients`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, case, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select, update
 
 from engine.bulk import insert_returning_ids, insert_rows, update_rows
 from engine.calendar import Period, local_date
 from engine.definitions import DeadlineDef, Definitions
 from engine.errors import NotFound
-from engine.models import Case, Deadline, Event, Organization, Unit, User
-from engine.models_escalation import DeadlineAction, SchedulerState, StallFlag
+from engine.models import Case, Deadline, Event, Organization, User
+from engine.models_escalation import DeadlineAction
 from engine.notifications import Message, SmtpSettings, notify
+from engine.recipients import SYSTEM_ACTOR, TARGET_LABEL, Directory
 from engine.services import escalation_due
+from engine.stalls import sweep_stalled
 from engine.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,23 +56,11 @@ deadlines_t = Deadline.__table__
 cases_t = Case.__table__
 events_t = Event.__table__
 orgs_t = Organization.__table__
-units_t = Unit.__table__
 users_t = User.__table__
 ledger_t = DeadlineAction.__table__
-stalls_t = StallFlag.__table__
-state_t = SchedulerState.__table__
 
-SYSTEM_ACTOR = "system"
-STALL_WATERMARK = "stall_watermark"
-STALL_LOCK_KEY = 0x746F6E67  # PostgreSQL advisory lock: one stall scan at a time ("tong")
 DEFAULT_BATCH = 500
 RETRY_UNPLANNABLE = timedelta(days=1)
-
-TARGET_LABEL = {
-    "assignee": ("承办人", "assignee"),
-    "unit_supervisor": ("责任单位负责人", "supervisor of the responsible unit"),
-    "upper_body": ("上级机关", "upper body"),
-}
 
 
 # ---------------------------------------------------------------- planning (pure)
@@ -159,69 +149,6 @@ def plan_deadline(row: Any, spec: DeadlineDef, now: datetime) -> Plan:
     return Plan(tuple(actions), level, reminded, next_at)
 
 
-# ---------------------------------------------------------------- who is told
-
-
-@dataclass
-class Directory:
-    """The unit tree and who supervises where, loaded once per sweep (small tables)."""
-
-    parent: dict[int, int | None]
-    supervisors: dict[int, list[int]]
-    admins: list[int]
-
-    @classmethod
-    def load(cls, conn: Connection) -> Directory:
-        parent = dict(conn.execute(select(units_t.c.id, units_t.c.parent_id)).all())
-        supervisors: dict[int, list[int]] = defaultdict(list)
-        admins: list[int] = []
-        for uid, role, unit_id in conn.execute(
-            select(users_t.c.id, users_t.c.role, users_t.c.unit_id)
-            .where(users_t.c.active.is_(True), users_t.c.role.in_(("supervisor", "admin")))
-            .order_by(users_t.c.id)
-        ):
-            if role == "supervisor":
-                supervisors[unit_id].append(uid)
-            else:
-                admins.append(uid)
-        return cls(parent, dict(supervisors), admins)
-
-    def _nearest(self, unit_id: int | None) -> tuple[int | None, list[int]]:
-        """The nearest unit at or above `unit_id` that has supervisors, and them."""
-        seen: set[int] = set()
-        while unit_id is not None and unit_id not in seen:
-            seen.add(unit_id)
-            if self.supervisors.get(unit_id):
-                return unit_id, self.supervisors[unit_id]
-            unit_id = self.parent.get(unit_id)
-        return None, []
-
-    def unit_supervisors(self, unit_id: int) -> list[int]:
-        """Supervisors of the responsible unit, or of its nearest ancestor that has some."""
-        return self._nearest(unit_id)[1]
-
-    def upper_body(self, unit_id: int) -> list[int]:
-        """Supervisors of the next body up from the one that supervises the unit
-        (e.g. the comprehensive committee above a district bureau)."""
-        found, _ = self._nearest(unit_id)
-        if found is None:
-            return []
-        return self._nearest(self.parent.get(found))[1]
-
-    def recipients(
-        self, target: str, unit_id: int, assignee: int | None, active: set[int]
-    ) -> list[int]:
-        """Who a level goes to; nobody found means the administrators (never silent)."""
-        if target == "assignee":
-            people = [assignee] if assignee is not None and assignee in active else []
-            people = people or self.unit_supervisors(unit_id)
-        elif target == "unit_supervisor":
-            people = self.unit_supervisors(unit_id)
-        else:
-            people = self.upper_body(unit_id)
-        return people or list(self.admins)
-
-
 # ---------------------------------------------------------------- messages
 
 
@@ -253,25 +180,6 @@ def _message(a: Action, case: Any, spec_label: Any, event_id: int | None) -> Mes
         body_en=f"{org}: '{spec_label.en}' was due on {due} and is not done ({a.rule}). "
         f"Escalated to the {en_to} (ACC-1).",
     )
-
-
-def _stall_message(case: Any, days: int, since: datetime, event_id: int | None) -> Message:
-    last = local_date(since).isoformat()
-    return Message(
-        kind="stalled",
-        level=None,
-        case_id=case.id,
-        event_id=event_id,
-        subject_zh=f"停滞案件：#{case.id} 已 {days} 天无进展",
-        subject_en=f"Stalled case: #{case.id} has had no activity for {days} days",
-        body_zh=f"{case.org_name}：案件自 {last} 起无任何进展（ACC-1），请督促承办人。",
-        body_en=f"{case.org_name}: no activity on this case since {last} (ACC-1); "
-        "please follow up with the caseworker.",
-    )
-
-
-def _comment(m: Message) -> str:
-    return f"{m.subject_zh} / {m.subject_en}"
 
 
 # ---------------------------------------------------------------- the sweep
@@ -507,7 +415,7 @@ def _process_batch(
                 "actor_id": None,
                 "actor_name": SYSTEM_ACTOR,
                 "at": now,
-                "comment": _comment(messages[(a.deadline_id, a.level)]),
+                "comment": messages[(a.deadline_id, a.level)].comment,
                 "payload": {
                     "deadline_id": a.deadline_id,
                     "deadline": a.key,
@@ -612,200 +520,19 @@ def sweep_deadlines(
             }
             _collect(result, actions, cases, recipients, collect)
         return result
-    with uow.reader() as r:
-        directory = Directory.load(r.conn)
+    directory: Directory | None = None  # loaded once, and only if something is due
     while True:
         with uow:
             rows = _claim(uow.conn, now, batch_size)
             if not rows:
                 return result
+            directory = directory or Directory.load(uow.conn)
             _process_batch(uow.conn, rows, defs, directory, now, smtp, result, collect)
             uow.commit()
         result.claimed += len(rows)
         result.batches += 1
         if len(rows) < batch_size:
             return result
-
-
-# ---------------------------------------------------------------- stalled cases
-
-
-def _stalled_candidates(
-    conn: Connection, cutoff: datetime, after: datetime | None, exclude_flagged: bool
-) -> list[Any]:
-    q = (
-        select(
-            cases_t.c.id,
-            cases_t.c.unit_id,
-            cases_t.c.version,
-            cases_t.c.updated_at,
-            orgs_t.c.name.label("org_name"),
-        )
-        .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
-        .where(cases_t.c.status == "open", cases_t.c.updated_at <= cutoff)
-        .order_by(cases_t.c.id)
-    )
-    if after is not None:
-        q = q.where(cases_t.c.updated_at > after)
-    if exclude_flagged:
-        flagged = (
-            select(stalls_t.c.id)
-            .where(
-                stalls_t.c.case_id == cases_t.c.id,
-                stalls_t.c.stalled_since == cases_t.c.updated_at,
-            )
-            .exists()
-        )
-        q = q.where(~flagged)
-    return conn.execute(q).all()
-
-
-def _watermark(conn: Connection) -> datetime | None:
-    return conn.execute(
-        select(state_t.c.value_at).where(state_t.c.name == STALL_WATERMARK)
-    ).scalar_one_or_none()
-
-
-def _raise_watermark(conn: Connection, value: datetime, now: datetime) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(state_t).values(name=STALL_WATERMARK, value_at=value, updated_at=now)
-    higher = case(
-        (
-            (state_t.c.value_at.is_(None)) | (state_t.c.value_at < stmt.excluded.value_at),
-            stmt.excluded.value_at,
-        ),
-        else_=state_t.c.value_at,
-    )
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["name"], set_={"value_at": higher, "updated_at": now}
-        )
-    )
-
-
-def stalled_after(defs: Definitions) -> int:
-    """ACC-1: days without activity after which an open case counts as stalled (local default)."""
-    return int(defs.parameters["stalled_after_days"])
-
-
-def sweep_stalled(
-    uow: UnitOfWork,
-    defs: Definitions,
-    *,
-    smtp: SmtpSettings | None = None,
-    dry_run: bool = False,
-    advance_watermark: bool = True,
-    full_scan: bool = False,
-    result: SweepResult | None = None,
-) -> SweepResult:
-    """Flag open cases with no activity for `stalled_after_days`, once per stall (ACC-1).
-
-    Activity is `cases.updated_at`, which every step moves; the sweep's own events do not.
-    UNIQUE (case_id, stalled_since) makes the flag, its event and its notifications exactly
-    once. Normally only cases that became stalled since the last scan are read (a watermark
-    in `scheduler_state`), so the cost follows new stalls, not all open cases. A case written
-    with an `updated_at` already behind the watermark (an import, back-dated demo data) is
-    not seen that way: `full_scan` reads every stalled open case not yet flagged for its
-    current stall. The scheduler does one full scan when it starts and one a day; a manual
-    `tongbu sweep` and every dry run always do.
-    `advance_watermark=False` is for sweeps at a chosen time (`tongbu sweep --now`): they flag
-    what is stalled at that time but leave the watermark to the real scheduler.
-    """
-    now = uow.clock.now()
-    result = result or SweepResult(now=now, dry_run=dry_run)
-    days = stalled_after(defs)
-    cutoff = now - timedelta(days=days)
-    if dry_run:
-        with uow.reader() as r:
-            rows = _stalled_candidates(r.conn, cutoff, None, exclude_flagged=True)
-            for c in rows:
-                result.stalled.append(_stall_item(c, days))
-        return result
-    with uow:
-        conn = uow.conn
-        if conn.dialect.name == "postgresql":
-            got = conn.execute(
-                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": STALL_LOCK_KEY}
-            ).scalar_one()
-            if not got:
-                return result  # another sweeper is scanning right now; it covers this range
-        after = None if full_scan else _watermark(conn)
-        if after is not None and after >= cutoff:
-            return result
-        rows = _stalled_candidates(conn, cutoff, after, exclude_flagged=full_scan)
-        new = insert_rows(
-            conn,
-            stalls_t,
-            [
-                {
-                    "case_id": c.id,
-                    "stalled_since": c.updated_at,
-                    "flagged_at": now,
-                    "event_id": None,
-                }
-                for c in rows
-            ],
-            ignore_conflicts_on=["case_id", "stalled_since"],
-            returning=["id", "case_id"],
-        )
-        result.conflicts += len(rows) - len(new)
-        flag_id = {r.case_id: r.id for r in new}
-        fresh = [c for c in rows if c.id in flag_id]
-        directory = Directory.load(conn) if fresh else None
-        event_ids = insert_returning_ids(
-            conn,
-            events_t,
-            [
-                {
-                    "case_id": c.id,
-                    "kind": "stalled",
-                    "trigger": None,
-                    "from_state": None,
-                    "to_state": None,
-                    "case_version": c.version,
-                    "actor_id": None,
-                    "actor_name": SYSTEM_ACTOR,
-                    "at": now,
-                    "comment": _comment(_stall_message(c, days, c.updated_at, None)),
-                    "payload": {
-                        "stalled_since": c.updated_at.isoformat(),
-                        "stalled_after_days": days,
-                    },
-                    "rules": ["ACC-1"],
-                }
-                for c in fresh
-            ],
-        )
-        update_rows(
-            conn,
-            stalls_t,
-            [
-                {"id": flag_id[c.id], "event_id": eid}
-                for c, eid in zip(fresh, event_ids, strict=True)
-            ],
-        )
-        if fresh:
-            assert directory is not None
-            deliveries = []
-            for c, eid in zip(fresh, event_ids, strict=True):
-                msg = _stall_message(c, days, c.updated_at, eid)
-                people = directory.unit_supervisors(c.unit_id) or directory.admins
-                deliveries += [(f"event:{eid}:{uid}", uid, msg) for uid in people]
-            result.notifications += notify(conn, deliveries, now, smtp)
-        if advance_watermark:
-            _raise_watermark(conn, cutoff, now)
-        uow.commit()
-    result.stalled.extend(_stall_item(c, days) for c in fresh)
-    return result
-
-
-def _stall_item(c: Any, days: int) -> dict[str, Any]:
-    return {
-        "case_id": c.id,
-        "organization": c.org_name,
-        "stalled_since": c.updated_at,
-        "stalled_after_days": days,
-    }
 
 
 def sweep(
@@ -833,13 +560,15 @@ def sweep(
         collect=collect,
         result=result,
     )
-    sweep_stalled(
+    stalls = sweep_stalled(
         uow,
         defs,
         smtp=smtp,
         dry_run=dry_run,
         advance_watermark=advance_watermark,
         full_scan=full_stall_scan,
-        result=result,
     )
+    result.stalled.extend(stalls.stalled)
+    result.notifications += stalls.notifications
+    result.conflicts += stalls.conflicts
     return result

@@ -107,6 +107,11 @@ class Message:
     case_id: int | None = None
     event_id: int | None = None
 
+    @property
+    def comment(self) -> str:
+        """Both subjects, for the audit event's comment."""
+        return f"{self.subject_zh} / {self.subject_en}"
+
 
 def notify(
     conn: Connection,

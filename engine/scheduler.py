@@ -112,7 +112,7 @@ class Ticker:
 
         The first sweep of a process and the first of each (Shanghai) day also scan every
         stalled case, so that back-dated or imported cases are flagged too (see
-        `escalation.sweep_stalled`).
+        `stalls.sweep_stalled`).
         """
         today = self.clock.now().astimezone(SHANGHAI).date()
         full = self._full_scan_day != today

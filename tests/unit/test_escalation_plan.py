@@ -9,7 +9,8 @@ import pytest
 
 from engine.calendar import Period
 from engine.definitions import DeadlineDef, EscalationStep, Label
-from engine.escalation import Directory, ladder, plan_deadline
+from engine.escalation import ladder, plan_deadline
+from engine.recipients import Directory
 from engine.services import escalation_due
 
 DUE = datetime(2026, 4, 2, 16, 0, tzinfo=UTC)  # end of 2026-04-02, Shanghai
