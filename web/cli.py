@@ -487,6 +487,8 @@ def case_show(ctx: Ctx, case_id: int, username: str, as_json: bool) -> None:
     click.echo(
         f"  state: {c['state']} — {c['state_label'].zh} / {c['state_label'].en}   version {c['version']}"
     )
+    for key, w in (c["data"].get("warnings") or {}).items():
+        click.echo(f"  ⚠ [{w.get('rule', key)}] {w.get('zh', '')} / {w.get('en', '')}")
     if c["deadlines"]:
         click.echo("  deadlines:")
         for d in c["deadlines"]:
