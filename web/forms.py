@@ -196,9 +196,37 @@ def describe(
 # ---------------------------------------------------------------- posted form -> payload
 
 
-def _blank(form: MultiDict, prefix: str) -> bool:
-    """True if no input under `prefix` carries a value (an untouched optional group)."""
-    return not any(k.startswith(prefix) and str(v).strip() for k, v in form.items(multi=True))
+def _default_text(f: fields.Field) -> str:
+    default = f.load_default
+    if default is missing or default is None or callable(default) or default is False:
+        return ""
+    return str(default)
+
+
+def _blank(form: MultiDict, prefix: str, schema: Schema) -> bool:
+    """True if nothing under `prefix` differs from what the form showed untouched (empty, or
+    the field's default): an optional group the user left alone."""
+    for key, f in schema.fields.items():
+        name = prefix + (f.data_key or key)
+        if isinstance(f, fields.Nested):
+            if not _blank(form, name + ".", f.schema):
+                return False
+        elif isinstance(f, fields.List) and isinstance(f.inner, fields.Nested):
+            if any(
+                not _blank(form, f"{name}.{i}.", f.inner.schema) for i in _row_indexes(form, name)
+            ):
+                return False
+        elif isinstance(f, fields.Dict):
+            if any(k.startswith(name + ".") and str(v).strip() for k, v in form.items(multi=True)):
+                return False
+        elif isinstance(f, fields.Boolean):
+            if form.get(name, "").strip().lower() in _TRUE and not f.load_default:
+                return False
+        else:
+            value = form.get(name, "").strip()
+            if value and value != _default_text(f):
+                return False
+    return True
 
 
 def _row_indexes(form: MultiDict, name: str) -> list[int]:
@@ -237,7 +265,7 @@ def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
         data_key = f.data_key or key
         name = prefix + data_key
         if isinstance(f, fields.Nested):
-            if _blank(form, name + "."):
+            if _blank(form, name + ".", f.schema):
                 if f.required:
                     out[data_key] = {}
                 continue
@@ -246,7 +274,7 @@ def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
             rows = [
                 parse(f.inner.schema, form, f"{name}.{i}.")
                 for i in _row_indexes(form, name)
-                if not _blank(form, f"{name}.{i}.")
+                if not _blank(form, f"{name}.{i}.", f.inner.schema)
             ]
             if rows or f.required:
                 out[data_key] = rows

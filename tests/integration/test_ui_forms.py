@@ -214,3 +214,35 @@ def test_every_field_and_choice_of_every_shipped_procedure_has_a_chinese_label()
                     unnamed.add(f"{name}:{key}={c}")
     assert unlabelled == set()
     assert unnamed == set()
+
+
+class Pay(Schema):
+    salary = fields.Integer(load_default=0, strict=True)
+    bonus = fields.Integer(load_default=0, strict=True)
+
+
+class Candidate(Schema):
+    name = fields.String(required=True)
+    pay = fields.Nested(Pay, load_default=dict)
+
+
+class Nomination(Schema):
+    source = fields.String(required=True, validate=validate.OneOf(("inside", "dispatched")))
+    dispatched = fields.Nested(Candidate, load_default=None, allow_none=True)
+
+
+def test_an_optional_group_showing_only_its_defaults_counts_as_left_alone():
+    """The form shows a nested default (pay 0); posting it untouched must not make the
+    optional group present (and then missing its required fields)."""
+    untouched = MultiDict({"source": "inside", "dispatched.name": "", "dispatched.pay.salary": "0"})
+    assert forms.parse(Nomination(), untouched) == {"source": "inside"}
+    assert Nomination().load(forms.parse(Nomination(), untouched))["dispatched"] is None
+    filled = MultiDict(
+        {"source": "dispatched", "dispatched.name": "李", "dispatched.pay.salary": "0"}
+    )
+    # the untouched inner group takes its default too
+    assert forms.parse(Nomination(), filled)["dispatched"] == {"name": "李"}
+    paid = MultiDict({"source": "dispatched", "dispatched.pay.salary": "800"})
+    with pytest.raises(ValidationError) as err:
+        Nomination().load(forms.parse(Nomination(), paid))
+    assert "dispatched.name" in forms.flatten_errors(err.value.messages)
