@@ -23,7 +23,13 @@ from engine.models_escalation import DeadlineAction
 from tests.integration.test_escalation import registered_cases
 from tests.world import make_world
 
-TONGBU = Path(sys.executable).with_name("tongbu")
+_SCRIPT = Path(sys.executable).with_name("tongbu")
+# The installed console script, or the same entry point through this interpreter.
+TONGBU = (
+    [str(_SCRIPT)]
+    if _SCRIPT.exists()
+    else [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())"]
+)
 
 
 def wait_until(predicate, seconds: float) -> bool:
@@ -52,7 +58,7 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
     logs = [tmp_path / f"scheduler-{i}.log" for i in range(4)]
     procs = [
         subprocess.Popen(
-            [str(TONGBU), "scheduler", "--interval", "0.3", "--now", "2027-06-01"],
+            [*TONGBU, "scheduler", "--interval", "0.3", "--now", "2027-06-01"],
             env=env,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
