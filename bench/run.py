@@ -38,7 +38,7 @@ def table(results: list[Result]) -> str:
     lines = ["| bench | what | unit | median | min–max | notes |", "|---|---|---|---:|---|---|"]
     for r in results:
         notes = []
-        for k in ("p50_ms", "p99_ms", "ratio_to_floor", "spiff_ratio", "statements"):
+        for k in ("p50_ms", "p99_ms", "ratio_to_floor", "spiff_ratio", "claim_ms", "statements"):
             if k in r.extra:
                 notes.append(f"{k}={_fmt(r.extra[k])}")
         lo, hi = r.spread
@@ -97,8 +97,56 @@ def mem(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
         return [memory.measure(url, quick)]
 
 
+def _sweep_results(payload: dict[str, Any], db: str) -> list[Result]:
+    out = []
+    for sc in payload["scenarios"]:
+        pct = sc["fraction"] * 100
+        out.append(
+            Result(
+                "B4",
+                f"sweep, {payload['open_deadlines']:,} open, {pct:g}% due ({sc['due']:,})",
+                db,
+                "ms",
+                [x * 1000 for x in sc["sweep_s"]],
+                {"claim_ms": (sc["claim_median_s"] or 0) * 1000},
+            )
+        )
+    return out
+
+
+def b4(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    """The sweep benchmark (bench/sweep.py) writes its own JSON; summarized here."""
+    import json
+
+    from bench import sweep
+
+    dbs = "sqlite,postgresql" if use_pg else "sqlite"
+    args = ["--db", dbs, "--rounds", "5"] + (["--quick"] if quick else [])
+    if sweep.main(args) != 0:
+        raise RuntimeError("bench.sweep failed")
+    suffix = "-quick" if quick else ""
+    out: list[Result] = []
+    for db in dbs.split(","):
+        path = sweep.RESULTS / f"sweep-{db}{suffix}.json"
+        out += _sweep_results(json.loads(path.read_text(encoding="utf-8")), db)
+    return out
+
+
+def b5(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    """The pages benchmark (bench/pages.py) writes its own JSON and doc section."""
+    from bench import pages
+
+    dbs = "sqlite,postgresql" if use_pg else "sqlite"
+    args = ["--db", dbs] + (["--quick"] if quick else ["--doc"])
+    if pages.main(args) != 0:
+        raise RuntimeError("bench.pages failed")
+    return []
+
+
 BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
     "B1": ("fire", b1_b3),  # B1, B2 and B3 share their databases and rounds
+    "B4": ("sweep", b4),
+    "B5": ("pages", b5),
     "MEM": ("memory", mem),
 }
 
@@ -128,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             results = fn(args.quick, pg_version is not None, Path(tmp))
             took = time.perf_counter() - t0
             all_results += results
+            if not results:  # wrote its own results and doc section
+                continue
             suffix = "-quick" if args.quick else ""
             write_results(
                 f"{name}{suffix}",
