@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml 2>/dev/null | s
 DB_FILE ?= var/tongbu.db
 export TONGBU_DATABASE_URL ?= sqlite:///$(abspath $(DB_FILE))
 
-.PHONY: help run test lint bench clean check-python
+.PHONY: help run test lint bench screenshots clean check-python
 
 help:
 	@echo "make run   — set up, migrate, load demo data and start tongbu on http://127.0.0.1:5000"
@@ -60,6 +60,9 @@ test: lint
 bench: $(STAMP)
 	@$(BIN)/python -m pip install -q -e '.[test,bench]' || { echo "error: installing the bench extra (SpiffWorkflow) failed" >&2; exit 1; }
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
+
+screenshots: $(STAMP)
+	TONGBU_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -38,7 +38,15 @@ def table(results: list[Result]) -> str:
     lines = ["| bench | what | unit | median | min–max | notes |", "|---|---|---|---:|---|---|"]
     for r in results:
         notes = []
-        for k in ("p50_ms", "p99_ms", "ratio_to_floor", "spiff_ratio", "claim_ms", "statements"):
+        for k in (
+            "p50_ms",
+            "p99_ms",
+            "ratio_to_floor",
+            "spiff_ratio",
+            "claim_ms",
+            "error_rate",
+            "statements",
+        ):
             if k in r.extra:
                 notes.append(f"{k}={_fmt(r.extra[k])}")
         lo, hi = r.spread
@@ -143,10 +151,27 @@ def b5(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
     return []
 
 
+def b6(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    from bench import http
+
+    if not use_pg:
+        print("B6 needs PostgreSQL: skipped", file=sys.stderr)
+        return []
+    with pg_database() as url:
+        return http.measure(
+            url,
+            workers=3 if quick else 4,
+            threads=4 if quick else 8,
+            seconds=3 if quick else 20,
+            rounds=5,
+        )
+
+
 BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
     "B1": ("fire", b1_b3),  # B1, B2 and B3 share their databases and rounds
     "B4": ("sweep", b4),
     "B5": ("pages", b5),
+    "B6": ("http", b6),
     "MEM": ("memory", mem),
 }
 

@@ -90,6 +90,9 @@ class Organization(Base):
     """A social organization (社会组织), from application for establishment onwards."""
 
     __tablename__ = "organizations"
+    __table_args__ = (
+        Index("ix_organizations_unit_id_status_coverage", "unit_id", "status", "coverage"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
@@ -262,6 +265,14 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_unit_status_updated", "unit_id", "status", "updated_at"),
         Index("ix_cases_procedure_state", "procedure", "state"),
+        Index("ix_cases_organization_id_status", "organization_id", "status"),
+        Index(
+            "ix_cases_assignee_id_status_updated_at",
+            "assignee_id",
+            "status",
+            "updated_at",
+            "unit_id",
+        ),
     )
 
 
@@ -310,6 +321,18 @@ class Deadline(Base):
     __table_args__ = (
         Index("ix_deadlines_status_due_at", "status", "due_at"),
         Index("ix_deadlines_status_next_action_at", "status", "next_action_at"),
+        Index("ix_deadlines_case_id_status_due_date", "case_id", "status", "due_date"),
+        Index(
+            "ix_deadlines_status_due_at_cover", "status", "due_at", "case_id", "escalation_level"
+        ),
+        Index(
+            "ix_deadlines_status_remind_at_cover",
+            "status",
+            "remind_at",
+            "due_at",
+            "case_id",
+            "escalation_level",
+        ),
         UniqueConstraint("case_id", "key", "opened_by_event_id"),
     )
 
