@@ -48,7 +48,10 @@ def table(results: list[Result]) -> str:
             "statements",
         ):
             if k in r.extra:
-                notes.append(f"{k}={_fmt(r.extra[k])}")
+                v = r.extra[k]
+                notes.append(
+                    f"{k}={_fmt(v) if isinstance(v, int | float) and not isinstance(v, bool) else v}"
+                )
         lo, hi = r.spread
         lines.append(
             f"| {r.bench} | {r.name} | {r.unit} | {_fmt(r.median)} | {_fmt(lo)}–{_fmt(hi)} | "
