@@ -31,6 +31,8 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
 def _fmt(v: float) -> str:
+    if isinstance(v, int):
+        return f"{v:,}"
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 
@@ -45,6 +47,12 @@ def table(results: list[Result]) -> str:
             "spiff_ratio",
             "claim_ms",
             "error_rate",
+            "successful_fires",
+            "audit_events",
+            "one_event_per_fire",
+            "before_kib",
+            "after_kib",
+            "machine_models",
             "statements",
         ):
             if k in r.extra:
@@ -179,6 +187,35 @@ BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
 }
 
 
+def _block(env: dict[str, Any], results: list[Result]) -> str:
+    return (
+        f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, "
+        f"Python {env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
+        f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']}).\n\n"
+        + table(results)
+    )
+
+
+def render() -> int:
+    import json
+
+    from bench.common import RESULTS
+
+    for name in ("fire", "http", "memory", "sweep"):
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if "results" not in payload:  # written by bench.sweep itself
+            continue
+        results = [
+            Result(r["bench"], r["name"], r["db"], r["unit"], r["rounds"], r["extra"])
+            for r in payload["results"]
+        ]
+        update_doc(name, _block(payload["environment"], results))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -187,7 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=None, help="comma-separated: " + ",".join(BENCHES))
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    ap.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite the doc blocks from bench/results/*.json (no measuring)",
+    )
     args = ap.parse_args(argv)
+    if args.render:
+        return render()
     pg_version = None if args.no_postgres else pg_available()
     if not args.no_postgres and pg_version is None:
         print("PostgreSQL not reachable: measuring SQLite only", file=sys.stderr)
@@ -218,13 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"\n{key} ({took:.0f} s)\n{table(results)}", flush=True)
             if not args.quick and not args.no_doc:
-                update_doc(
-                    name,
-                    f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, "
-                    f"Python {env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
-                    f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']}).\n\n"
-                    + table(results),
-                )
+                update_doc(name, _block(env, results))
     return 0
 
 
