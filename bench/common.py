@@ -135,6 +135,22 @@ def sqlite_database(folder: Path) -> Iterator[str]:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def raw_connection(url: str, synchronous: str) -> tuple[Any, str, bool]:
+    """A driver connection (no SQLAlchemy) with the durability under test: (conn, placeholder,
+    is_sqlite). SQLite gets the same pragmas as engine.db.make_engine."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn, "?", True
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")), "%s", False
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

@@ -17,7 +17,7 @@ from typing import Any
 
 from stdnum.cn import uscc
 
-from bench.common import Result, percentile
+from bench.common import Result, percentile, raw_connection
 
 CHARTER = dict.fromkeys(
     (
@@ -181,20 +181,7 @@ def floor_worker(
     """The same number of transactions as raw SQL: conditional UPDATE + INSERT of the event."""
     import json
 
-    is_sqlite = url.startswith("sqlite")
-    if is_sqlite:
-        import sqlite3
-
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={synchronous}")
-        conn.execute("PRAGMA busy_timeout=10000")
-        ph = "?"
-    else:
-        import psycopg
-
-        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-        ph = "%s"
+    conn, ph, is_sqlite = raw_connection(url, synchronous)
     upd = (
         f"UPDATE cases SET state={ph}, version=version+1, updated_at={ph} "
         f"WHERE id={ph} AND version={ph}"

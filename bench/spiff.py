@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bench.common import Result, percentile
+from bench.common import Result, percentile, raw_connection
 
 BPMN = Path(__file__).resolve().parent / "registration.bpmn"
 
@@ -41,23 +41,9 @@ def steps_per_instance() -> int:
     return n
 
 
-def _connect(url: str, synchronous: str):
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={synchronous}")
-        conn.execute("PRAGMA busy_timeout=10000")
-        return conn, "?", True
-    import psycopg
-
-    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")), "%s", False
-
-
 def db_round(url: str, synchronous: str, instances: int) -> tuple[int, float, list[float]]:
     spec, BpmnWorkflow, ser, TaskState = _spiff()
-    conn, ph, is_sqlite = _connect(url, synchronous)
+    conn, ph, is_sqlite = raw_connection(url, synchronous)
     pk = "INTEGER PRIMARY KEY" if is_sqlite else "BIGSERIAL PRIMARY KEY"
     conn.execute(f"CREATE TABLE IF NOT EXISTS spiff_instances (id {pk}, state TEXT NOT NULL)")
     if not is_sqlite:

@@ -26,43 +26,27 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete, insert, text
 
+from bench.common import cpu_model, pg_database, sqlite_database
 from engine import escalation
 from engine.clock import FixedClock
 from engine.db import make_engine
 from engine.definitions import load_definitions
-from engine.migrate import upgrade
 from engine.models import Case, Deadline, Organization, Unit, User
 from engine.models_escalation import DeadlineAction
 from engine.registry import load_registry
 from engine.unit_of_work import UnitOfWork
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PG_ADMIN = os.environ.get(
-    "TONGBU_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 FRACTIONS = (0.0, 0.001, 0.01, 0.1)
 CHUNK = 50_000
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def environment(engine: Engine) -> dict[str, Any]:
@@ -87,37 +71,6 @@ def environment(engine: Engine) -> dict[str, Any]:
         "database": engine.dialect.name,
         "server_version": server,
     }
-
-
-# ---------------------------------------------------------------- databases
-
-
-@contextmanager
-def sqlite_db(folder: Path) -> Iterator[str]:
-    path = folder / f"sweep-{uuid.uuid4().hex[:8]}.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    try:
-        yield url
-    finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-@contextmanager
-def pg_db() -> Iterator[str]:
-    name = f"tongbu_sweep_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # ---------------------------------------------------------------- bulk load
@@ -384,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="tongbu-sweep-") as tmp:
         for db in args.db.split(","):
-            ctx = sqlite_db(Path(tmp)) if db == "sqlite" else pg_db()
+            ctx = sqlite_database(Path(tmp)) if db == "sqlite" else pg_database()
             with ctx as url:
                 out[db] = measure(db, url, args.open, args.rounds, args.quick)
             args.results.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.calendar import Period
-from engine.errors import DefinitionError, Problem
+from engine.errors import DefinitionError, NotFound, Problem
 from engine.registry import Registry
 from engine.rules import Rule, RuleCatalogue
 
@@ -292,8 +292,6 @@ class Definitions:
                 self._latest[d.procedure] = d
 
     def get(self, procedure: str, version: int | None = None) -> Definition:
-        from engine.errors import NotFound
-
         if version is None:
             try:
                 return self._latest[procedure]
