@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 DEFAULT_URL = "sqlite:///tongbu.db"
 
@@ -47,12 +49,45 @@ def make_engine(
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
+            # Straight to the driver: SQLAlchemy's execution path (context, events, result)
+            # costs more than SQLite needs to run BEGIN, and every fire pays it.
             readonly = conn.get_execution_options().get("tongbu_readonly", False)
-            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine, PING_AFTER_IDLE_S)
+    return engine
+
+
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout.
+
+    `pool_pre_ping` pings on every checkout: one extra round trip per request, a third of what
+    a fire costs on PostgreSQL (docs/performance.md). A connection that was in use moments ago
+    is alive, so only one idle for `idle_s` or longer (after a quiet spell or a server restart)
+    is pinged; a dead one raises DisconnectionError, and the pool replaces it and retries.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["tongbu_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("tongbu_idle_since")
+        if since is None or time.monotonic() - since < idle_s:
+            return
+        try:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # any failure means the connection is unusable
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -13,11 +13,23 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Engine,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql import ClauseElement
 
 from engine.models import Case, Deadline, Event, Organization, Unit, UTCDateTime
@@ -77,6 +89,12 @@ class HotSQL:
 
     def __init__(self, engine: Engine) -> None:
         self.sqlite = engine.dialect.name == "sqlite"
+        # PostgreSQL: the writes of a fire travel in one pipeline (one round trip), so nothing
+        # in them may need a result from another. The event's id is therefore drawn from its
+        # sequence by the load, and the load locks the case row (FOR UPDATE OF cases) so that
+        # the version it read is still the version when the UPDATE runs: two fires on one
+        # case queue on the lock, and the second sees the first's version and gets Conflict.
+        self.pipelined = engine.dialect.name == "postgresql"
         load = (
             select(
                 *[cases_t.c[n] for n in CASE_COLUMNS],
@@ -87,6 +105,10 @@ class HotSQL:
             .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
             .where(cases_t.c.id == bindparam("b_case"))
         )
+        if self.pipelined:
+            load = load.add_columns(
+                func.nextval(func.pg_get_serial_sequence(events_t.name, "id"))
+            ).with_for_update(of=cases_t)
         self.load_case = _Compiled(load, engine)
         self.update_case = _Compiled(
             update(cases_t)
@@ -117,7 +139,11 @@ class HotSQL:
             "payload",
             "rules",
         )
-        self.insert_event = _Compiled(insert(events_t).returning(events_t.c.id), engine, event_cols)
+        self.insert_event = (
+            _Compiled(insert(events_t), engine, ("id", *event_cols))
+            if self.pipelined
+            else _Compiled(insert(events_t).returning(events_t.c.id), engine, event_cols)
+        )
         self.close_deadline = _Compiled(
             update(deadlines_t)
             .where(
@@ -145,19 +171,49 @@ class HotSQL:
 
         self._row_ops: dict[tuple[str, str, frozenset[str]], _Compiled] = {}
         self._engine = engine
+        # Per-column conversions, resolved once per table (the hot path reads two rows a fire).
+        self._column_kinds: dict[str, dict[str, str]] = {}
+        self._writers: dict[str, Callable[[Any], Any]] = {
+            "ts": self.ts,
+            "day": self.day,
+            "json": self.json,
+        }
+        self._readers: dict[str, Callable[[Any], Any]] = {
+            "ts": self.read_ts,
+            "day": self.read_day,
+            "json": self.read_json,
+            "bool": self._read_bool,
+        }
 
     # ---- fire's statements
 
-    def load(self, cur: Any, case_id: int) -> tuple[dict | None, str | None, dict | None]:
-        """The case, its unit's path and its organization's columns, in one round trip."""
+    def load(
+        self, cur: Any, case_id: int
+    ) -> tuple[dict | None, str | None, dict | None, int | None]:
+        """The case, its unit's path, its organization's columns and (PostgreSQL) the id the
+        event will take, in one round trip."""
         row = self.execute(cur, self.load_case, {"b_case": case_id}).fetchone()
         if row is None:
-            return None, None, None
-        n = len(CASE_COLUMNS)
+            return None, None, None, None
+        n, m = len(CASE_COLUMNS), len(ORG_COLUMNS)
         case = self.read_row(cases_t, dict(zip(CASE_COLUMNS, row[:n], strict=True)))
         case["data"] = case["data"] or {}
-        org = self.read_row(orgs_t, dict(zip(ORG_COLUMNS, row[n + 1 :], strict=True)))
-        return case, row[n], org
+        org = self.read_row(orgs_t, dict(zip(ORG_COLUMNS, row[n + 1 : n + 1 + m], strict=True)))
+        return case, row[n], org, (row[n + 1 + m] if self.pipelined else None)
+
+    def writes(self, conn: Any) -> AbstractContextManager[Any]:
+        """The block in which a fire's writes are sent: one pipeline on PostgreSQL, whose
+        exit sends them all and raises the first error; on SQLite (in process) just a block."""
+        if self.pipelined:
+            return conn.connection.driver_connection.pipeline()
+        return nullcontext()
+
+    def insert_event_row(self, cur: Any, values: dict[str, Any], event_id: int | None) -> int:
+        """Insert the event; its id was drawn by the load (pipelined) or comes back here."""
+        if self.pipelined:
+            self.execute(cur, self.insert_event, {**values, "id": event_id})
+            return event_id  # type: ignore[return-value]
+        return self.execute(cur, self.insert_event, values).fetchone()[0]
 
     def insert_deadlines(self, cur: Any, rows: list[dict[str, Any]]) -> None:
         base = dict.fromkeys(self.deadline_cols)
@@ -188,33 +244,33 @@ class HotSQL:
             )
         return self.execute(cur, stmt, self.write_row(table, fields)).fetchone()[0]
 
+    def _kinds(self, table: Table) -> dict[str, str]:
+        kinds = self._column_kinds.get(table.name)
+        if kinds is None:
+            kinds = self._column_kinds[table.name] = {c.name: _kind(c.type) for c in table.columns}
+        return kinds
+
     def write_row(self, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+        kinds = self._kinds(table)
+        convert = self._writers
         out = {}
         for k, v in values.items():
-            kind = _kind(table.c[k].type)
-            out[k] = (
-                self.ts(v)
-                if kind == "ts"
-                else self.day(v)
-                if kind == "day"
-                else self.json(v)
-                if kind == "json"
-                else v
-            )
+            fn = convert.get(kinds[k])
+            out[k] = fn(v) if fn is not None else v
         return out
 
     def read_row(self, table: Table, values: dict[str, Any]) -> dict[str, Any]:
-        for k, v in values.items():
-            kind = _kind(table.c[k].type)
-            if kind == "ts":
-                values[k] = self.read_ts(v)
-            elif kind == "day":
-                values[k] = self.read_day(v)
-            elif kind == "json":
-                values[k] = self.read_json(v)
-            elif kind == "bool" and v is not None:
-                values[k] = bool(v)
+        """Convert in place; only the columns whose DBAPI value differs from Python's."""
+        convert = self._readers
+        for k, kind in self._kinds(table).items():
+            fn = convert.get(kind)
+            if fn is not None and k in values:
+                values[k] = fn(values[k])
         return values
+
+    @staticmethod
+    def _read_bool(value: Any) -> bool | None:
+        return None if value is None else bool(value)
 
     # ---- values in and out, as the column types would convert them
 

@@ -567,7 +567,7 @@ def fire(
     hs = hot_sql(uow.engine)
     with uow:
         cur = hs.cursor(uow.conn)
-        case, unit_path, org_row = hs.load(cur, case_id)
+        case, unit_path, org_row, event_id = hs.load(cur, case_id)
         if case is None:
             raise NotFound("case", case_id)
         if not actor.can_see(unit_path):
@@ -600,59 +600,66 @@ def fire(
         terminal = definition.is_terminal(result.dest)
         new_version = expected_version + 1
         stamp = hs.ts(now)
-        hs.execute(
-            cur,
-            hs.update_case,
-            {
-                "b_case": case_id,
-                "b_expected": expected_version,
-                "b_state": result.dest,
-                "b_version": new_version,
-                "b_data": hs.json(new_data),
-                "b_now": stamp,
-                "b_status": "closed" if terminal else "open",
-                "b_closed": stamp if terminal else None,
-            },
-        )
-        if cur.rowcount != 1:
+        updated = hs.cursor(uow.conn)
+        with hs.writes(uow.conn):
+            hs.execute(
+                updated,
+                hs.update_case,
+                {
+                    "b_case": case_id,
+                    "b_expected": expected_version,
+                    "b_state": result.dest,
+                    "b_version": new_version,
+                    "b_data": hs.json(new_data),
+                    "b_now": stamp,
+                    "b_status": "closed" if terminal else "open",
+                    "b_closed": stamp if terminal else None,
+                },
+            )
+            event_id = hs.insert_event_row(
+                cur,
+                {
+                    "case_id": case_id,
+                    "kind": "transition",
+                    "trigger": trigger,
+                    "from_state": result.source,
+                    "to_state": result.dest,
+                    "case_version": new_version,
+                    "actor_id": actor.id,
+                    "actor_name": actor.display_name,
+                    "at": stamp,
+                    "comment": comment,
+                    "payload": hs.json(jsonable(data)),
+                    "rules": hs.json(list(result.transition.rules)),
+                },
+                event_id,
+            )
+            for spec in definition.deadlines_closed_by(trigger):
+                hs.execute(
+                    cur,
+                    hs.close_deadline,
+                    {"b_case": case_id, "b_key": spec.id, "b_now": stamp, "b_event": event_id},
+                )
+            if terminal:
+                hs.execute(
+                    cur,
+                    hs.cancel_deadlines,
+                    {"b_case": case_id, "b_now": stamp, "b_event": event_id},
+                )
+            else:
+                rows = deadline_rows(
+                    definition, trigger, case_id, new_data, now, event_id, uow.calendar
+                )
+                if rows:
+                    hs.insert_deadlines(cur, rows)
+        # The case row is locked since the load (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR
+        # UPDATE), so this cannot miss; it stays as the last line of defence, before commit.
+        if updated.rowcount != 1:
+            uow.conn.rollback()
             current = uow.conn.execute(
                 select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
             ).one()
             raise Conflict(case_id, expected_version, current.version, current.state)
-        event_id = hs.execute(
-            cur,
-            hs.insert_event,
-            {
-                "case_id": case_id,
-                "kind": "transition",
-                "trigger": trigger,
-                "from_state": result.source,
-                "to_state": result.dest,
-                "case_version": new_version,
-                "actor_id": actor.id,
-                "actor_name": actor.display_name,
-                "at": stamp,
-                "comment": comment,
-                "payload": hs.json(jsonable(data)),
-                "rules": hs.json(list(result.transition.rules)),
-            },
-        ).fetchone()[0]
-        for spec in definition.deadlines_closed_by(trigger):
-            hs.execute(
-                cur,
-                hs.close_deadline,
-                {"b_case": case_id, "b_key": spec.id, "b_now": stamp, "b_event": event_id},
-            )
-        if terminal:
-            hs.execute(
-                cur, hs.cancel_deadlines, {"b_case": case_id, "b_now": stamp, "b_event": event_id}
-            )
-        else:
-            rows = deadline_rows(
-                definition, trigger, case_id, new_data, now, event_id, uow.calendar
-            )
-            if rows:
-                hs.insert_deadlines(cur, rows)
         uow.commit()
         return {
             "id": case_id,
