@@ -320,7 +320,6 @@ class Deadline(Base):
 
     __table_args__ = (
         Index("ix_deadlines_status_due_at", "status", "due_at"),
-        Index("ix_deadlines_status_next_action_at", "status", "next_action_at"),
         Index("ix_deadlines_case_id_status_due_date", "case_id", "status", "due_date"),
         Index(
             "ix_deadlines_status_due_at_cover", "status", "due_at", "case_id", "escalation_level"

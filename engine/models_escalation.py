@@ -112,11 +112,13 @@ class EmailOutbox(Base):
 
 
 # Indexes on tables of the engine core that only the sweep and the report need.
-# A partial index holds only open deadlines: the claim's cost follows what is due, not what
-# was ever opened. Both dialects support partial indexes.
+# A partial index holds only open deadlines, in the claim's order (next_action_at, id): the
+# claim's cost follows what it takes, not what is due or was ever opened (migration 0006).
+# Both dialects support partial indexes.
 Index(
-    "ix_deadlines_open_next_action_at",
+    "ix_deadlines_open_next_action_at_id",
     Deadline.__table__.c.next_action_at,
+    Deadline.__table__.c.id,
     postgresql_where=text("status = 'open'"),
     sqlite_where=text("status = 'open'"),
 )
