@@ -1,7 +1,8 @@
-"""B5: server time of the inbox and the dashboard with 100,000 cases, and SQL statements per page.
+"""B5: server time of the inbox, dashboard and case page at 100,000 and 1,000,000 cases, and SQL
+statements per page.
 
-    python -m bench.pages [--cases 100000] [--db sqlite,postgresql] [--requests 60] [--quick]
-                          [--no-analyze] [--doc]
+    python -m bench.pages [--cases 100000,1000000] [--db sqlite,postgresql] [--requests 60]
+                          [--requests-large 20] [--quick] [--no-analyze] [--doc]
 
 The database is filled in bulk (Core executemany, not through the services): a unit tree of
 eight districts, one organization per two cases, cases in every P1 state (a fifth closed),
@@ -41,6 +42,7 @@ from web.runtime import build_runtime
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 GOAL_MS = 150.0
+GOAL_CASES = 100_000  # the size the goal is set for
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 RESULTS = Path(__file__).resolve().parent / "results"
 DISTRICTS = 8
@@ -168,6 +170,21 @@ def fill(url: str, n_cases: int, seed: int = 2026) -> dict[str, Any]:
     weights = [w for _s, w, _o in STATES]
     case_rows, deadline_rows, event_rows = [], [], []
     today = local_date(NOW)
+    n_deadlines, open_ids = 0, []
+
+    def flush() -> None:
+        # Streamed in chunks of cases, so a million cases never sit in memory at once.
+        with eng.begin() as c:
+            for table, rows in (
+                (cases, case_rows),
+                (deadlines, deadline_rows),
+                (events, event_rows),
+            ):
+                if rows:
+                    c.execute(insert(table), rows)
+        open_ids.extend(r["id"] for r in case_rows if r["status"] == "open" and r["unit_id"] == 10)
+        case_rows.clear(), deadline_rows.clear(), event_rows.clear()
+
     for i in range(n_cases):
         state, _w, is_open = rng.choices(STATES, weights)[0]
         org_id = i % n_orgs + 1
@@ -239,13 +256,10 @@ def fill(url: str, n_cases: int, seed: int = 2026) -> dict[str, Any]:
                         "opened_at": opened,
                     }
                 )
-    with eng.begin() as c:
-        for chunk in _chunks(case_rows):
-            c.execute(insert(cases), chunk)
-        for chunk in _chunks(deadline_rows):
-            c.execute(insert(deadlines), chunk)
-        for chunk in _chunks(event_rows):
-            c.execute(insert(events), chunk)
+                n_deadlines += 1
+        if len(case_rows) >= CHUNK:
+            flush()
+    flush()
     if eng.dialect.name == "postgresql":
         for table in ("cases", "organizations", "deadlines", "events", "units", "users"):
             with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
@@ -254,12 +268,11 @@ def fill(url: str, n_cases: int, seed: int = 2026) -> dict[str, Any]:
                     f"(SELECT coalesce(max(id), 1) FROM {table}))"
                 )
     eng.dispose()
-    open_ids = [r["id"] for r in case_rows if r["status"] == "open" and r["unit_id"] == 10]
     return {
         "cases": n_cases,
         "organizations": n_orgs,
-        "deadlines": len(deadline_rows),
-        "events": len(event_rows),
+        "deadlines": n_deadlines,
+        "events": n_cases,  # one "opened" event per case
         "case_id": open_ids[len(open_ids) // 2],
     }
 
@@ -318,13 +331,14 @@ def measure(url: str, facts: dict[str, Any], requests: int, warmup: int) -> list
     return out
 
 
-def table(db: str, rows: list[dict[str, Any]]) -> str:
+def table(db: str, rows: list[dict[str, Any]], goal: bool = True) -> str:
+    """`goal`: the 150 ms goal applies (at 100,000 cases); larger sizes are shown without it."""
     lines = [
-        f"| page ({db}) | user | p50 ms | p99 ms | SQL statements | under {GOAL_MS:.0f} ms |",
+        f"| page ({db}) | user | p50 ms | p99 ms | SQL statements | p99 under {GOAL_MS:.0f} ms |",
         "|---|---|---:|---:|---:|---|",
     ]
     for r in rows:
-        ok = "yes" if r["p99_ms"] < GOAL_MS else "NO"
+        ok = ("yes" if r["p99_ms"] < GOAL_MS else "NO") if goal else "(no goal at this size)"
         lines.append(
             f"| {r['page']} | {r['user']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['statements']} | {ok} |"
@@ -357,16 +371,32 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument(
+        "--cases",
+        default="100000,1000000",
+        help="comma-separated database sizes (the 150 ms goal applies at 100,000)",
+    )
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--requests", type=int, default=60)
+    ap.add_argument(
+        "--requests-large",
+        type=int,
+        default=20,
+        help="requests per page for sizes above 100,000 (each is slower; p99 of 20 is the max)",
+    )
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="2,000 cases, 10 requests")
     ap.add_argument("--no-analyze", action="store_true")
     ap.add_argument("--doc", action="store_true", help="write the Pages (B5) block")
     args = ap.parse_args(argv)
+    try:
+        sizes = [int(x.replace("_", "")) for x in args.cases.split(",") if x.strip()]
+    except ValueError:
+        ap.error(f"--cases: comma-separated whole numbers, not {args.cases!r}")
+    if not sizes or min(sizes) < 100:
+        ap.error("--cases: every size must be at least 100")
     if args.quick:
-        args.cases, args.requests, args.warmup = 2_000, 10, 2
+        sizes, args.requests, args.requests_large, args.warmup = [2_000], 10, 10, 2
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     pg_version = pg_available() if "postgresql" in dbs else None
     if "postgresql" in dbs and pg_version is None:
@@ -377,32 +407,37 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tongbu-pages-") as tmp:
         for db in dbs:
-            ctx = sqlite_database(Path(tmp)) if db == "sqlite" else pg_database()
-            with ctx as url:
-                t0 = time.perf_counter()
-                facts = fill(url, args.cases)
-                if not args.no_analyze:
-                    analyze(url)
-                fill_s = time.perf_counter() - t0
-                rows = measure(url, facts, args.requests, args.warmup)
-            result = {"environment": env, "db": db, "facts": facts, "fill_seconds": fill_s}
-            result["pages"] = rows
+            runs = []
+            for n_cases in sizes:
+                requests = args.requests if n_cases <= GOAL_CASES else args.requests_large
+                ctx = sqlite_database(Path(tmp)) if db == "sqlite" else pg_database()
+                with ctx as url:
+                    t0 = time.perf_counter()
+                    facts = fill(url, n_cases)
+                    if not args.no_analyze:
+                        analyze(url)
+                    fill_s = time.perf_counter() - t0
+                    rows = measure(url, facts, requests, args.warmup)
+                runs.append({"facts": facts, "fill_seconds": fill_s, "pages": rows})
+                t = table(db, rows, goal=n_cases <= GOAL_CASES)
+                head = (
+                    f"{db}: {facts['cases']:,} cases, {facts['organizations']:,} organizations, "
+                    f"{facts['deadlines']:,} deadlines, {facts['events']:,} events"
+                    f"{'' if not args.no_analyze else ' (no ANALYZE)'}; {requests} requests "
+                    f"per page after {args.warmup} warm-up"
+                )
+                print(f"\n{head} (filled in {fill_s:.0f} s)\n{t}", flush=True)
+                sections.append(f"{head}.\n\n{t}")
             suffix = "-quick" if args.quick else ""
             (RESULTS / f"pages-{db}{suffix}.json").write_text(
-                json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n",
+                json.dumps(
+                    {"environment": env, "db": db, "runs": runs},
+                    ensure_ascii=False,
+                    indent=2,
+                    default=str,
+                )
+                + "\n",
                 encoding="utf-8",
-            )
-            t = table(db, rows)
-            print(
-                f"\n{db}: {facts['cases']:,} cases, {facts['organizations']:,} organizations, "
-                f"{facts['deadlines']:,} deadlines (filled in {fill_s:.0f} s)\n{t}",
-                flush=True,
-            )
-            sections.append(
-                f"{db}: {facts['cases']:,} cases, {facts['organizations']:,} organizations, "
-                f"{facts['deadlines']:,} deadlines, {facts['events']:,} events"
-                f"{'' if not args.no_analyze else ' (no ANALYZE)'}; {args.requests} requests "
-                f"per page after {args.warmup} warm-up.\n\n{t}"
             )
     if args.doc and not args.quick:
         command = "python -m bench.pages " + " ".join(argv if argv is not None else sys.argv[1:])

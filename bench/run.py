@@ -196,6 +196,117 @@ def _block(env: dict[str, Any], results: list[Result]) -> str:
     )
 
 
+def _load(name: str) -> dict[str, Any] | None:
+    import json
+
+    from bench.common import RESULTS
+
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def goals() -> str:
+    """The issue's goals against the published results, so the verdicts cannot go stale."""
+    rows = ["| goal | where | measured | verdict |", "|---|---|---:|---|"]
+    fire = _load("fire")
+    if fire:
+        for r in fire["results"]:
+            if r["bench"] != "B1":
+                continue
+            where = r["name"].removeprefix("fire() ")
+            ratio = r["extra"]["ratio_to_floor"]
+            rows.append(
+                f"| B1 ÷ B2 (engine ÷ raw-SQL floor) ≥ 0.5 | {where} | {ratio:.2f} | "
+                f"{_verdict(ratio >= 0.5)}"
+                + ("" if ratio >= 0.5 else f" by {0.5 - ratio:.2f}")
+                + " |"
+            )
+            if "spiff_ratio" in r["extra"]:
+                sr = r["extra"]["spiff_ratio"]
+                rows.append(
+                    f"| tongbu ÷ SpiffWorkflow ≥ 10× | {where} | {sr:.1f}× | {_verdict(sr >= 10)}"
+                    + ("" if sr >= 10 else f" by {10 - sr:.1f}×")
+                    + " |"
+                )
+    for db in ("sqlite", "postgresql"):
+        sweep = _load(f"sweep-{db}")
+        if not sweep:
+            continue
+        by_fraction = {sc["fraction"]: sc for sc in sweep["scenarios"]}
+        empty, one = by_fraction.get(0.0), by_fraction.get(0.01)
+        if empty:
+            ms = empty["sweep_median_s"] * 1000
+            rows.append(
+                f"| B4 empty sweep < 10 ms | {db}, {sweep['open_deadlines']:,} open | "
+                f"{ms:.1f} ms | {_verdict(ms < 10)} |"
+            )
+        per_row = {
+            f: sc["sweep_median_s"] * 1000 / sc["due"]
+            for f, sc in sorted(by_fraction.items())
+            if sc["due"]
+        }
+        if len(per_row) > 1:
+            linear = max(per_row.values()) <= 2 * min(per_row.values())
+            shown = ", ".join(f"{v:.2f} at {f * 100:g} %" for f, v in per_row.items())
+            rows.append(
+                f"| B4 cost follows what is due (ms per due row within 2× across fractions) | "
+                f"{db} | {shown} | {_verdict(linear)} |"
+            )
+        if one:
+            sec = one["sweep_median_s"]
+            goal = db == "postgresql"
+            rows.append(
+                f"| B4 1 % due {'< 2 s' if goal else '(goal set for PostgreSQL)'} | "
+                f"{db}, {one['due']:,} due | {sec:.2f} s | "
+                f"{_verdict(sec < 2) if goal else '–'}"
+                + (f" by {sec - 2:.2f} s" if goal and sec >= 2 else "")
+                + " |"
+            )
+    for db in ("sqlite", "postgresql"):
+        pages = _load(f"pages-{db}")
+        if not pages or "runs" not in pages:
+            continue
+        for run in pages["runs"]:
+            n = run["facts"]["cases"]
+            worst = max(run["pages"], key=lambda p: p["p99_ms"])
+            if n <= 100_000:
+                rows.append(
+                    f"| B5 every page p99 < 150 ms at {n:,} cases | {db} | "
+                    f"{worst['p99_ms']:.0f} ms ({worst['page']}) | "
+                    f"{_verdict(worst['p99_ms'] < 150)} |"
+                )
+        counts = [{p["page"]: p["statements"] for p in run["pages"]} for run in pages["runs"]]
+        if len(counts) > 1:
+            same = all(c == counts[0] for c in counts)
+            sizes = " and ".join(f"{run['facts']['cases']:,}" for run in pages["runs"])
+            rows.append(
+                f"| B5 statements per page independent of size | {db}, {sizes} cases | "
+                f"{'same' if same else 'differ'} | {_verdict(same)} |"
+            )
+    http = _load("http")
+    if http:
+        x = http["results"][0]["extra"]
+        ok = x["error_rate"] == 0 and x["one_event_per_fire"]
+        rows.append(
+            f"| B6 no errors but expected conflicts; one audit event per fire | PostgreSQL | "
+            f"errors {x['error_rate']:.2%}, {x['audit_events']:,} events for "
+            f"{x['successful_fires']:,} fires | {_verdict(ok)} |"
+        )
+    mem = _load("memory")
+    if mem:
+        r = mem["results"][0]
+        ok = r["median"] < 5 and r["extra"]["machine_models"] == 0
+        rows.append(
+            f"| memory flat over 100,000 fires | one worker | +{r['median']:.2f} MiB, "
+            f"{r['extra']['machine_models']} models on the machines | {_verdict(ok)} |"
+        )
+    return "\n".join(rows)
+
+
 def render() -> int:
     import json
 
@@ -213,6 +324,7 @@ def render() -> int:
             for r in payload["results"]
         ]
         update_doc(name, _block(payload["environment"], results))
+    update_doc("goals", goals())
     return 0
 
 
@@ -263,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{key} ({took:.0f} s)\n{table(results)}", flush=True)
             if not args.quick and not args.no_doc:
                 update_doc(name, _block(env, results))
+    if not args.quick and not args.no_doc:
+        update_doc("goals", goals())
     return 0
 
 

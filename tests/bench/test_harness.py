@@ -45,3 +45,40 @@ def test_quick_bench_runs_and_writes_results(tmp_path):
         else None
     )
     assert after == doc_before  # quick figures never overwrite the published ones
+
+
+def test_goal_verdicts_follow_the_results(tmp_path, monkeypatch):
+    """The goals block is computed from the results files: a missed goal says by how much."""
+    import bench.common
+    from bench.run import goals
+
+    monkeypatch.setattr(bench.common, "RESULTS", tmp_path)
+
+    def b1(name: str, ratio: float, spiff: float) -> dict:
+        return {
+            "bench": "B1",
+            "name": f"fire() {name}",
+            "extra": {"ratio_to_floor": ratio, "spiff_ratio": spiff},
+        }
+
+    (tmp_path / "fire.json").write_text(
+        json.dumps({"results": [b1("sqlite", 0.31, 4.0), b1("postgresql", 0.62, 11.0)]})
+    )
+    sweep = {
+        "open_deadlines": 1_000_000,
+        "scenarios": [
+            {"fraction": 0.0, "due": 0, "sweep_median_s": 0.004},
+            {"fraction": 0.001, "due": 1000, "sweep_median_s": 0.15},
+            {"fraction": 0.01, "due": 10000, "sweep_median_s": 2.5},
+        ],
+    }
+    (tmp_path / "sweep-postgresql.json").write_text(json.dumps(sweep))
+    text = goals()
+    lines = {line.split(" | ")[1]: line for line in text.splitlines()[2:] if "B1 ÷ B2" in line}
+    assert "**missed** by 0.19" in lines["sqlite"]
+    assert lines["postgresql"].endswith("| 0.62 | met |")
+    assert "| 4.0× | **missed** by 6.0× |" in text and "| 11.0× | met |" in text
+    assert "| 4.0 ms | met |" in text
+    assert "| 2.50 s | **missed** by 0.50 s |" in text
+    # 0.15 ms per row at 0.1 % against 0.25 at 1 %: within 2×, so the cost follows what is due.
+    assert "0.15 at 0.1 %, 0.25 at 1 % | met |" in text
