@@ -57,6 +57,10 @@ def _json_default(value: Any) -> Any:
     """Dates and times for `jsonb_to_recordset`: ISO text, datetimes as naive UTC (the columns
     are `timestamp without time zone` holding UTC; an offset would be silently dropped)."""
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            # The common case, and the cheap one: a `timestamp` cast ignores the "+00:00"
+            # (documented: "silently ignore any time zone indication"), which is right for UTC.
+            return value.isoformat()
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat()
@@ -66,9 +70,14 @@ def _json_default(value: Any) -> Any:
 
 
 def _pg_source(
-    table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    name: str = "rows",
+    alias: str = "u",
 ) -> tuple[str, dict[str, str]]:
-    """`jsonb_to_recordset(:rows) AS u(col type, …)` and its one parameter.
+    """`jsonb_to_recordset(:name) AS alias(col type, …)` and its one parameter.
 
     One JSON document instead of one placeholder per value: the statement stays short and
     identical for any number of rows, and the encoding is the C json module's work.
@@ -80,7 +89,11 @@ def _pg_source(
         default=_json_default,
     )
     spec = ", ".join(f'"{c}" {_pg_type(table, c)}' for c in columns)
-    return f"jsonb_to_recordset(CAST(:rows AS jsonb)) AS u({spec})", {"rows": doc}
+    return f"jsonb_to_recordset(CAST(:{name} AS jsonb)) AS {alias}({spec})", {name: doc}
+
+
+def _names(columns: Sequence[str], prefix: str = "") -> str:
+    return ", ".join(f'{prefix}"{c}"' for c in columns)
 
 
 def insert_rows(
@@ -121,6 +134,19 @@ def insert_rows(
     return []
 
 
+def _next_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """`n` new ids from the table's sequence (PostgreSQL)."""
+    return list(
+        conn.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        ).scalars()
+    )
+
+
 def insert_returning_ids(
     conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> list[int]:
@@ -132,19 +158,74 @@ def insert_returning_ids(
     if not rows:
         return []
     if _is_pg(conn):
-        ids = list(
-            conn.execute(
-                text(
-                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            ).scalars()
-        )
+        ids = _next_ids(conn, table, len(rows))
         insert_rows(conn, table, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
         return ids
     stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     return list(conn.execute(stmt, list(rows)).scalars())
+
+
+def insert_gated(
+    conn: Connection,
+    gate: Table,
+    gate_rows: Sequence[Mapping[str, Any]],
+    *,
+    unique_on: Sequence[str],
+    link: str,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+) -> list[tuple[int, int]]:
+    """Insert each gate row that is new under UNIQUE `unique_on`, and only for those, the row
+    at the same position of `rows` into `table`, linked from the gate row's `link` column.
+
+    This is a ledger's job: `gate` says "done once", `table` holds what doing it wrote (an
+    audit event), and a conflicting gate row writes nothing. Returns (position, new id in
+    `table`) for each gate row that was new, in position order.
+
+    PostgreSQL: ids come from `table`'s sequence first, and both inserts are ONE statement
+    (``WITH new AS (INSERT INTO gate … ON CONFLICT DO NOTHING RETURNING link) INSERT INTO
+    table … JOIN new``); the foreign key from `link` is checked at the end of the statement,
+    when both rows exist. SQLite checks it per statement, so there the gate rows go in first
+    with `link` NULL, then the rows, then `link` is set (three executemany statements).
+    """
+    if not gate_rows:
+        return []
+    if not _is_pg(conn):
+        key_of = {tuple(r[c] for c in unique_on): i for i, r in enumerate(gate_rows)}
+        new = insert_rows(
+            conn,
+            gate,
+            [{**r, link: None} for r in gate_rows],
+            ignore_conflicts_on=unique_on,
+            returning=["id", *unique_on],
+        )
+        fresh = sorted((key_of[tuple(getattr(r, c) for c in unique_on)], r.id) for r in new)
+        ids = insert_returning_ids(conn, table, [rows[i] for i, _ in fresh])
+        update_rows(conn, gate, [{"id": g, link: t} for (_, g), t in zip(fresh, ids, strict=True)])
+        return [(i, t) for (i, _), t in zip(fresh, ids, strict=True)]
+    ids = _next_ids(conn, table, len(rows))
+    gate_cols = [*(c for c in gate_rows[0] if c != link), link]
+    row_cols = ["id", *rows[0].keys()]
+    gate_src, gate_params = _pg_source(
+        gate,
+        [{**r, link: i} for r, i in zip(gate_rows, ids, strict=True)],
+        gate_cols,
+        name="gate",
+        alias="g",
+    )
+    row_src, row_params = _pg_source(
+        table, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)], row_cols
+    )
+    sql = (
+        f"WITH new AS (INSERT INTO {gate.name} ({_names(gate_cols)}) "
+        f"SELECT {_names(gate_cols, 'g.')} FROM {gate_src} "
+        f"ON CONFLICT ({', '.join(unique_on)}) DO NOTHING RETURNING {link}) "
+        f"INSERT INTO {table.name} ({_names(row_cols)}) "
+        f"SELECT {_names(row_cols, 'u.')} FROM {row_src} "
+        f"JOIN new ON new.{link} = u.id RETURNING id"
+    )
+    created = set(conn.execute(text(sql), {**gate_params, **row_params}).scalars())
+    return [(i, t) for i, t in enumerate(ids) if t in created]
 
 
 def update_rows(

@@ -2,14 +2,13 @@
 
 Set-based and exactly once (issue 5; rules REG-5/REG-8 through the definitions, ACC-1):
 
-* **Claim with one statement.** Due rows are taken by
-  ``WITH claimed AS (SELECT id … WHERE status='open' AND next_action_at <= now ORDER BY
-  next_action_at LIMIT n FOR UPDATE SKIP LOCKED) UPDATE deadlines … FROM claimed WHERE
-  deadlines.id = claimed.id RETURNING …`` on PostgreSQL; on SQLite the same UPDATE …
-  RETURNING runs inside ``BEGIN IMMEDIATE`` (every write transaction of
-  `engine.db.make_engine`), which admits one writer at a time. A row claimed by one sweeper
-  is invisible to the others until that transaction ends, and by then its `next_action_at`
-  has moved past `now`.
+* **Claim with one statement.** Due rows are locked by ``SELECT … WHERE status='open' AND
+  next_action_at <= now ORDER BY next_action_at LIMIT n FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL; on SQLite the same SELECT runs inside ``BEGIN IMMEDIATE`` (every write
+  transaction of `engine.db.make_engine`), which admits one writer at a time. A row claimed
+  by one sweeper is skipped by the others until that transaction ends, and by then its
+  `next_action_at` has moved past `now` (a sweeper whose snapshot is older re-checks the
+  WHERE against the committed row before locking it, and skips it).
 * **Ledger.** Every (deadline, level) dealt with is a `deadline_actions` row under UNIQUE
   (deadline_id, level), inserted with ON CONFLICT DO NOTHING; the audit event and the
   notifications are written only for ledger rows that were new, in the same transaction.
@@ -36,9 +35,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Select, literal_column, select
 
-from engine.bulk import insert_returning_ids, insert_rows, update_rows
+from engine.bulk import insert_gated, update_rows
 from engine.calendar import Period, local_date
 from engine.definitions import DeadlineDef, Definitions
 from engine.errors import NotFound
@@ -58,6 +57,8 @@ events_t = Event.__table__
 orgs_t = Organization.__table__
 users_t = User.__table__
 ledger_t = DeadlineAction.__table__
+
+OPEN = deadlines_t.c.status == literal_column("'open'")
 
 DEFAULT_BATCH = 500
 RETRY_UNPLANNABLE = timedelta(days=1)
@@ -217,82 +218,64 @@ class SweepResult:
         )
 
 
+_DUE_COLUMNS = (
+    deadlines_t.c.id,
+    deadlines_t.c.case_id,
+    deadlines_t.c.key,
+    deadlines_t.c.rule,
+    deadlines_t.c.due_at,
+    deadlines_t.c.remind_at,
+    deadlines_t.c.reminded_at,
+    deadlines_t.c.escalation_level,
+    # What planning, the recipients and the messages need of the case, read in the same
+    # statement (one round trip per batch fewer).
+    cases_t.c.procedure,
+    cases_t.c.definition_version,
+    cases_t.c.version.label("case_version"),
+    cases_t.c.unit_id,
+    cases_t.c.assignee_id,
+    orgs_t.c.name.label("org_name"),
+)
+
+
+def _due(now: datetime, limit: int) -> Select[Any]:
+    """Due open deadlines with their case, in the order of the partial index
+    ix_deadlines_open_next_action_at_id, so the scan stops at `limit`. `'open'` is a literal,
+    not a parameter: only then can the planner (PostgreSQL's generic plans, SQLite's always)
+    prove the index's WHERE."""
+    return (
+        select(*_DUE_COLUMNS)
+        .join(cases_t, cases_t.c.id == deadlines_t.c.case_id)
+        .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
+        .where(OPEN, deadlines_t.c.next_action_at <= now)
+        .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
+        .limit(limit)
+    )
+
+
 def _claim(conn: Connection, now: datetime, batch: int) -> list[Any]:
     """Take up to `batch` due open deadlines in ONE statement (see the module docstring).
 
-    The locking SELECT is a CTE joined by primary key, not `WHERE id IN (subquery)`: PostgreSQL
-    may plan the IN form as a semi-join that rescans the subquery per outer row, and each
-    rescan (skipping rows this statement already updated) locks a further `batch` rows — the
-    LIMIT is then not honoured (test_small_batches_cover_everything_due_once caught it). A CTE
-    runs exactly once.
+    A lock, not a write: ``SELECT … FOR UPDATE OF deadlines SKIP LOCKED`` on PostgreSQL (the
+    plan is Limit over LockRows, so rows skipped as locked do not count against the LIMIT; the
+    joined case is read, not locked), a plain SELECT inside SQLite's ``BEGIN IMMEDIATE``. The
+    same transaction then advances every claimed row (`_process_batch`), so the row is
+    rewritten once, not twice: each rewrite of a deadline moves an indexed column and so
+    inserts into every index of the table.
     """
-    due = (deadlines_t.c.status == "open") & (deadlines_t.c.next_action_at <= now)
-    pick = (
-        select(deadlines_t.c.id)
-        .where(due)
-        .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
-        .limit(batch)
-    )
+    pick = _due(now, batch)
     if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    claimed = pick.cte("claimed")
-    return conn.execute(
-        update(deadlines_t)
-        .where(deadlines_t.c.id == claimed.c.id, due)
-        .values(next_action_at=None)
-        .returning(
-            deadlines_t.c.id,
-            deadlines_t.c.case_id,
-            deadlines_t.c.key,
-            deadlines_t.c.rule,
-            deadlines_t.c.due_at,
-            deadlines_t.c.remind_at,
-            deadlines_t.c.reminded_at,
-            deadlines_t.c.escalation_level,
-        )
-    ).all()
+        pick = pick.with_for_update(skip_locked=True, of=deadlines_t)
+    return conn.execute(pick).all()
 
 
 def _due_preview(conn: Connection, now: datetime, limit: int) -> list[Any]:
-    return conn.execute(
-        select(
-            deadlines_t.c.id,
-            deadlines_t.c.case_id,
-            deadlines_t.c.key,
-            deadlines_t.c.rule,
-            deadlines_t.c.due_at,
-            deadlines_t.c.remind_at,
-            deadlines_t.c.reminded_at,
-            deadlines_t.c.escalation_level,
-        )
-        .where(deadlines_t.c.status == "open", deadlines_t.c.next_action_at <= now)
-        .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
-        .limit(limit)
-    ).all()
+    return conn.execute(_due(now, limit)).all()
 
 
-def _cases(conn: Connection, case_ids: Iterable[int]) -> dict[int, Any]:
-    ids = sorted(set(case_ids))
-    out: dict[int, Any] = {}
-    for start in range(0, len(ids), 1000):
-        for row in conn.execute(
-            select(
-                cases_t.c.id,
-                cases_t.c.procedure,
-                cases_t.c.definition_version,
-                cases_t.c.state,
-                cases_t.c.version,
-                cases_t.c.status,
-                cases_t.c.unit_id,
-                cases_t.c.assignee_id,
-                cases_t.c.updated_at,
-                orgs_t.c.name.label("org_name"),
-            )
-            .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
-            .where(cases_t.c.id.in_(ids[start : start + 1000]))
-        ):
-            out[row.id] = row
-    return out
+def _cases(rows: Iterable[Any]) -> dict[int, Any]:
+    """case_id -> a claimed row of that case (its case columns: see `_DUE_COLUMNS`)."""
+    return {r.case_id: r for r in rows}
 
 
 def _active_users(conn: Connection, user_ids: Iterable[int | None]) -> set[int]:
@@ -331,17 +314,15 @@ def _item(a: Action, case: Any, recipients: Sequence[int] = ()) -> dict[str, Any
 
 
 def _plan_batch(
-    rows: Sequence[Any], cases: Mapping[int, Any], defs: Definitions, now: datetime
+    rows: Sequence[Any], defs: Definitions, now: datetime
 ) -> tuple[dict[int, Plan], dict[int, DeadlineDef], list[str]]:
+    """Plan each claimed row (it carries its case's procedure and definition version)."""
     plans: dict[int, Plan] = {}
     specs: dict[int, DeadlineDef] = {}
     errors: list[str] = []
     for row in rows:
-        case_row = cases.get(row.case_id)
         try:
-            if case_row is None:
-                raise NotFound("case", row.case_id)
-            spec = _spec(defs, case_row, row.key)
+            spec = _spec(defs, row, row.key)
         except NotFound as exc:
             errors.append(f"deadline {row.id} (case {row.case_id}, {row.key}): {exc}")
             continue
@@ -360,88 +341,50 @@ def _process_batch(
     result: SweepResult,
     collect: bool,
 ) -> None:
-    cases = _cases(conn, (r.case_id for r in rows))
-    plans, specs, errors = _plan_batch(rows, cases, defs, now)
+    cases = _cases(rows)
+    plans, specs, errors = _plan_batch(rows, defs, now)
     result.errors.extend(errors)
     for e in errors:
         log.warning("sweep cannot plan %s; retrying in %s", e, RETRY_UNPLANNABLE)
     actions = [a for p in plans.values() for a in p.actions]
-    ledger_rows = [
-        {
-            "deadline_id": a.deadline_id,
-            "case_id": a.case_id,
-            "level": a.level,
-            "kind": a.kind,
-            "target": a.target,
-            "fell_due_at": a.fell_due_at,
-            "fired_at": now,
-            "event_id": None,
-        }
-        for a in actions
-    ]
-    new = insert_rows(
-        conn,
-        ledger_t,
-        ledger_rows,
-        ignore_conflicts_on=["deadline_id", "level"],
-        returning=["id", "deadline_id", "level"],
-    )
-    result.conflicts += len(ledger_rows) - len(new)
-    ledger_id = {(r.deadline_id, r.level): r.id for r in new}
-    to_fire = [a for a in actions if (a.deadline_id, a.level) in ledger_id]
-    active = _active_users(conn, (cases[a.case_id].assignee_id for a in to_fire))
-    recipients = {
-        (a.deadline_id, a.level): directory.recipients(
+    # Who is told and what the event says are worked out for every action: a ledger conflict
+    # (another sweeper got there first) is rare, and its event row is simply not inserted.
+    active = _active_users(conn, (cases[a.case_id].assignee_id for a in actions))
+    recipients = [
+        directory.recipients(
             a.target, cases[a.case_id].unit_id, cases[a.case_id].assignee_id, active
         )
-        for a in to_fire
-    }
-    messages = {
-        (a.deadline_id, a.level): _message(a, cases[a.case_id], specs[a.deadline_id].label, None)
-        for a in to_fire
-    }
-    event_rows = []
-    for a in to_fire:
-        c = cases[a.case_id]
-        who = recipients[(a.deadline_id, a.level)]
-        event_rows.append(
-            {
-                "case_id": a.case_id,
-                "kind": a.kind,
-                "trigger": None,
-                "from_state": None,
-                "to_state": None,
-                "case_version": c.version,
-                "actor_id": None,
-                "actor_name": SYSTEM_ACTOR,
-                "at": now,
-                "comment": messages[(a.deadline_id, a.level)].comment,
-                "payload": {
-                    "deadline_id": a.deadline_id,
-                    "deadline": a.key,
-                    "level": a.level,
-                    "to": a.target,
-                    "recipients": who,
-                    "due_at": a.due_at.isoformat(),
-                    "fell_due_at": a.fell_due_at.isoformat(),
-                },
-                "rules": [a.rule] if a.kind == "reminder" else [a.rule, "ACC-1"],
-            }
-        )
-    event_ids = insert_returning_ids(conn, events_t, event_rows)
-    update_rows(
+        for a in actions
+    ]
+    messages = [_message(a, cases[a.case_id], specs[a.deadline_id].label, None) for a in actions]
+    fired = insert_gated(
         conn,
         ledger_t,
         [
-            {"id": ledger_id[(a.deadline_id, a.level)], "event_id": eid}
-            for a, eid in zip(to_fire, event_ids, strict=True)
+            {
+                "deadline_id": a.deadline_id,
+                "case_id": a.case_id,
+                "level": a.level,
+                "kind": a.kind,
+                "target": a.target,
+                "fell_due_at": a.fell_due_at,
+                "fired_at": now,
+            }
+            for a in actions
+        ],
+        unique_on=["deadline_id", "level"],
+        link="event_id",
+        table=events_t,
+        rows=[
+            _event_row(a, cases[a.case_id], who, msg, now)
+            for a, who, msg in zip(actions, recipients, messages, strict=True)
         ],
     )
+    result.conflicts += len(actions) - len(fired)
     deliveries = []
-    for a, eid in zip(to_fire, event_ids, strict=True):
-        msg = replace(messages[(a.deadline_id, a.level)], event_id=eid)
-        for uid in recipients[(a.deadline_id, a.level)]:
-            deliveries.append((f"event:{eid}:{uid}", uid, msg))
+    for i, eid in fired:
+        msg = replace(messages[i], event_id=eid)
+        deliveries += [(f"event:{eid}:{uid}", uid, msg) for uid in recipients[i]]
     result.notifications += notify(conn, deliveries, now, smtp)
     advance = [
         {
@@ -463,7 +406,41 @@ def _process_batch(
         if r.id not in plans
     ]
     update_rows(conn, deadlines_t, advance, keep_when_null=["reminded_at"])
-    _collect(result, to_fire, cases, recipients, collect)
+    _collect(
+        result,
+        [actions[i] for i, _ in fired],
+        cases,
+        {(actions[i].deadline_id, actions[i].level): recipients[i] for i, _ in fired},
+        collect,
+    )
+
+
+def _event_row(
+    a: Action, case: Any, recipients: list[int], msg: Message, now: datetime
+) -> dict[str, Any]:
+    """The audit event of one reminder or escalation level."""
+    return {
+        "case_id": a.case_id,
+        "kind": a.kind,
+        "trigger": None,
+        "from_state": None,
+        "to_state": None,
+        "case_version": case.case_version,
+        "actor_id": None,
+        "actor_name": SYSTEM_ACTOR,
+        "at": now,
+        "comment": msg.comment,
+        "payload": {
+            "deadline_id": a.deadline_id,
+            "deadline": a.key,
+            "level": a.level,
+            "to": a.target,
+            "recipients": recipients,
+            "due_at": a.due_at.isoformat(),
+            "fell_due_at": a.fell_due_at.isoformat(),
+        },
+        "rules": [a.rule] if a.kind == "reminder" else [a.rule, "ACC-1"],
+    }
 
 
 def _collect(
@@ -506,8 +483,8 @@ def sweep_deadlines(
         with uow.reader() as r:
             directory = Directory.load(r.conn)
             rows = _due_preview(r.conn, now, limit=100_000)
-            cases = _cases(r.conn, (x.case_id for x in rows))
-            plans, _, errors = _plan_batch(rows, cases, defs, now)
+            cases = _cases(rows)
+            plans, _, errors = _plan_batch(rows, defs, now)
             result.errors.extend(errors)
             result.claimed += len(rows)
             actions = [a for p in plans.values() for a in p.actions]
