@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Connection, Select, literal_column, select
@@ -61,6 +62,11 @@ ledger_t = DeadlineAction.__table__
 OPEN = deadlines_t.c.status == literal_column("'open'")
 
 DEFAULT_BATCH = 500
+SWEEP_WORKERS = 2
+"""Transactions one sweep runs side by side on PostgreSQL once more than a batch is due.
+
+A batch's cost is about half Python (planning, messages, JSON) and half server; with two,
+one batch is planned while the other's statements run (B4, docs/performance.md)."""
 RETRY_UNPLANNABLE = timedelta(days=1)
 
 
@@ -200,6 +206,17 @@ class SweepResult:
     conflicts: int = 0
     notifications: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: SweepResult) -> None:
+        """Add what another worker of the same sweep did."""
+        self.reminders += other.reminders
+        self.escalations += other.escalations
+        self.stalled += other.stalled
+        self.claimed += other.claimed
+        self.batches += other.batches
+        self.conflicts += other.conflicts
+        self.notifications += other.notifications
+        self.errors += other.errors
 
     @property
     def fired(self) -> int:
@@ -468,6 +485,7 @@ def sweep_deadlines(
     *,
     smtp: SmtpSettings | None = None,
     batch_size: int = DEFAULT_BATCH,
+    workers: int | None = None,
     dry_run: bool = False,
     collect: bool = True,
     result: SweepResult | None = None,
@@ -475,7 +493,10 @@ def sweep_deadlines(
     """Remind and escalate every open deadline whose next step is due at `uow.clock.now()`.
 
     Works in batches of `batch_size`, one transaction each, until nothing due is left, so
-    parallel sweepers share the work and no transaction grows with the backlog.
+    parallel sweepers share the work and no transaction grows with the backlog. When the
+    first batch comes back full, `workers` transactions (default `SWEEP_WORKERS` on
+    PostgreSQL, 1 on SQLite) drain the rest side by side, each on its own connection; they
+    are parallel sweepers like any other (SKIP LOCKED, the ledger).
     """
     now = uow.clock.now()
     result = result or SweepResult(now=now, dry_run=dry_run)
@@ -497,19 +518,67 @@ def sweep_deadlines(
             }
             _collect(result, actions, cases, recipients, collect)
         return result
-    directory: Directory | None = None  # loaded once, and only if something is due
+    with uow:  # the first batch alone: an empty sweep costs one claim, nothing more
+        rows = _claim(uow.conn, now, batch_size)
+        if not rows:
+            return result
+        directory = Directory.load(uow.conn)  # loaded once, and only if something is due
+        _process_batch(uow.conn, rows, defs, directory, now, smtp, result, collect)
+        uow.commit()
+    result.claimed += len(rows)
+    result.batches += 1
+    if len(rows) < batch_size:
+        return result
+    drain = partial(
+        _drain,
+        defs=defs,
+        directory=directory,
+        now=now,
+        smtp=smtp,
+        batch_size=batch_size,
+        collect=collect,
+    )
+    if workers is None:
+        workers = SWEEP_WORKERS if uow.engine.dialect.name == "postgresql" else 1
+    if workers <= 1:
+        drain(uow, result)
+        return result
+    parts = [SweepResult(now=now, dry_run=False) for _ in range(workers - 1)]
+    with ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="sweep") as pool:
+        helpers = [
+            pool.submit(drain, UnitOfWork(uow.engine, uow.clock, uow.calendar), part)
+            for part in parts
+        ]
+        drain(uow, result)
+        for h in helpers:
+            h.result()
+    for part in parts:
+        result.merge(part)
+    return result
+
+
+def _drain(
+    uow: UnitOfWork,
+    result: SweepResult,
+    *,
+    defs: Definitions,
+    directory: Directory,
+    now: datetime,
+    smtp: SmtpSettings | None,
+    batch_size: int,
+    collect: bool,
+) -> None:
+    """Claim and process batches, one transaction each, until a claim comes back short."""
     while True:
         with uow:
             rows = _claim(uow.conn, now, batch_size)
-            if not rows:
-                return result
-            directory = directory or Directory.load(uow.conn)
-            _process_batch(uow.conn, rows, defs, directory, now, smtp, result, collect)
-            uow.commit()
+            if rows:
+                _process_batch(uow.conn, rows, defs, directory, now, smtp, result, collect)
+                uow.commit()
         result.claimed += len(rows)
-        result.batches += 1
+        result.batches += 1 if rows else 0
         if len(rows) < batch_size:
-            return result
+            return
 
 
 def sweep(
@@ -518,6 +587,7 @@ def sweep(
     *,
     smtp: SmtpSettings | None = None,
     batch_size: int = DEFAULT_BATCH,
+    workers: int | None = None,
     dry_run: bool = False,
     advance_watermark: bool = True,
     full_stall_scan: bool = False,
@@ -533,6 +603,7 @@ def sweep(
         defs,
         smtp=smtp,
         batch_size=batch_size,
+        workers=workers,
         dry_run=dry_run,
         collect=collect,
         result=result,

@@ -270,12 +270,16 @@ def test_dry_run_reports_and_writes_nothing(world):
     assert sorted(s["case_id"] for s in real.stalled) == ids
 
 
-def test_small_batches_cover_everything_due_once(world):
+@pytest.mark.parametrize("workers", [None, 1, 3])
+def test_small_batches_cover_everything_due_once(world, workers):
     ids = registered_cases(world, 5)
     at = level_at(world, deadline(world, ids[-1], "forward_documents"), 1)
-    r = sweep_at(world, at, batch_size=2)
-    assert r.batches >= 3
+    r = sweep_at(world, at, batch_size=2, workers=workers)
+    assert r.batches >= 3 and r.claimed == 5 and r.conflicts == 0
     assert len(r.escalations) == 5 and {x["case_id"] for x in r.escalations} == set(ids)
+    assert count(world, Event.__table__, Event.__table__.c.kind == "escalation") == 5
+    assert count(world, DeadlineAction.__table__) == 5
+    assert not sweep_at(world, at, batch_size=2, workers=workers).fired
 
 
 def test_acc1_report_counts_per_responsible_unit_within_the_actors_subtree(world):
