@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     func,
+    select,
     text,
     update,
 )
@@ -153,16 +154,21 @@ def insert_returning_ids(
     """INSERT many rows; their new ids, in the order of `rows`.
 
     PostgreSQL: ids are drawn from the table's sequence first and inserted explicitly.
-    SQLite: RETURNING with SQLAlchemy's parameter-order guarantee.
+    SQLite: the ids after the table's current maximum, inserted explicitly. That is safe only
+    inside a write transaction, which every `engine.db.make_engine` transaction that writes is
+    (``BEGIN IMMEDIATE``: one writer at a time); anywhere else a clash is an IntegrityError,
+    never a wrong id. (RETURNING in parameter order would be the alternative, but SQLite does
+    not promise RETURNING's order, so SQLAlchemy then inserts one row per statement.)
     """
     if not rows:
         return []
     if _is_pg(conn):
         ids = _next_ids(conn, table, len(rows))
-        insert_rows(conn, table, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
-        return ids
-    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(stmt, list(rows)).scalars())
+    else:
+        top = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        ids = list(range(top + 1, top + 1 + len(rows)))
+    insert_rows(conn, table, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
+    return ids
 
 
 def insert_gated(
@@ -256,6 +262,7 @@ def update_rows(
             params,
         )
         return
+    bound = [(c, f"b_{c}") for c in columns]
     values = {
         c: (
             func.coalesce(bindparam(f"b_{c}", type_=table.c[c].type), table.c[c])
@@ -266,5 +273,5 @@ def update_rows(
     }
     conn.execute(
         update(table).where(table.c[key] == bindparam(f"b_{key}")).values(values),
-        [{f"b_{k}": v for k, v in r.items()} for r in rows],
+        [{b: r[c] for c, b in bound} for r in rows],
     )
