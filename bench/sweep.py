@@ -10,9 +10,10 @@ every round the same rows are re-armed and the previous round's
 ledger rows deleted (outside the timing; events and notifications accumulate, as in
 production); PostgreSQL's deadlines and ledger are VACUUM ANALYZEd after arming.
 
-Timed: `escalation.sweep(...)` end to end (deadlines in batches of 500, one transaction per
-batch, then the stall scan), and separately the one-statement claim of all due rows in one
-batch (rolled back), to compare with the figures in GUIDE.md.
+Timed: `escalation.sweep(...)` end to end with its defaults (deadlines in batches of 500, one
+transaction per batch; on PostgreSQL two such transactions side by side once the first batch
+comes back full; then the stall scan), and separately the one-statement claim of all due rows
+in one batch (a locking SELECT, rolled back), to compare with the figures in GUIDE.md.
 Prints a table; writes bench/results/sweep-<db>.json.
 """
 
@@ -296,6 +297,7 @@ def measure(db: str, url: str, n_open: int, rounds: int, quick: bool) -> dict[st
         "environment": env,
         "open_deadlines": n_open,
         "batch_size": escalation.DEFAULT_BATCH,
+        "workers": escalation.SWEEP_WORKERS if engine.dialect.name == "postgresql" else 1,
         "quick": quick,
         "load_seconds": load_s,
         "scenarios": scenarios,

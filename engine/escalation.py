@@ -3,8 +3,8 @@
 Set-based and exactly once (issue 5; rules REG-5/REG-8 through the definitions, ACC-1):
 
 * **Claim with one statement.** Due rows are locked by ``SELECT … WHERE status='open' AND
-  next_action_at <= now ORDER BY next_action_at LIMIT n FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL; on SQLite the same SELECT runs inside ``BEGIN IMMEDIATE`` (every write
+  next_action_at <= now ORDER BY next_action_at, id LIMIT n FOR UPDATE OF deadlines SKIP
+  LOCKED`` on PostgreSQL (a partial index on open (next_action_at, id) serves it in order); on SQLite the same SELECT runs inside ``BEGIN IMMEDIATE`` (every write
   transaction of `engine.db.make_engine`), which admits one writer at a time. A row claimed
   by one sweeper is skipped by the others until that transaction ends, and by then its
   `next_action_at` has moved past `now` (a sweeper whose snapshot is older re-checks the
@@ -16,6 +16,9 @@ Set-based and exactly once (issue 5; rules REG-5/REG-8 through the definitions, 
 * **Advance.** In that transaction the row's `escalation_level`, `reminded_at` and
   `next_action_at` (the next level's time, or NULL) are set: the cost of a sweep follows what
   is due, never what is open.
+* **Batches.** One transaction per batch; on PostgreSQL, once the first batch comes back
+  full, `SWEEP_WORKERS` transactions drain the rest side by side, each one more parallel
+  sweeper in the sense above.
 
 Catch-up after downtime: every level that fell due while no scheduler ran fires once, in
 level order, in the same sweep (not only the highest): each level tells a different person,
@@ -66,7 +69,7 @@ SWEEP_WORKERS = 2
 """Transactions one sweep runs side by side on PostgreSQL once more than a batch is due.
 
 A batch's cost is about half Python (planning, messages, JSON) and half server; with two,
-one batch is planned while the other's statements run (B4, docs/performance.md)."""
+one batch is planned while the other's statements run (B4: `python -m bench.sweep`)."""
 RETRY_UNPLANNABLE = timedelta(days=1)
 
 
