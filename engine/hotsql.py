@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,13 +22,16 @@ from sqlalchemy import (
     Boolean,
     Date,
     Engine,
+    String,
     Table,
+    any_,
     bindparam,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import ClauseElement
 
 from engine.models import Case, Deadline, Event, Organization, Unit, UTCDateTime
@@ -89,11 +91,11 @@ class HotSQL:
 
     def __init__(self, engine: Engine) -> None:
         self.sqlite = engine.dialect.name == "sqlite"
-        # PostgreSQL: the writes of a fire travel in one pipeline (one round trip), so nothing
-        # in them may need a result from another. The event's id is therefore drawn from its
-        # sequence by the load, and the load locks the case row (FOR UPDATE OF cases) so that
-        # the version it read is still the version when the UPDATE runs: two fires on one
-        # case queue on the lock, and the second sees the first's version and gets Conflict.
+        # PostgreSQL: the writes of a fire are one statement (`write_step`), so the event's id
+        # is drawn from its sequence by the load, and the load locks the case row (FOR UPDATE
+        # OF cases) so that the version it read is still the version when the UPDATE runs:
+        # two fires on one case queue on the lock; the second sees the first's version and
+        # gets Conflict having written nothing.
         self.pipelined = engine.dialect.name == "postgresql"
         load = (
             select(
@@ -125,7 +127,7 @@ class HotSQL:
             ),
             engine,
         )
-        event_cols = (
+        self.event_cols = event_cols = (
             "case_id",
             "kind",
             "trigger",
@@ -139,11 +141,7 @@ class HotSQL:
             "payload",
             "rules",
         )
-        self.insert_event = (
-            _Compiled(insert(events_t), engine, ("id", *event_cols))
-            if self.pipelined
-            else _Compiled(insert(events_t).returning(events_t.c.id), engine, event_cols)
-        )
+        self.insert_event = _Compiled(insert(events_t).returning(events_t.c.id), engine, event_cols)
         self.close_deadline = _Compiled(
             update(deadlines_t)
             .where(
@@ -170,6 +168,7 @@ class HotSQL:
         self.insert_deadline = _Compiled(insert(deadlines_t), engine, self.deadline_cols)
 
         self._row_ops: dict[tuple[str, str, frozenset[str]], _Compiled] = {}
+        self._steps: dict[tuple[bool, bool, int], _Compiled] = {}
         self._engine = engine
         # Per-column conversions, resolved once per table (the hot path reads two rows a fire).
         self._column_kinds: dict[str, dict[str, str]] = {}
@@ -201,19 +200,132 @@ class HotSQL:
         org = self.read_row(orgs_t, dict(zip(ORG_COLUMNS, row[n + 1 : n + 1 + m], strict=True)))
         return case, row[n], org, (row[n + 1 + m] if self.pipelined else None)
 
-    def writes(self, conn: Any) -> AbstractContextManager[Any]:
-        """The block in which a fire's writes are sent: one pipeline on PostgreSQL, whose
-        exit sends them all and raises the first error; on SQLite (in process) just a block."""
-        if self.pipelined:
-            return conn.connection.driver_connection.pipeline()
-        return nullcontext()
+    def write_step(
+        self,
+        conn: Any,
+        cur: Any,
+        step: Mapping[str, Any],
+        event: dict[str, Any],
+        event_id: int | None,
+        close_keys: Sequence[str],
+        cancel: bool,
+        rows_for: Callable[[int], list[dict[str, Any]]],
+    ) -> tuple[int, int]:
+        """All of a fire's writes: the case UPDATE (`step`: its b_* values), the event, the
+        deadlines the step meets, cancels (terminal) or opens (`rows_for(event_id)`).
 
-    def insert_event_row(self, cur: Any, values: dict[str, Any], event_id: int | None) -> int:
-        """Insert the event; its id was drawn by the load (pipelined) or comes back here."""
-        if self.pipelined:
-            self.execute(cur, self.insert_event, {**values, "id": event_id})
-            return event_id  # type: ignore[return-value]
-        return self.execute(cur, self.insert_event, values).fetchone()[0]
+        Returns (rows the version-checked UPDATE matched, event id). On PostgreSQL this is ONE
+        statement — data-modifying CTEs, the event inserted only if the case UPDATE matched —
+        because there each statement costs a round trip and the server's per-statement work
+        (docs/performance.md); on SQLite, in process, plain statements cost less than that.
+        """
+        if not self.pipelined:
+            updated = self.cursor(conn)
+            self.execute(updated, self.update_case, step)
+            event_id = self.execute(cur, self.insert_event, event).fetchone()[0]
+            stamp = step["b_now"]
+            for key in close_keys:
+                self.execute(
+                    cur,
+                    self.close_deadline,
+                    {"b_case": step["b_case"], "b_key": key, "b_now": stamp, "b_event": event_id},
+                )
+            if cancel:
+                self.execute(
+                    cur,
+                    self.cancel_deadlines,
+                    {"b_case": step["b_case"], "b_now": stamp, "b_event": event_id},
+                )
+            else:
+                rows = rows_for(event_id)
+                if rows:
+                    self.insert_deadlines(cur, rows)
+            return updated.rowcount, event_id
+        assert event_id is not None  # drawn by the load
+        rows = [] if cancel else rows_for(event_id)
+        stmt = self._step_statement(bool(close_keys), cancel, len(rows))
+        values: dict[str, Any] = {**step, **{f"e_{k}": v for k, v in event.items()}}
+        values["e_id"] = event_id
+        values["b_event"] = event_id
+        if close_keys or cancel:
+            values["b_keys"] = list(close_keys)
+        base = dict.fromkeys(self.deadline_cols)
+        for i, row in enumerate(rows):
+            for k, v in self.write_row(deadlines_t, {**base, **row}).items():
+                values[f"d{i}_{k}"] = v
+        self.execute(cur, stmt, values)
+        return cur.rowcount, event_id
+
+    def _step_statement(self, close: bool, cancel: bool, n_rows: int) -> _Compiled:
+        """The one-statement write of a fire, compiled once per shape (PostgreSQL)."""
+        key = (close, cancel, n_rows)
+        stmt = self._steps.get(key)
+        if stmt is not None:
+            return stmt
+        moved = (
+            update(cases_t)
+            .where(
+                cases_t.c.id == bindparam("b_case"), cases_t.c.version == bindparam("b_expected")
+            )
+            .values(
+                state=bindparam("b_state"),
+                version=bindparam("b_version"),
+                data=bindparam("b_data", type_=cases_t.c.data.type),
+                updated_at=bindparam("b_now", type_=cases_t.c.updated_at.type),
+                status=bindparam("b_status"),
+                closed_at=bindparam("b_closed", type_=cases_t.c.closed_at.type),
+            )
+            .returning(cases_t.c.id)
+            .cte("moved")
+        )
+        cols = ("id", *self.event_cols)
+        event = insert(events_t).from_select(
+            cols,
+            select(*[bindparam(f"e_{c}", type_=events_t.c[c].type) for c in cols]).select_from(
+                moved
+            ),
+        )
+        keys = bindparam("b_keys", type_=ARRAY(String))
+        stamp = bindparam("b_now", type_=deadlines_t.c.closed_at.type)
+        open_here = (deadlines_t.c.case_id == bindparam("b_case")) & (
+            deadlines_t.c.status == "open"
+        )
+        ctes = []
+        if close:
+            ctes.append(
+                update(deadlines_t)
+                .where(open_here, deadlines_t.c.key == any_(keys))
+                .values(status="met", closed_at=stamp, closed_by_event_id=bindparam("b_event"))
+                .cte("met")
+            )
+        if cancel:
+            # Disjoint from "met": one statement must not update a row twice.
+            ctes.append(
+                update(deadlines_t)
+                .where(open_here, ~(deadlines_t.c.key == any_(keys)))
+                .values(
+                    status="cancelled", closed_at=stamp, closed_by_event_id=bindparam("b_event")
+                )
+                .cte("cancelled")
+            )
+        if n_rows:
+            ctes.append(
+                insert(deadlines_t)
+                .values(
+                    [
+                        {
+                            c: bindparam(f"d{i}_{c}", type_=deadlines_t.c[c].type)
+                            for c in self.deadline_cols
+                        }
+                        for i in range(n_rows)
+                    ]
+                )
+                .cte("opened")
+            )
+        if ctes:
+            event = event.add_cte(*ctes)
+        stmt = self._steps[key] = _Compiled(event, self._engine)
+        return stmt
 
     def insert_deadlines(self, cur: Any, rows: list[dict[str, Any]]) -> None:
         base = dict.fromkeys(self.deadline_cols)

@@ -600,61 +600,43 @@ def fire(
         terminal = definition.is_terminal(result.dest)
         new_version = expected_version + 1
         stamp = hs.ts(now)
-        updated = hs.cursor(uow.conn)
-        with hs.writes(uow.conn):
-            hs.execute(
-                updated,
-                hs.update_case,
-                {
-                    "b_case": case_id,
-                    "b_expected": expected_version,
-                    "b_state": result.dest,
-                    "b_version": new_version,
-                    "b_data": hs.json(new_data),
-                    "b_now": stamp,
-                    "b_status": "closed" if terminal else "open",
-                    "b_closed": stamp if terminal else None,
-                },
-            )
-            event_id = hs.insert_event_row(
-                cur,
-                {
-                    "case_id": case_id,
-                    "kind": "transition",
-                    "trigger": trigger,
-                    "from_state": result.source,
-                    "to_state": result.dest,
-                    "case_version": new_version,
-                    "actor_id": actor.id,
-                    "actor_name": actor.display_name,
-                    "at": stamp,
-                    "comment": comment,
-                    "payload": hs.json(jsonable(data)),
-                    "rules": hs.json(list(result.transition.rules)),
-                },
-                event_id,
-            )
-            for spec in definition.deadlines_closed_by(trigger):
-                hs.execute(
-                    cur,
-                    hs.close_deadline,
-                    {"b_case": case_id, "b_key": spec.id, "b_now": stamp, "b_event": event_id},
-                )
-            if terminal:
-                hs.execute(
-                    cur,
-                    hs.cancel_deadlines,
-                    {"b_case": case_id, "b_now": stamp, "b_event": event_id},
-                )
-            else:
-                rows = deadline_rows(
-                    definition, trigger, case_id, new_data, now, event_id, uow.calendar
-                )
-                if rows:
-                    hs.insert_deadlines(cur, rows)
+        matched, event_id = hs.write_step(
+            uow.conn,
+            cur,
+            {
+                "b_case": case_id,
+                "b_expected": expected_version,
+                "b_state": result.dest,
+                "b_version": new_version,
+                "b_data": hs.json(new_data),
+                "b_now": stamp,
+                "b_status": "closed" if terminal else "open",
+                "b_closed": stamp if terminal else None,
+            },
+            {
+                "case_id": case_id,
+                "kind": "transition",
+                "trigger": trigger,
+                "from_state": result.source,
+                "to_state": result.dest,
+                "case_version": new_version,
+                "actor_id": actor.id,
+                "actor_name": actor.display_name,
+                "at": stamp,
+                "comment": comment,
+                "payload": hs.json(jsonable(data)),
+                "rules": hs.json(list(result.transition.rules)),
+            },
+            event_id,
+            [spec.id for spec in definition.deadlines_closed_by(trigger)],
+            terminal,
+            lambda eid: deadline_rows(
+                definition, trigger, case_id, new_data, now, eid, uow.calendar
+            ),
+        )
         # The case row is locked since the load (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR
         # UPDATE), so this cannot miss; it stays as the last line of defence, before commit.
-        if updated.rowcount != 1:
+        if matched != 1:
             uow.conn.rollback()
             current = uow.conn.execute(
                 select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
