@@ -37,10 +37,38 @@ def _wal(path: str) -> int:
     return os.path.getsize(wal) if os.path.exists(wal) else 0
 
 
-def pages(n_cases: int) -> None:
-    """Pages each kind of fire dirties (WAL frames per commit), and the floor's."""
+def _actors(rt: Any) -> dict[str, Any]:
     from engine import services
 
+    return {u: services.actor_for(rt.uow(), u) for u in ("cw", "sv")}
+
+
+def _drive(rt: Any, case_ids: list[int], actors: dict[str, Any], after: Any = None) -> int:
+    """Every step of the P1 path on each case through `services.fire`; `after(trigger)` runs
+    after each fire. Returns the number of fires."""
+    from engine import services
+
+    fires = 0
+    for cid in case_ids:
+        version = 1
+        for trigger, payload, user in fire.steps(cid):
+            version = services.fire(
+                rt.uow(),
+                rt.definitions,
+                cid,
+                trigger,
+                payload,
+                actor=actors[user],
+                expected_version=version,
+            )["version"]
+            fires += 1
+            if after is not None:
+                after(trigger)
+    return fires
+
+
+def pages(n_cases: int) -> None:
+    """Pages each kind of fire dirties (WAL frames per commit), and the floor's."""
     with sqlite_database(Path(tempfile.mkdtemp(prefix="tongbu-diag-"))) as url:
         path = url.split("///", 1)[1]
         ids = fire.prepare(url, 2 * n_cases)
@@ -51,24 +79,16 @@ def pages(n_cases: int) -> None:
             dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
 
         rt.engine.dispose()
-        actors = {u: services.actor_for(rt.uow(), u) for u in ("cw", "sv")}
         keep = sqlite3.connect(path, isolation_level=None)  # keeps the WAL file in place
         keep.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         per: dict[str, list[float]] = collections.defaultdict(list)
-        for cid in ids[:n_cases]:
-            version = 1
-            for trigger, payload, user in fire.steps(cid):
-                before = _wal(path)
-                version = services.fire(
-                    rt.uow(),
-                    rt.definitions,
-                    cid,
-                    trigger,
-                    payload,
-                    actor=actors[user],
-                    expected_version=version,
-                )["version"]
-                per[trigger].append((_wal(path) - before) / FRAME)
+        mark = [_wal(path)]
+
+        def count(trigger: str) -> None:
+            per[trigger].append((_wal(path) - mark[0]) / FRAME)
+            mark[0] = _wal(path)
+
+        _drive(rt, ids[:n_cases], _actors(rt), count)
         rt.engine.dispose()
         print("| step | pages written per commit |\n|---|---:|")
         for trigger, counts in per.items():
@@ -139,15 +159,13 @@ def statements(n_cases: int) -> None:
     """Statements the engine sends per fire on PostgreSQL, and what one costs here."""
     import psycopg
 
-    from engine import services
-
     if pg_available() is None:
         print("PostgreSQL not reachable", file=sys.stderr)
         return
     with pg_database() as url:
         ids = fire.prepare(url, n_cases)
         rt = fire._runtime(url)
-        actors = {u: services.actor_for(rt.uow(), u) for u in ("cw", "sv")}
+        actors = _actors(rt)  # before the trace: only the fires are counted
         sent: collections.Counter[str] = collections.Counter()
 
         class Tracing(psycopg.Cursor):
@@ -166,20 +184,7 @@ def statements(n_cases: int) -> None:
             dbapi_conn.cursor_factory = Tracing
 
         rt.engine.dispose()
-        fires = 0
-        for cid in ids:
-            version = 1
-            for trigger, payload, user in fire.steps(cid):
-                version = services.fire(
-                    rt.uow(),
-                    rt.definitions,
-                    cid,
-                    trigger,
-                    payload,
-                    actor=actors[user],
-                    expected_version=version,
-                )["version"]
-                fires += 1
+        fires = _drive(rt, ids, actors)
         rt.engine.dispose()
         print(f"Statements per fire over {fires} fires (BEGIN and COMMIT are sent by psycopg):")
         for kind, n in sorted(sent.items()):

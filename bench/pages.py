@@ -346,6 +346,35 @@ def table(db: str, rows: list[dict[str, Any]], goal: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _heading(db: str, run: dict[str, Any]) -> str:
+    f = run["facts"]
+    return (
+        f"{db}: {f['cases']:,} cases, {f['organizations']:,} organizations, "
+        f"{f['deadlines']:,} deadlines, {f['events']:,} events"
+        f"{'' if run.get('analyzed', True) else ' (no ANALYZE)'}; {run.get('requests', '?')} "
+        f"requests per page after {run.get('warmup', '?')} warm-up"
+    )
+
+
+def doc_section(payloads: list[dict[str, Any]]) -> str:
+    """The "Pages (B5)" block from the results (also what `bench.run --render` writes)."""
+    if not payloads:
+        return "No results."
+    env = payloads[0]["environment"]
+    parts = [
+        f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, Python "
+        f"{env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
+        f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']})."
+    ]
+    for payload in payloads:
+        for run in payload["runs"]:
+            goal = run["facts"]["cases"] <= GOAL_CASES
+            parts.append(
+                f"{_heading(payload['db'], run)}.\n\n{table(payload['db'], run['pages'], goal)}"
+            )
+    return "\n\n".join(parts)
+
+
 def write_doc(section: str) -> None:
     """Replace (or append) our own section of docs/performance.md; other sections untouched."""
     start, end = "<!-- bench:pages -->", "<!-- /bench:pages -->"
@@ -403,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL not reachable: measuring SQLite only", file=sys.stderr)
         dbs.remove("postgresql")
     env = environment(pg_version)
-    sections = []
+    payloads: list[dict[str, Any]] = []
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tongbu-pages-") as tmp:
         for db in dbs:
@@ -418,35 +447,27 @@ def main(argv: list[str] | None = None) -> int:
                         analyze(url)
                     fill_s = time.perf_counter() - t0
                     rows = measure(url, facts, requests, args.warmup)
-                runs.append({"facts": facts, "fill_seconds": fill_s, "pages": rows})
-                t = table(db, rows, goal=n_cases <= GOAL_CASES)
-                head = (
-                    f"{db}: {facts['cases']:,} cases, {facts['organizations']:,} organizations, "
-                    f"{facts['deadlines']:,} deadlines, {facts['events']:,} events"
-                    f"{'' if not args.no_analyze else ' (no ANALYZE)'}; {requests} requests "
-                    f"per page after {args.warmup} warm-up"
+                runs.append(
+                    {
+                        "facts": facts,
+                        "fill_seconds": fill_s,
+                        "requests": requests,
+                        "warmup": args.warmup,
+                        "analyzed": not args.no_analyze,
+                        "pages": rows,
+                    }
                 )
-                print(f"\n{head} (filled in {fill_s:.0f} s)\n{t}", flush=True)
-                sections.append(f"{head}.\n\n{t}")
+                print(f"\n{_heading(db, runs[-1])} (filled in {fill_s:.0f} s)", flush=True)
+                print(table(db, rows, goal=n_cases <= GOAL_CASES), flush=True)
+            payload = {"environment": env, "db": db, "runs": runs}
+            payloads.append(payload)
             suffix = "-quick" if args.quick else ""
             (RESULTS / f"pages-{db}{suffix}.json").write_text(
-                json.dumps(
-                    {"environment": env, "db": db, "runs": runs},
-                    ensure_ascii=False,
-                    indent=2,
-                    default=str,
-                )
-                + "\n",
+                json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n",
                 encoding="utf-8",
             )
     if args.doc and not args.quick:
-        command = "python -m bench.pages " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_doc(
-            f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, Python "
-            f"{env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
-            f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']}). "
-            f"Command: `{command.strip()}`.\n\n" + "\n\n".join(sections)
-        )
+        write_doc(doc_section(payloads))
     return 0
 
 

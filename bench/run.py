@@ -324,6 +324,11 @@ def render() -> int:
             for r in payload["results"]
         ]
         update_doc(name, _block(payload["environment"], results))
+    from bench import pages
+
+    found = [p for p in (_load(f"pages-{db}") for db in ("sqlite", "postgresql")) if p]
+    if found and all("runs" in p for p in found):
+        update_doc("pages", pages.doc_section(found))
     update_doc("goals", goals())
     return 0
 

@@ -265,7 +265,7 @@ def measure(db: str, url: str, n_open: int, rounds: int, quick: bool) -> dict[st
     print(f"[{db}] loaded {n_open:,} open deadlines in {load_s:.1f} s", flush=True)
     scenarios = []
     for fraction in FRACTIONS:
-        n_rounds = rounds if fraction < 0.1 else max(3, rounds - 2)
+        n_rounds = rounds  # the issue asks for at least 5 rounds of every benchmark
         sweeps, claims, fired = [], [], []
         armed = 0
         for _ in range(n_rounds):

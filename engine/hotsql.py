@@ -60,6 +60,31 @@ def _kind(type_: Any) -> str:
     return "plain"
 
 
+def _json_extra(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _case_update() -> Any:
+    """The version-checked UPDATE of a case: alone on SQLite, a CTE of the one write on
+    PostgreSQL. Typed parameters so that PostgreSQL gets its casts."""
+    return (
+        update(cases_t)
+        .where(cases_t.c.id == bindparam("b_case"), cases_t.c.version == bindparam("b_expected"))
+        .values(
+            state=bindparam("b_state"),
+            version=bindparam("b_version"),
+            data=bindparam("b_data", type_=cases_t.c.data.type),
+            updated_at=bindparam("b_now", type_=cases_t.c.updated_at.type),
+            status=bindparam("b_status"),
+            closed_at=bindparam("b_closed", type_=cases_t.c.closed_at.type),
+        )
+    )
+
+
 class _Compiled:
     __slots__ = ("fixed", "positional", "sql")
 
@@ -96,7 +121,7 @@ class HotSQL:
         # OF cases) so that the version it read is still the version when the UPDATE runs:
         # two fires on one case queue on the lock; the second sees the first's version and
         # gets Conflict having written nothing.
-        self.pipelined = engine.dialect.name == "postgresql"
+        self.single_write = engine.dialect.name == "postgresql"
         load = (
             select(
                 *[cases_t.c[n] for n in CASE_COLUMNS],
@@ -107,26 +132,12 @@ class HotSQL:
             .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
             .where(cases_t.c.id == bindparam("b_case"))
         )
-        if self.pipelined:
+        if self.single_write:
             load = load.add_columns(
                 func.nextval(func.pg_get_serial_sequence(events_t.name, "id"))
             ).with_for_update(of=cases_t)
         self.load_case = _Compiled(load, engine)
-        self.update_case = _Compiled(
-            update(cases_t)
-            .where(
-                cases_t.c.id == bindparam("b_case"), cases_t.c.version == bindparam("b_expected")
-            )
-            .values(
-                state=bindparam("b_state"),
-                version=bindparam("b_version"),
-                data=bindparam("b_data"),
-                updated_at=bindparam("b_now"),
-                status=bindparam("b_status"),
-                closed_at=bindparam("b_closed"),
-            ),
-            engine,
-        )
+        self.update_case = _Compiled(_case_update(), engine)
         self.event_cols = event_cols = (
             "case_id",
             "kind",
@@ -198,7 +209,7 @@ class HotSQL:
         case = self.read_row(cases_t, dict(zip(CASE_COLUMNS, row[:n], strict=True)))
         case["data"] = case["data"] or {}
         org = self.read_row(orgs_t, dict(zip(ORG_COLUMNS, row[n + 1 : n + 1 + m], strict=True)))
-        return case, row[n], org, (row[n + 1 + m] if self.pipelined else None)
+        return case, row[n], org, (row[n + 1 + m] if self.single_write else None)
 
     def write_step(
         self,
@@ -219,7 +230,7 @@ class HotSQL:
         because there each statement costs a round trip and the server's per-statement work
         (docs/performance.md); on SQLite, in process, plain statements cost less than that.
         """
-        if not self.pipelined:
+        if not self.single_write:
             updated = self.cursor(conn)
             self.execute(updated, self.update_case, step)
             event_id = self.execute(cur, self.insert_event, event).fetchone()[0]
@@ -262,22 +273,7 @@ class HotSQL:
         stmt = self._steps.get(key)
         if stmt is not None:
             return stmt
-        moved = (
-            update(cases_t)
-            .where(
-                cases_t.c.id == bindparam("b_case"), cases_t.c.version == bindparam("b_expected")
-            )
-            .values(
-                state=bindparam("b_state"),
-                version=bindparam("b_version"),
-                data=bindparam("b_data", type_=cases_t.c.data.type),
-                updated_at=bindparam("b_now", type_=cases_t.c.updated_at.type),
-                status=bindparam("b_status"),
-                closed_at=bindparam("b_closed", type_=cases_t.c.closed_at.type),
-            )
-            .returning(cases_t.c.id)
-            .cte("moved")
-        )
+        moved = _case_update().returning(cases_t.c.id).cte("moved")
         cols = ("id", *self.event_cols)
         event = insert(events_t).from_select(
             cols,
@@ -401,9 +397,11 @@ class HotSQL:
 
     @staticmethod
     def json(value: Any) -> str | None:
-        return (
-            None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        )
+        """JSON text as the column type would store it; dates become ISO strings and sets
+        lists (what `services.jsonable` does, without walking values that need nothing)."""
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_extra)
 
     def read_json(self, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value

@@ -624,7 +624,7 @@ def fire(
                 "actor_name": actor.display_name,
                 "at": stamp,
                 "comment": comment,
-                "payload": hs.json(jsonable(data)),
+                "payload": hs.json(data),
                 "rules": hs.json(list(result.transition.rules)),
             },
             event_id,
