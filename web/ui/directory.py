@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from engine import directory as engine_directory
-from engine import queries
+from engine import queries, scoped
 from engine.errors import Forbidden
 from engine.vocabulary import PARTY_ORG_KINDS
 from web import forms
@@ -93,7 +93,8 @@ def _unit_choices() -> list[tuple[str, tuple[str, str]]]:
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 def new_organization() -> Any:
-    """Record an applicant organization; the same schema as the CLI and the API validates."""
+    """Record an applicant organization: the same schema as the CLI and the API validates,
+    and the same rules as the API (`scoped.create_organization`: role, unit in scope) apply."""
     units = _unit_choices()
     schema = engine_directory.OrganizationSchema()
     state = forms.FormState()
@@ -104,13 +105,13 @@ def new_organization() -> Any:
         if payload.get("unit") not in {code for code, _label in units}:
             raise Forbidden("an organization can be recorded only in your unit or below")
         try:
-            org_id = engine_directory.create_organization(runtime().uow(), payload)
+            org = scoped.create_organization(runtime().uow(), payload, actor=actor())
         except ValidationError as err:
             state.errors = forms.flatten_errors(err.messages, translate=forms.translate_message)
             status = 422
         else:
             flash(_("Organization recorded."), "success")
-            return see_other("directory.organization", org_id=org_id)
+            return see_other("directory.organization", org_id=org["id"])
     fields_ = forms.describe(schema, choices={"unit": units})
     return render_template("organization_new.html", fields=fields_, state=state), status
 
