@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -46,10 +46,6 @@ def _answer(
         body = {"status": code, "title": title, "detail": message, **(extra or {})}
         return jsonify(body), code
     return _page(code, title, message, steps, **(extra or {}))
-
-
-def _signed_in() -> bool:
-    return g.get("actor") is not None
 
 
 def init_app(app: Flask) -> None:

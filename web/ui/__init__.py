@@ -24,7 +24,6 @@ def _template_helpers() -> dict[str, Any]:
         "field_name": lambda k: common.lbl(field_label(k)),
         "procedure_label": common.procedure_label,
         "state_label": common.state_label,
-        "trigger_label": common.trigger_label,
         "choice_or_raw": _choice_or_raw,
         "unread_notifications": _unread,
         "current_actor": g.get("actor"),

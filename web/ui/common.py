@@ -103,14 +103,6 @@ def state_label(procedure: str, version: int | None, state: str) -> str:
     return lbl(d.states[state].label)
 
 
-def trigger_label(procedure: str, version: int | None, trigger: str | None) -> str:
-    if not trigger:
-        return ""
-    d = definition_for(procedure, version)
-    named = d.transitions_named(trigger) if d else []
-    return lbl(named[0].label) if named else trigger
-
-
 def parse_args(schema: Schema, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Validate query arguments; empty values count as absent (a GET form sends them)."""
     source = request.args if args is None else args

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from engine.errors import NotFound
 from web import forms
 from web.ui import diagram
 from web.ui.common import lang, runtime
@@ -42,8 +41,6 @@ def show(procedure: str, version: int | None = None) -> Any:
         for t in d.transitions
     ]
     versions = [x.version for x in rt.definitions if x.procedure == procedure]
-    if not versions:
-        raise NotFound("procedure", procedure)
     rules = sorted({r for t in d.transitions for r in t.rules} | {dl.rule for dl in d.deadlines})
     params = [p for p in rt.definitions.parameters.all() if p.rule in rules]
     return render_template(
