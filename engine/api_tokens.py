@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from engine.errors import NotFound, TongbuError
 from engine.models import User
 from engine.models_api import ApiToken
-from engine.services import Actor, actor_for
+from engine.services import Actor, actor_for, actor_in
 from engine.unit_of_work import UnitOfWork
 
 TOKEN_PREFIX = "tbk_"
@@ -134,12 +134,12 @@ def authenticate(uow: UnitOfWork, token: str) -> Actor:
             .join(users_t, users_t.c.id == tokens_t.c.user_id)
             .where(tokens_t.c.token_hash == hash_token(token))
         ).first()
-    if row is None or row.revoked_at is not None:
-        raise InvalidToken("unknown or revoked token")
-    try:
-        actor = actor_for(uow, row.username)
-    except NotFound:
-        raise InvalidToken("the token's user is not active") from None
+        if row is None or row.revoked_at is not None:
+            raise InvalidToken("unknown or revoked token")
+        try:
+            actor = actor_in(r, row.username)
+        except NotFound:
+            raise InvalidToken("the token's user is not active") from None
     now = uow.clock.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         with uow:

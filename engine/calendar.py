@@ -141,3 +141,10 @@ class LegalCalendar:
         if isinstance(period, str):
             period = Period.parse(period)
         return add_months(day, period.years * 12 + period.months) + timedelta(days=period.days)
+
+
+def escalation_due(due_at: datetime, after: Period) -> datetime:
+    """A level falls due `after` the deadline ran out, counted on the Shanghai calendar."""
+    local = due_at.astimezone(SHANGHAI)
+    day = LegalCalendar.add(local.date(), after)
+    return datetime.combine(day, local.timetz()).astimezone(due_at.tzinfo)

@@ -8,7 +8,7 @@ transaction, so an action can never half-write anything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,7 +31,6 @@ class CaseView:
 # members, officers, meetings); shared by the directory's input schemas and the workflows.
 MEMBER_STATUSES = ("full", "probationary")
 MEMBER_ROLES = ("head", "management", "backbone", "staff")
-OFFICER_POSITIONS = ("secretary", "deputy_secretary")
 OFFICER_ORIGINS = ("internal", "dispatched")
 CADRE_STATUSES = ("serving", "retired", "none")
 MEETING_KINDS = (
@@ -85,17 +84,7 @@ class UpdateRecord:
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Notify:
-    """Tell someone: `to` names a level of the responsibility chain (assignee, unit_supervisor...)."""
-
-    to: str
-    zh: str
-    en: str
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord | Notify
+Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord
 
 Guard = Callable[[CaseView, Mapping[str, Any] | None], Refusal | None]
 Action = Callable[[CaseView, Mapping[str, Any]], Iterable[Intent]]

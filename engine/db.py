@@ -88,7 +88,3 @@ def _ping_when_idle(engine: Engine, idle_s: float) -> None:
             dbapi_conn.rollback()
         except Exception as exc:  # any failure means the connection is unusable
             raise DisconnectionError(f"stale pooled connection: {exc}") from exc
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

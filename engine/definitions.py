@@ -24,13 +24,13 @@ from engine.calendar import Period
 from engine.errors import DefinitionError, NotFound, Problem
 from engine.registry import Registry
 from engine.rules import Rule, RuleCatalogue
+from engine.vocabulary import ROLES
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "definitions"
 RULES_FILE = "rules.yaml"
 PARAMETERS_FILE = "parameters.yaml"
 _DEFINITION_FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.ya?ml$")
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower_snake_case identifier")
-ROLES = ("caseworker", "supervisor", "admin")
 ESCALATION_TARGETS = ("assignee", "unit_supervisor", "upper_body")
 
 
@@ -254,6 +254,10 @@ class Definition:
 
     def transitions_named(self, trigger: str) -> list[TransitionDef]:
         return [t for t in self.transitions if t.trigger == trigger]
+
+    def deadline(self, key: str) -> DeadlineDef | None:
+        """The deadline named `key` in this version, if it has one."""
+        return next((d for d in self.deadlines if d.id == key), None)
 
     def deadlines_opened_by(self, trigger: str) -> list[DeadlineDef]:
         return [d for d in self.deadlines if trigger in d.opens_on]

@@ -42,14 +42,13 @@ from typing import Any
 from sqlalchemy import Connection, Select, literal_column, select
 
 from engine.bulk import insert_gated, update_rows
-from engine.calendar import Period, local_date
+from engine.calendar import Period, escalation_due, local_date
 from engine.definitions import DeadlineDef, Definitions
 from engine.errors import NotFound
 from engine.models import Case, Deadline, Event, Organization, User
 from engine.models_escalation import DeadlineAction
 from engine.notifications import Message, SmtpSettings, notify
 from engine.recipients import SYSTEM_ACTOR, TARGET_LABEL, Directory
-from engine.services import escalation_due
 from engine.stalls import sweep_stalled
 from engine.unit_of_work import UnitOfWork
 
@@ -310,10 +309,9 @@ def _active_users(conn: Connection, user_ids: Iterable[int | None]) -> set[int]:
 
 
 def _spec(defs: Definitions, case: Any, key: str) -> DeadlineDef:
-    definition = defs.get(case.procedure, case.definition_version)
-    for d in definition.deadlines:
-        if d.id == key:
-            return d
+    spec = defs.get(case.procedure, case.definition_version).deadline(key)
+    if spec is not None:
+        return spec
     raise NotFound("deadline definition", f"{case.procedure} v{case.definition_version} {key}")
 
 

@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from engine import escalation, notifications, reports
-from engine.calendar import SHANGHAI, LegalCalendar
+from engine.calendar import SHANGHAI, LegalCalendar, local_date
 from engine.clock import Clock, SystemClock
 from engine.definitions import Definitions
 from engine.notifications import SmtpSettings
@@ -114,7 +114,7 @@ class Ticker:
         stalled case, so that back-dated or imported cases are flagged too (see
         `stalls.sweep_stalled`).
         """
-        today = self.clock.now().astimezone(SHANGHAI).date()
+        today = local_date(self.clock.now())
         full = self._full_scan_day != today
         result = escalation.sweep(
             self.uow(),

@@ -128,7 +128,7 @@ def _labelled(rows: Any, defs: Definitions) -> list[dict[str, Any]]:
     for row in rows:
         item = dict(row)
         definition = defs.get(item["procedure"], item["definition_version"])
-        spec = next((d for d in definition.deadlines if d.id == item["key"]), None)
+        spec = definition.deadline(item["key"])
         item["label"] = spec.label if spec else None
         out.append(item)
     return out

@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.calendar import SHANGHAI, LegalCalendar, Period, local_date
+from engine.calendar import SHANGHAI, LegalCalendar, escalation_due, local_date
 from engine.case import (
     CaseView,
     CreateRecord,
@@ -112,10 +112,11 @@ def jsonable(value: Any) -> Any:
 
 def actor_for(uow: UnitOfWork, username: str) -> Actor:
     with uow.reader() as r:
-        return _actor_row(r, username)
+        return actor_in(r, username)
 
 
-def _actor_row(uow: UnitOfWork, username: str) -> Actor:
+def actor_in(uow: UnitOfWork, username: str) -> Actor:
+    """`actor_for` inside a unit of work the caller has open (one read transaction, not two)."""
     row = uow.conn.execute(
         select(
             users_t.c.id,
@@ -372,13 +373,6 @@ def _anchor_date(spec_anchor: str, data: Mapping[str, Any], now: datetime) -> da
     if isinstance(value, str):
         return date.fromisoformat(value[:10])
     return local_date(now)
-
-
-def escalation_due(due_at: datetime, after: Period) -> datetime:
-    """A level falls due `after` the deadline ran out, counted on the Shanghai calendar."""
-    local = due_at.astimezone(SHANGHAI)
-    day = LegalCalendar.add(local.date(), after)
-    return datetime.combine(day, local.timetz()).astimezone(due_at.tzinfo)
 
 
 def deadline_rows(

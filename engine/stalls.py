@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, case, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.bulk import insert_returning_ids, insert_rows, update_rows
+from engine.bulk import insert_gated
 from engine.calendar import local_date
 from engine.definitions import Definitions
 from engine.models import Case, Event, Organization
@@ -161,29 +161,16 @@ def sweep_stalled(
                 return result  # another sweeper is scanning right now; it covers this range
             after = None if full_scan else _watermark(conn)  # as that one may have left it
         rows = _stalled_candidates(conn, cutoff, after, exclude_flagged=full_scan)
-        new = insert_rows(
+        # The flag is the gate: only a flag that is new writes its audit event (one statement
+        # on PostgreSQL), the same ledger mechanism the deadline sweep uses.
+        fired = insert_gated(
             conn,
             stalls_t,
-            [
-                {
-                    "case_id": c.id,
-                    "stalled_since": c.updated_at,
-                    "flagged_at": now,
-                    "event_id": None,
-                }
-                for c in rows
-            ],
-            ignore_conflicts_on=["case_id", "stalled_since"],
-            returning=["id", "case_id"],
-        )
-        result.conflicts += len(rows) - len(new)
-        flag_id = {r.case_id: r.id for r in new}
-        fresh = [c for c in rows if c.id in flag_id]
-        directory = Directory.load(conn) if fresh else None
-        event_ids = insert_returning_ids(
-            conn,
-            events_t,
-            [
+            [{"case_id": c.id, "stalled_since": c.updated_at, "flagged_at": now} for c in rows],
+            unique_on=["case_id", "stalled_since"],
+            link="event_id",
+            table=events_t,
+            rows=[
                 {
                     "case_id": c.id,
                     "kind": "stalled",
@@ -201,17 +188,13 @@ def sweep_stalled(
                     },
                     "rules": ["ACC-1"],
                 }
-                for c in fresh
+                for c in rows
             ],
         )
-        update_rows(
-            conn,
-            stalls_t,
-            [
-                {"id": flag_id[c.id], "event_id": eid}
-                for c, eid in zip(fresh, event_ids, strict=True)
-            ],
-        )
+        result.conflicts += len(rows) - len(fired)
+        fresh = [rows[i] for i, _ in fired]
+        event_ids = [eid for _, eid in fired]
+        directory = Directory.load(conn) if fresh else None
         if fresh:
             assert directory is not None
             deliveries = []

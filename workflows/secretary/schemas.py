@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.case import CADRE_STATUSES
+from engine.case import CADRE_STATUSES, OFFICER_ORIGINS
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
@@ -196,7 +196,7 @@ class DeputySchema(Schema):
     member_id = fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
     )
-    origin = fields.String(required=True, validate=validate.OneOf(("internal", "dispatched")))
+    origin = fields.String(required=True, validate=validate.OneOf(OFFICER_ORIGINS))
     cadre_status = fields.String(load_default="none", validate=validate.OneOf(CADRE_STATUSES))
     dispatched_from = fields.String(load_default=None, allow_none=True, validate=Text)
     full_time = fields.Boolean(required=True)
