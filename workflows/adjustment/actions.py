@@ -9,7 +9,8 @@ from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar, Period
 from engine.case import CaseView, Intent, SetData, UpdateOrganization, UpdateRecord
-from workflows.adjustment.guards import attached_members, party_org
+from workflows.adjustment.guards import attached_members
+from workflows.common import party_org, record_withdrawal
 
 
 def record_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
@@ -130,10 +131,6 @@ def revoke_party_org(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Int
     yield SetData("decision", {"outcome": "revocation", **payload})
     if case.data.get("change_kind") == "deregistration":
         yield SetData("deregistration_released", True)
-
-
-def record_withdrawal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    yield SetData("withdrawn", dict(payload))
 
 
 ACTIONS = {

@@ -7,29 +7,14 @@ case already knows: e.g. which members still have no destination (TRF-3).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from engine.case import CaseView
 from engine.rules import Refusal
+from workflows.common import party_org
 
 Payload = Mapping[str, Any] | None
 NAMES_SHOWN = 20
-
-
-def as_date(value: Any) -> date | None:
-    """Case facts are stored as JSON: dates come back as ISO strings."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def party_org(case: CaseView, party_organization_id: Any = None) -> Mapping[str, Any] | None:
-    """The Party organization the case adjusts (or the one with the given id), from the snapshot."""
-    pid = party_organization_id or case.data.get("party_organization_id")
-    return next(
-        (p for p in case.organization.get("party_organizations", ()) if p["id"] == pid), None
-    )
 
 
 def attached_members(case: CaseView) -> list[Mapping[str, Any]]:

@@ -8,7 +8,8 @@ from typing import Any
 from marshmallow import ValidationError
 
 from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
-from workflows.decoupling.guards import members_to_transfer, party_org
+from workflows.common import party_org, record_withdrawal
+from workflows.decoupling.guards import members_to_transfer
 
 
 def start(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
@@ -102,10 +103,6 @@ def record_meeting(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
 
 def confirm_normal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("confirmation", dict(payload))
-
-
-def record_withdrawal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    yield SetData("withdrawn", dict(payload))
 
 
 ACTIONS = {

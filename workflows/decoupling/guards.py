@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from engine.case import CaseView
 from engine.rules import Refusal
+from workflows.common import as_date, not_in_future
 
 Payload = Mapping[str, Any] | None
 NAMES_SHOWN = 20
-
-
-def as_date(value: Any) -> date | None:
-    """Case facts are stored as JSON: dates come back as ISO strings."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def party_org(case: CaseView, party_organization_id: Any = None) -> Mapping[str, Any] | None:
-    pid = party_organization_id or case.data.get("party_organization_id")
-    return next(
-        (p for p in case.organization.get("party_organizations", ()) if p["id"] == pid), None
-    )
 
 
 def members_to_transfer(case: CaseView) -> list[Mapping[str, Any]]:
@@ -46,14 +32,6 @@ def members_to_transfer(case: CaseView) -> list[Mapping[str, Any]]:
 
 def missing_archives(case: CaseView) -> list[str]:
     return [a["item"] for a in case.data.get("archives", []) if not a.get("received_on")]
-
-
-def not_in_future(
-    rule: str, day: date, case: CaseView, what_zh: str, what_en: str
-) -> Refusal | None:
-    if day > case.today:
-        return Refusal(rule, zh=f"{what_zh}不能晚于今天", en=f"{what_en} cannot be in the future")
-    return None
 
 
 def receipts_valid(case: CaseView, payload: Payload) -> Refusal | None:

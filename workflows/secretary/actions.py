@@ -14,14 +14,8 @@ from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar, Period
 from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateRecord
-from workflows.secretary.guards import (
-    SOURCE_ROLE,
-    active_officers,
-    as_date,
-    inside_members,
-    member,
-    party_org,
-)
+from workflows.common import as_date, party_org, record_withdrawal
+from workflows.secretary.guards import SOURCE_ROLE, active_officers, inside_members, member
 from workflows.secretary.schemas import SOURCES
 
 SYSTEM_REASON = "本组织没有此类正式党员（系统核对） / no full member of this kind (checked)"
@@ -416,10 +410,6 @@ def close_post(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
             },
         )
     yield SetData("closed", dict(payload))
-
-
-def record_withdrawal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    yield SetData("withdrawn", dict(payload))
 
 
 ACTIONS = {

@@ -7,11 +7,11 @@ case already knows.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from engine.case import CaseView
 from engine.rules import Refusal
+from workflows.common import as_date, not_in_future, party_org
 from workflows.secretary.schemas import SOURCES
 
 Payload = Mapping[str, Any] | None
@@ -39,20 +39,6 @@ STANDARD = {
     "mass_work": ("善于做群众工作", "able to do mass work"),
 }
 CADRES = ("serving", "retired")
-
-
-def as_date(value: Any) -> date | None:
-    """Case facts are stored as JSON: dates come back as ISO strings."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def party_org(case: CaseView, party_organization_id: Any = None) -> Mapping[str, Any] | None:
-    pid = party_organization_id or case.data.get("party_organization_id")
-    return next(
-        (p for p in case.organization.get("party_organizations", ()) if p["id"] == pid), None
-    )
 
 
 def member(case: CaseView, member_id: Any) -> Mapping[str, Any] | None:
@@ -168,10 +154,10 @@ def standard_assessed(case: CaseView, payload: Payload) -> Refusal | None:
             + ", ".join(STANDARD[k][1] for k in failing),
             details={"failing": failing},
         )
-    if assessment["assessed_on"] > case.today:
-        return Refusal(
-            "SEC-1", zh="考察日期不能晚于今天", en="An assessment cannot be in the future"
-        )
+    if refusal := not_in_future(
+        "SEC-1", assessment["assessed_on"], case, "考察日期", "An assessment"
+    ):
+        return refusal
     return None
 
 
@@ -261,8 +247,8 @@ def approved_by_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
             f"not '{payload['approved_by']}'",
             details={"upper_party_org": upper},
         )
-    if payload["approved_on"] > case.today:
-        return Refusal("SEC-3", zh="审批日期不能晚于今天", en="An approval cannot be in the future")
+    if refusal := not_in_future("SEC-3", payload["approved_on"], case, "审批日期", "An approval"):
+        return refusal
     if case.state == "awaiting_approval":  # the secretary, elected in this case
         elected = as_date((case.data.get("election") or {}).get("elected_on"))
     else:  # a deputy, whose election comes with the form
@@ -337,9 +323,7 @@ def reported_to_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
             en=f"A position change is reported to the upper Party organization ({upper or 'not recorded'})",
             details={"upper_party_org": upper},
         )
-    if payload["reported_on"] > case.today:
-        return Refusal("SEC-8", zh="报告日期不能晚于今天", en="A report cannot be in the future")
-    return None
+    return not_in_future("SEC-8", payload["reported_on"], case, "报告日期", "A report")
 
 
 def annual_report_to_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
@@ -354,9 +338,7 @@ def annual_report_to_upper_body(case: CaseView, payload: Payload) -> Refusal | N
             en=f"The report is made to the upper Party organization ({upper or 'not recorded'}) "
             "and the members",
         )
-    if payload["reported_on"] > case.today:
-        return Refusal("SEC-7", zh="述职日期不能晚于今天", en="A report cannot be in the future")
-    return None
+    return not_in_future("SEC-7", payload["reported_on"], case, "述职日期", "A report")
 
 
 def party_org_revoked(case: CaseView, payload: Payload) -> Refusal | None:

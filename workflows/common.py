@@ -1,0 +1,43 @@
+"""Helpers the procedures share: reading case facts and the refusals and intents they all use.
+
+Pure functions over `CaseView` (no SQL, no Flask), like the guards and actions that call them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from engine.case import CaseView, Intent, SetData
+from engine.rules import Refusal
+
+
+def as_date(value: Any) -> date | None:
+    """Case facts are stored as JSON: dates come back as ISO strings."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def party_org(case: CaseView, party_organization_id: Any = None) -> Mapping[str, Any] | None:
+    """The Party organization the case is about (or the one with the given id), from the
+    organization's snapshot."""
+    pid = party_organization_id or case.data.get("party_organization_id")
+    return next(
+        (p for p in case.organization.get("party_organizations", ()) if p["id"] == pid), None
+    )
+
+
+def not_in_future(
+    rule: str, day: date, case: CaseView, what_zh: str, what_en: str
+) -> Refusal | None:
+    """A date the step records must not be later than today (the rule names the step)."""
+    if day > case.today:
+        return Refusal(rule, zh=f"{what_zh}不能晚于今天", en=f"{what_en} cannot be in the future")
+    return None
+
+
+def record_withdrawal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+    """The withdrawal's reason, kept on the case."""
+    yield SetData("withdrawn", dict(payload))
