@@ -16,8 +16,9 @@ from typing import Any
 import click
 
 from engine import directory
+from engine.case import MEMBER_ROLES, MEMBER_STATUSES
+from engine.vocabulary import PARTY_ORG_KINDS
 
-KINDS = ("committee", "general_branch", "branch", "joint_branch")
 KIND_ZH = {
     "committee": "党委",
     "general_branch": "党总支",
@@ -138,7 +139,7 @@ def register(main: click.Group) -> None:
     @party_org.command("add")
     @click.option("--org", "organization_id", type=click.IntRange(min=1), required=True)
     @click.option("--name", required=True)
-    @click.option("--kind", type=click.Choice(KINDS), required=True)
+    @click.option("--kind", type=click.Choice(PARTY_ORG_KINDS), required=True)
     @click.option("--upper-party-org", required=True, help="the upper Party organization")
     @click.option("--upper-unit", default=None, help="unit code of the upper body, if known")
     @click.option("--established-on", required=True, help="YYYY-MM-DD")
@@ -215,10 +216,10 @@ def register(main: click.Group) -> None:
     @member.command("add")
     @click.option("--org", "organization_id", type=click.IntRange(min=1), required=True)
     @click.option("--name", required=True)
-    @click.option("--status", type=click.Choice(["full", "probationary"]), required=True)
+    @click.option("--status", type=click.Choice(MEMBER_STATUSES), required=True)
     @click.option(
         "--role",
-        type=click.Choice(["head", "management", "backbone", "staff"]),
+        type=click.Choice(MEMBER_ROLES),
         default="staff",
         show_default=True,
     )

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from engine import notifications
+from engine import notifications, scoped
+from engine.services import Actor
 from web.ui import cases, common, dashboard, directory, procedures
 from web.ui.labels import CHOICES, choice_label, field_label
 
@@ -25,6 +26,7 @@ def _template_helpers() -> dict[str, Any]:
         "procedure_label": common.procedure_label,
         "state_label": common.state_label,
         "choice_or_raw": _choice_or_raw,
+        "can_create_organizations": _can_create_organizations,
         "unread_notifications": _unread,
         "current_actor": g.get("actor"),
         "current_path": request.full_path.rstrip("?") if request else "/",
@@ -34,6 +36,12 @@ def _template_helpers() -> dict[str, Any]:
 def _choice_or_raw(value: str) -> str:
     """A stored code shown by its label where the glossary knows it, else as typed."""
     return common.lbl(CHOICES[value]) if value in CHOICES else value
+
+
+def _can_create_organizations(who: Actor | None) -> bool:
+    """Whether `who` may record an organization: the role rule `scoped.create_organization`
+    applies, so the page offers the button only to those the form will accept."""
+    return who is not None and who.role in scoped.ORGANIZATION_CREATORS
 
 
 def _unread() -> int:
