@@ -159,10 +159,30 @@ def percentile(values: list[float], p: float) -> float:
     return s[k]
 
 
-def write_results(name: str, payload: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write_results(name: str, payload: dict[str, Any], folder: Path | None = None) -> Path:
+    folder = folder or RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     path.write_text(
         json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
     )
     return path
+
+
+def measured_line(env: dict[str, Any]) -> str:
+    """The first line of every generated block: when, on what, at which commit."""
+    return (
+        f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, "
+        f"Python {env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
+        f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']})."
+    )
+
+
+def analyze(engine: Any) -> None:
+    """Planner statistics after a bulk load: VACUUM ANALYZE (PostgreSQL) or ANALYZE (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as c:
+            c.exec_driver_sql("ANALYZE")

@@ -18,19 +18,9 @@ from typing import Any
 from stdnum.cn import uscc
 
 from bench.common import Result, percentile, raw_connection
+from workflows.registration.schemas import CHARTER_ITEMS
 
-CHARTER = dict.fromkeys(
-    (
-        "party_status_in_general_provisions",
-        "chapter_form",
-        "chapter_duties",
-        "chapter_funding",
-        "chapter_major_matters",
-        "overall_leadership",
-        "core_values",
-    ),
-    True,
-)
+CHARTER = dict.fromkeys(CHARTER_ITEMS, True)
 SURVEY = {
     "full_members": 4,
     "full_time_full_members": 4,
@@ -300,17 +290,3 @@ def measure(
     )
     eng.extra["ratio_to_floor"] = eng.median / flo.median
     return [eng, flo]
-
-
-def run(quick: bool, pg_url_factory, sqlite_url_factory) -> list[Result]:
-    rounds = 5
-    per_round = 15 if quick else 120
-    out: list[Result] = []
-    for sync in ("NORMAL", "FULL"):
-        with sqlite_url_factory() as url:
-            out += measure("sqlite", url, sync, 1, rounds, per_round)
-    if pg_url_factory is not None:
-        for workers in (1, 4):
-            with pg_url_factory() as url:
-                out += measure("postgresql", url, "NORMAL", workers, rounds, max(4, per_round // 2))
-    return out

@@ -23,13 +23,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 
 from bench.common import Result, percentile
-
-SURVEY = {
-    "full_members": 4,
-    "full_time_full_members": 4,
-    "probationary_members": 0,
-    "members_elsewhere": 0,
-}
+from bench.fire import SURVEY
 
 
 def _free_port() -> int:

@@ -32,7 +32,16 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
-from bench.common import environment, percentile, pg_available, pg_database, sqlite_database
+from bench.common import analyze as analyze_engine
+from bench.common import (
+    environment,
+    measured_line,
+    percentile,
+    pg_available,
+    pg_database,
+    sqlite_database,
+    write_results,
+)
 from engine.calendar import end_of_day, local_date
 from engine.clock import FixedClock
 from engine.models import Case, Deadline, Event, Organization, Unit, User
@@ -44,7 +53,6 @@ NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 GOAL_MS = 150.0
 GOAL_CASES = 100_000  # the size the goal is set for
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-RESULTS = Path(__file__).resolve().parent / "results"
 DISTRICTS = 8
 OVERDUE_SHARE = 0.1
 CHUNK = 10_000
@@ -281,12 +289,7 @@ def analyze(url: str) -> None:
     from engine.db import make_engine
 
     eng = make_engine(url)
-    if eng.dialect.name == "postgresql":
-        with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        with eng.begin() as c:
-            c.exec_driver_sql("ANALYZE")
+    analyze_engine(eng)
     eng.dispose()
 
 
@@ -361,11 +364,7 @@ def doc_section(payloads: list[dict[str, Any]]) -> str:
     if not payloads:
         return "No results."
     env = payloads[0]["environment"]
-    parts = [
-        f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, Python "
-        f"{env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
-        f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']})."
-    ]
+    parts = [measured_line(env)]
     for payload in payloads:
         for run in payload["runs"]:
             goal = run["facts"]["cases"] <= GOAL_CASES
@@ -395,7 +394,6 @@ def write_doc(section: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import json
 
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -433,7 +431,6 @@ def main(argv: list[str] | None = None) -> int:
         dbs.remove("postgresql")
     env = environment(pg_version)
     payloads: list[dict[str, Any]] = []
-    RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tongbu-pages-") as tmp:
         for db in dbs:
             runs = []
@@ -462,10 +459,7 @@ def main(argv: list[str] | None = None) -> int:
             payload = {"environment": env, "db": db, "runs": runs}
             payloads.append(payload)
             suffix = "-quick" if args.quick else ""
-            (RESULTS / f"pages-{db}{suffix}.json").write_text(
-                json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n",
-                encoding="utf-8",
-            )
+            write_results(f"pages-{db}{suffix}", payload)
     if args.doc and not args.quick:
         write_doc(doc_section(payloads))
     return 0

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import common
 from bench.common import (
     Result,
     environment,
@@ -87,12 +88,8 @@ def b1_b3(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
     rounds = 5
     cases = 15 if quick else 120
     spiff_instances = 15 if quick else 120
-
-    def sqlite_factory() -> Any:
-        return sqlite_database(tmp)
-
     for sync in ("NORMAL", "FULL"):
-        with sqlite_factory() as url:
+        with sqlite_database(tmp) as url:
             eng = fire.measure("sqlite", url, sync, 1, rounds, cases)
             sp = spiff.measure("sqlite", url, sync, rounds, spiff_instances)
         eng[0].extra["spiff_ratio"] = eng[0].median / sp[0].median
@@ -146,7 +143,7 @@ def b4(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
     suffix = "-quick" if quick else ""
     out: list[Result] = []
     for db in dbs.split(","):
-        path = sweep.RESULTS / f"sweep-{db}{suffix}.json"
+        path = common.RESULTS / f"sweep-{db}{suffix}.json"
         out += _sweep_results(json.loads(path.read_text(encoding="utf-8")), db)
     return out
 
@@ -188,12 +185,7 @@ BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
 
 
 def _block(env: dict[str, Any], results: list[Result]) -> str:
-    return (
-        f"Measured {env['date']} on {env['cpu_count']} × {env['cpu_model']}, "
-        f"Python {env['python']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
-        f"PostgreSQL {env['postgresql'] or 'n/a'} (commit {env['git_commit']}).\n\n"
-        + table(results)
-    )
+    return f"{common.measured_line(env)}\n\n{table(results)}"
 
 
 def _load(name: str) -> dict[str, Any] | None:
