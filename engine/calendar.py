@@ -46,6 +46,13 @@ class Period:
     def is_zero(self) -> bool:
         return not (self.years or self.months or self.days)
 
+    def isoformat(self) -> str:
+        """Back to ISO-8601 (`P1Y2M3D`; weeks come out as days, zero as `P0D`)."""
+        text = "".join(
+            f"{n}{u}" for n, u in ((self.years, "Y"), (self.months, "M"), (self.days, "D")) if n
+        )
+        return "P" + (text or "0D")
+
 
 class HolidayProvider(Protocol):
     def is_workday(self, day: date) -> bool | None:

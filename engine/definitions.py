@@ -255,6 +255,13 @@ class Definition:
     def transitions_named(self, trigger: str) -> list[TransitionDef]:
         return [t for t in self.transitions if t.trigger == trigger]
 
+    @property
+    def cited_rules(self) -> list[str]:
+        """The DOMAIN.md rules this version cites, in its steps and its deadlines, sorted."""
+        return sorted(
+            {r for t in self.transitions for r in t.rules} | {d.rule for d in self.deadlines}
+        )
+
     def deadline(self, key: str) -> DeadlineDef | None:
         """The deadline named `key` in this version, if it has one."""
         return next((d for d in self.deadlines if d.id == key), None)

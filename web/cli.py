@@ -238,24 +238,15 @@ def definitions_show(ctx: Ctx, name: str, version: int | None) -> None:
             click.echo(f"   {'':<24} guards: {', '.join(t.guards)}")
     click.echo("\ndeadlines:")
     for dl in d.deadlines:
-        esc = " → ".join(f"{e.to}(+{_period(e.after)})" for e in dl.escalation)
+        esc = " → ".join(f"{e.to}(+{e.after.isoformat()})" for e in dl.escalation)
         click.echo(
             f"   {dl.id:<22} {dl.period_text} from {dl.anchor} on {','.join(dl.opens_on)}; "
             f"met by {','.join(dl.closes_on)} [{dl.rule}]"
         )
         click.echo(
-            f"   {'':<22} remind {_period(dl.remind_before) if dl.remind_before else '-'} before; "
+            f"   {'':<22} remind {dl.remind_before.isoformat() if dl.remind_before else '-'} before; "
             f"escalate: {esc or '-'}"
         )
-
-
-def _period(p: Any) -> str:
-    parts = [
-        f"{p.years}Y" if p.years else "",
-        f"{p.months}M" if p.months else "",
-        f"{p.days}D" if p.days else "",
-    ]
-    return "P" + ("".join(parts) or "0D")
 
 
 # ---------------------------------------------------------------- directory

@@ -96,10 +96,7 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
     params = {defs.parameters.describe(dl.parameter).rule for dl in d.deadlines if dl.parameter}
     params |= {defs.parameters.describe(pid).rule for pid in d.parameters}
     rules = sorted(
-        {r for t in d.transitions for r in t.rules}
-        | {dl.rule for dl in d.deadlines}
-        | {h.rule for h in d.holds}
-        | params,
+        {*d.cited_rules} | {h.rule for h in d.holds} | params,
         key=lambda r: (r.split("-")[0], int(r.split("-")[1])),
     )
     out += ["### Rules / 依据", ""]

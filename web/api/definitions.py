@@ -14,10 +14,7 @@ from web.api.diagram import render_svg
 
 
 def iso_period(p: Period | None) -> str | None:
-    if p is None:
-        return None
-    text = "".join(f"{n}{u}" for n, u in ((p.years, "Y"), (p.months, "M"), (p.days, "D")) if n)
-    return "P" + (text or "0D")
+    return None if p is None else p.isoformat()
 
 
 def _definition(procedure: str) -> Definition:
@@ -69,7 +66,7 @@ def list_definitions() -> Response:
 )
 def get_definition(procedure: str) -> Response:
     d = _definition(procedure)
-    cited = sorted({r for t in d.transitions for r in t.rules} | {x.rule for x in d.deadlines})
+    cited = d.cited_rules
     body = {
         "procedure": d.procedure,
         "version": d.version,

@@ -41,7 +41,7 @@ def show(procedure: str, version: int | None = None) -> Any:
         for t in d.transitions
     ]
     versions = [x.version for x in rt.definitions if x.procedure == procedure]
-    rules = sorted({r for t in d.transitions for r in t.rules} | {dl.rule for dl in d.deadlines})
+    rules = d.cited_rules
     params = [p for p in rt.definitions.parameters.all() if p.rule in rules]
     return render_template(
         "procedure.html",
