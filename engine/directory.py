@@ -128,6 +128,38 @@ def create_user(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
         return uid
 
 
+def set_password_hash(uow: UnitOfWork, username: str, password_hash: str) -> None:
+    """Replace a user's password hash (hashing is the web layer's: the engine never sees the
+    password)."""
+    users = User.__table__
+    with uow:
+        done = uow.conn.execute(
+            update(users).where(users.c.username == username).values(password_hash=password_hash)
+        ).rowcount
+        if done != 1:
+            raise NotFound("user", username)
+        uow.commit()
+
+
+def list_users(uow: UnitOfWork) -> list[Any]:
+    """Every user with role, unit code, whether active and whether a password is set."""
+    users, units = User.__table__, Unit.__table__
+    with uow.reader() as r:
+        return r.conn.execute(
+            select(
+                users.c.id,
+                users.c.username,
+                users.c.display_name,
+                users.c.role,
+                units.c.code,
+                users.c.active,
+                (users.c.password_hash.is_not(None)).label("has_password"),
+            )
+            .join(units, units.c.id == users.c.unit_id)
+            .order_by(users.c.username)
+        ).all()
+
+
 def create_organization(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
     data = OrganizationSchema().load(dict(payload))
     orgs = Organization.__table__

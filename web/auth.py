@@ -13,13 +13,11 @@ from typing import Any
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import update
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from engine import queries, services
+from engine import directory, queries, services
 from engine.errors import NotFound
-from engine.models import User
 from engine.unit_of_work import UnitOfWork
 from web.ui.common import runtime, safe_next
 
@@ -52,15 +50,7 @@ def hash_password(password: str) -> str:
 
 def set_password(uow: UnitOfWork, username: str, password: str) -> None:
     """Replace a user's password hash (one short transaction)."""
-    hashed = hash_password(password)
-    users = User.__table__
-    with uow:
-        done = uow.conn.execute(
-            update(users).where(users.c.username == username).values(password_hash=hashed)
-        ).rowcount
-        if done != 1:
-            raise NotFound("user", username)
-        uow.commit()
+    directory.set_password_hash(uow, username, hash_password(password))
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> bool:

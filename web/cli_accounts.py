@@ -5,12 +5,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
-from sqlalchemy import select
 
-from engine.models import Unit, User
+from engine import directory
 
 
 def register(main: click.Group) -> None:
@@ -43,20 +40,6 @@ def register(main: click.Group) -> None:
     @handled
     def user_list(ctx: Ctx) -> None:
         """Users with role, unit, and whether they can sign in."""
-        users, units = User.__table__, Unit.__table__
-        with ctx.runtime.reader() as r:
-            rows: list[Any] = r.conn.execute(
-                select(
-                    users.c.username,
-                    users.c.display_name,
-                    users.c.role,
-                    units.c.code,
-                    users.c.active,
-                    users.c.password_hash,
-                )
-                .join(units, units.c.id == users.c.unit_id)
-                .order_by(users.c.username)
-            ).all()
-        for u in rows:
-            login = "can sign in" if u.active and u.password_hash else "no sign-in"
+        for u in directory.list_users(ctx.runtime.uow()):
+            login = "can sign in" if u.active and u.has_password else "no sign-in"
             click.echo(f"{u.username:<16} {u.role:<11} {u.code:<12} {login:<12} {u.display_name}")

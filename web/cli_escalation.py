@@ -16,12 +16,10 @@ from typing import Any
 
 import click
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
 
-from engine import escalation, notifications, reports, services
+from engine import directory, escalation, notifications, reports, services
 from engine.calendar import SHANGHAI
 from engine.clock import Clock, FixedClock
-from engine.models import User
 from engine.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
 from engine.unit_of_work import UnitOfWork
 
@@ -76,10 +74,7 @@ def _uow(rt: Any, clock: Clock | None) -> UnitOfWork:
 
 
 def _names(rt: Any) -> dict[int, str]:
-    with rt.reader() as r:
-        return dict(
-            r.conn.execute(select(User.__table__.c.id, User.__table__.c.display_name)).all()
-        )
+    return {u.id: u.display_name for u in directory.list_users(rt.uow())}
 
 
 def _local(at: datetime) -> str:
