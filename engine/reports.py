@@ -41,9 +41,7 @@ MEASURES = ("open", "overdue", "escalated", "stalled")
 
 def _scope(actor: Actor) -> ColumnElement[bool]:
     """A user sees their own unit and everything below it (admins everything)."""
-    if actor.is_admin:
-        return units_t.c.id.is_not(None)
-    return units_t.c.path.startswith(actor.unit_path)
+    return actor.scope(units_t.c.path)
 
 
 def _overdue_join(now: datetime, escalated: bool = False) -> ColumnElement[bool]:

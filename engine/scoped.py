@@ -32,7 +32,7 @@ ORGANIZATION_CREATORS = ("caseworker", "admin")
 
 
 def _scoped(q: Select, actor: Actor) -> Select:
-    return q if actor.is_admin else q.where(units_t.c.path.startswith(actor.unit_path))
+    return q.where(actor.scope(units_t.c.path))
 
 
 def _org_query() -> Select:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import ColumnElement, Connection, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
 from engine.calendar import SHANGHAI, LegalCalendar, escalation_due, local_date
@@ -78,6 +78,10 @@ class Actor:
     def can_see(self, unit_path: str) -> bool:
         """A user sees their own unit and everything below it."""
         return self.is_admin or unit_path.startswith(self.unit_path)
+
+    def scope(self, unit_path: Any) -> ColumnElement[bool]:
+        """`can_see` as SQL, over a unit path column."""
+        return true() if self.is_admin else unit_path.startswith(self.unit_path)
 
 
 SYSTEM = Actor(None, "system", "系统 / system", "admin", None, "/")
@@ -749,8 +753,7 @@ def list_cases(
             .limit(limit)
             .offset(offset)
         )
-        if not actor.is_admin:
-            q = q.where(units_t.c.path.startswith(actor.unit_path))
+        q = q.where(actor.scope(units_t.c.path))
         if status:
             q = q.where(cases_t.c.status == status)
         if procedure:
