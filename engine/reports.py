@@ -26,7 +26,7 @@ from engine.calendar import local_date
 from engine.errors import Forbidden, NotFound
 from engine.models import Case, Deadline, Organization, Unit, User
 from engine.models_escalation import StallFlag
-from engine.services import Actor
+from engine.services import SYSTEM, Actor
 from engine.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
@@ -329,11 +329,15 @@ def daily_digest(uow: UnitOfWork, *, smtp: Any = None) -> int:
         now = r.clock.now()
     day = local_date(now).isoformat()
     deliveries = []
+    # One report for the whole tree; each supervisor's is its rows under their unit (the same
+    # scope rule as `Actor.scope`), in the same worst-first order.
+    late = [
+        x
+        for x in (accountability(uow, SYSTEM) if people else [])
+        if x["overdue"] or x["escalated"] or x["stalled"]
+    ]
     for p in people:
-        actor = Actor(p.id, p.username, p.display_name, p.role, p.unit_id, p.path)
-        rows = [
-            x for x in accountability(uow, actor) if x["overdue"] or x["escalated"] or x["stalled"]
-        ]
+        rows = [x for x in late if x["unit_path"].startswith(p.path)]
         if not rows:
             continue
         t = totals(rows)
