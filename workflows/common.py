@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from marshmallow import ValidationError
+
 from engine.case import CaseView, Intent, SetData
 from engine.rules import Refusal
 
@@ -27,6 +29,29 @@ def party_org(case: CaseView, party_organization_id: Any = None) -> Mapping[str,
     return next(
         (p for p in case.organization.get("party_organizations", ()) if p["id"] == pid), None
     )
+
+
+def active_party_org(case: CaseView, party_organization_id: Any, refusal: str) -> Mapping[str, Any]:
+    """The active Party organization a case opens on, or the input error `refusal` (which
+    names the rule) on `party_organization_id`."""
+    po = party_org(case, party_organization_id)
+    if po is None or po["status"] != "active":
+        raise ValidationError({"party_organization_id": [refusal]})
+    return po
+
+
+def running_cases(case: CaseView, party_organization_id: Any = None) -> list[int]:
+    """Ids of the organization's other open cases of this procedure (only those about the
+    given Party organization, when one is given): one at a time may run."""
+    return [
+        c["id"]
+        for c in case.organization.get("open_cases", ())
+        if c["procedure"] == case.procedure
+        and (
+            party_organization_id is None
+            or (c.get("data") or {}).get("party_organization_id") == party_organization_id
+        )
+    ]
 
 
 def not_in_future(

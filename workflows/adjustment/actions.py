@@ -10,26 +10,19 @@ from marshmallow import ValidationError
 from engine.calendar import LegalCalendar, Period
 from engine.case import CaseView, Intent, SetData, UpdateOrganization, UpdateRecord
 from workflows.adjustment.guards import attached_members
-from workflows.common import party_org, record_withdrawal
+from workflows.common import active_party_org, record_withdrawal, running_cases
 
 
 def record_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-1: the report opens the case. It must name an active Party organization of this
     organization, and one adjustment at a time runs per organization. A report later than the
     local period (TRF-5) is accepted — better late than never — and flagged."""
-    po = party_org(case, payload["party_organization_id"])
-    if po is None or po["status"] != "active":
-        raise ValidationError(
-            {
-                "party_organization_id": [
-                    "TRF-1: not an active Party organization of this social organization"
-                ]
-            }
-        )
-    running = [
-        c["id"] for c in case.organization.get("open_cases", ()) if c["procedure"] == case.procedure
-    ]
-    if running:
+    po = active_party_org(
+        case,
+        payload["party_organization_id"],
+        "TRF-1: not an active Party organization of this social organization",
+    )
+    if running := running_cases(case):
         raise ValidationError(
             {"party_organization_id": [f"TRF-2: adjustment case #{running[0]} is already open"]}
         )

@@ -8,26 +8,19 @@ from typing import Any
 from marshmallow import ValidationError
 
 from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
-from workflows.common import party_org, record_withdrawal
+from workflows.common import active_party_org, record_withdrawal, running_cases
 from workflows.decoupling.guards import members_to_transfer
 
 
 def start(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-1: the case opens with the archive inventory; one decoupling per organization at a
     time, of an active Party organization of this organization."""
-    po = party_org(case, payload["party_organization_id"])
-    if po is None or po["status"] != "active":
-        raise ValidationError(
-            {
-                "party_organization_id": [
-                    "DEC-1: not an active Party organization of this social organization"
-                ]
-            }
-        )
-    running = [
-        c["id"] for c in case.organization.get("open_cases", ()) if c["procedure"] == case.procedure
-    ]
-    if running:
+    po = active_party_org(
+        case,
+        payload["party_organization_id"],
+        "DEC-1: not an active Party organization of this social organization",
+    )
+    if running := running_cases(case):
         raise ValidationError(
             {"party_organization_id": [f"DEC-1: decoupling case #{running[0]} is already open"]}
         )

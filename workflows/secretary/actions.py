@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar, Period
 from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateRecord
-from workflows.common import as_date, party_org, record_withdrawal
+from workflows.common import active_party_org, as_date, party_org, record_withdrawal, running_cases
 from workflows.secretary.guards import SOURCE_ROLE, active_officers, inside_members, member
 from workflows.secretary.schemas import SOURCES
 
@@ -25,18 +25,12 @@ def open_vacancy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]
     """The post of an active Party organization is vacant; one case per post. A vacancy from a
     position change carries its report to the upper Party organization (SEC-8) and ends the
     outgoing officer's record."""
-    po = party_org(case, payload["party_organization_id"])
-    if po is None or po["status"] != "active":
-        raise ValidationError(
-            {"party_organization_id": ["not an active Party organization of this organization"]}
-        )
-    running = [
-        c["id"]
-        for c in case.organization.get("open_cases", ())
-        if c["procedure"] == case.procedure
-        and (c.get("data") or {}).get("party_organization_id") == po["id"]
-    ]
-    if running:
+    po = active_party_org(
+        case,
+        payload["party_organization_id"],
+        "not an active Party organization of this organization",
+    )
+    if running := running_cases(case, po["id"]):
         raise ValidationError(
             {"party_organization_id": [f"the secretary post is already case #{running[0]}"]}
         )
