@@ -21,6 +21,13 @@ from workflows.secretary.schemas import SOURCES
 SYSTEM_REASON = "本组织没有此类正式党员（系统核对） / no full member of this kind (checked)"
 
 
+def end_officer(officer_id: int, on: Any, reason: Any) -> UpdateRecord:
+    """The officer's term ends: on `on`, for `reason` (a change, a successor, a revocation)."""
+    return UpdateRecord(
+        "party_officer", officer_id, {"status": "ended", "ended_on": on, "end_reason": reason}
+    )
+
+
 def open_vacancy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """The post of an active Party organization is vacant; one case per post. A vacancy from a
     position change carries its report to the upper Party organization (SEC-8) and ends the
@@ -68,15 +75,7 @@ def open_vacancy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]
                         }
                     }
                 )
-            yield UpdateRecord(
-                "party_officer",
-                officer["id"],
-                {
-                    "status": "ended",
-                    "ended_on": report["changed_on"],
-                    "end_reason": report["change"],
-                },
-            )
+            yield end_officer(officer["id"], report["changed_on"], report["change"])
     yield SetData("party_organization_id", po["id"])
     yield SetData("party_organization_name", po["name"])
     yield SetData("vacancy", payload["vacancy"])
@@ -209,15 +208,7 @@ def appoint(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     dispatched = nomination.get("dispatched") or {}
     approved_on = payload["approved_on"]
     for officer in active_officers(case, "secretary"):
-        yield UpdateRecord(
-            "party_officer",
-            officer["id"],
-            {
-                "status": "ended",
-                "ended_on": approved_on,
-                "end_reason": case.data.get("vacancy") or "succeeded",
-            },
-        )
+        yield end_officer(officer["id"], approved_on, case.data.get("vacancy") or "succeeded")
     elected_on = as_date(election.get("elected_on"))
     yield CreateRecord(
         "party_officer",
@@ -340,11 +331,7 @@ def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
 def end_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-8: the deputy's position change, reported; SEC-5 is looked at again."""
     officer = next(o for o in active_officers(case) if o["id"] == payload["officer_id"])
-    yield UpdateRecord(
-        "party_officer",
-        officer["id"],
-        {"status": "ended", "ended_on": payload["changed_on"], "end_reason": payload["change"]},
-    )
+    yield end_officer(officer["id"], payload["changed_on"], payload["change"])
     changes = list(case.data.get("position_changes", []))
     changes.append({**dict(payload), "name": officer["name"], "position": "deputy_secretary"})
     yield SetData("position_changes", changes)
@@ -367,15 +354,7 @@ def vacate(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     for officer in active_officers(case, "secretary"):
         if officer["id"] == officer_id:
             name = officer["name"]
-            yield UpdateRecord(
-                "party_officer",
-                officer["id"],
-                {
-                    "status": "ended",
-                    "ended_on": payload["changed_on"],
-                    "end_reason": payload["change"],
-                },
-            )
+            yield end_officer(officer["id"], payload["changed_on"], payload["change"])
     changes = list(case.data.get("position_changes", []))
     changes.append({**dict(payload), "name": name, "position": "secretary"})
     yield SetData("position_changes", changes)
@@ -394,15 +373,7 @@ def start_renewal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent
 def close_post(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-4: the Party organization was revoked; its officers' records end with it."""
     for officer in active_officers(case):
-        yield UpdateRecord(
-            "party_officer",
-            officer["id"],
-            {
-                "status": "ended",
-                "ended_on": payload["closed_on"],
-                "end_reason": "party_org_revoked",
-            },
-        )
+        yield end_officer(officer["id"], payload["closed_on"], "party_org_revoked")
     yield SetData("closed", dict(payload))
 
 
