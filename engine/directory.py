@@ -6,7 +6,7 @@ type is checked, for the CLI, the UI and the API alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
@@ -160,11 +160,20 @@ def list_users(uow: UnitOfWork) -> list[Any]:
         ).all()
 
 
-def create_organization(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+def create_organization(
+    uow: UnitOfWork,
+    payload: Mapping[str, Any],
+    *,
+    check_unit: Callable[[Any], None] | None = None,
+) -> int:
+    """Add an organization. `check_unit(unit_row)` may refuse the unit (the caller's scope)
+    inside the same transaction, before anything is written."""
     data = OrganizationSchema().load(dict(payload))
     orgs = Organization.__table__
     with uow:
         unit = unit_by_code(uow, data.pop("unit"))
+        if check_unit is not None:
+            check_unit(unit)
         if (
             data["credit_code"]
             and uow.conn.execute(

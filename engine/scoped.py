@@ -79,15 +79,15 @@ def create_organization(
         raise Forbidden("only caseworkers add organizations (they open its cases)")
     if not isinstance(payload, Mapping):
         raise ValidationError({"_schema": ["send the organization as an object"]})
-    data = directory.OrganizationSchema().load(dict(payload))
-    with uow.reader() as r:
-        try:
-            unit = directory.unit_by_code(r, data["unit"])
-        except NotFound:
-            raise ValidationError({"unit": [f"no unit with code {data['unit']!r}"]}) from None
-    if not actor.can_see(unit.path):
-        raise Forbidden(f"unit {data['unit']!r} is outside your unit; you act on it and below")
-    oid = directory.create_organization(uow, payload)
+
+    def in_scope(unit: Any) -> None:
+        if not actor.can_see(unit.path):
+            raise Forbidden(f"unit {unit.code!r} is outside your unit; you act on it and below")
+
+    try:
+        oid = directory.create_organization(uow, payload, check_unit=in_scope)
+    except NotFound as exc:  # the only lookup: the unit named by the payload
+        raise ValidationError({"unit": [f"no unit with code {exc.key!r}"]}) from None
     return get_organization(uow, oid, actor=actor)
 
 
