@@ -264,12 +264,8 @@ def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment)
     elif view != "all":
         q = q.where(cases_t.c.status == "open")
     if filt.q:
-        term = filt.q.strip()
         q = q.join(orgs_t, orgs_t.c.id == cases_t.c.organization_id).where(
-            or_(
-                orgs_t.c.name.contains(term, autoescape=True),
-                orgs_t.c.credit_code == term.upper(),
-            )
+            organization_matches(filt.q)
         )
     if filt.procedure:
         q = q.where(cases_t.c.procedure == filt.procedure)
@@ -598,16 +594,17 @@ class OrgFilter:
     unit_id: int | None = None
 
 
+def organization_matches(search: str) -> ColumnElement[bool]:
+    """The search box: a part of the organization's name (typed literally: % and _ are not
+    wildcards) or its whole credit code."""
+    term = search.strip()
+    return or_(orgs_t.c.name.contains(term, autoescape=True), orgs_t.c.credit_code == term.upper())
+
+
 def _organization_ids(ids: list[int] | None, filt: OrgFilter) -> Select:
     q = select(orgs_t.c.id).where(_in(orgs_t.c.unit_id, ids))
     if filt.q:
-        term = filt.q.strip()
-        q = q.where(
-            or_(
-                orgs_t.c.name.contains(term, autoescape=True),
-                orgs_t.c.credit_code == term.upper(),
-            )
-        )
+        q = q.where(organization_matches(filt.q))
     if filt.coverage:
         q = q.where(orgs_t.c.coverage == filt.coverage)
     if filt.status:
