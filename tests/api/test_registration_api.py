@@ -6,7 +6,7 @@ If-Match, a 412 on a stale If-Match, and an idempotent retry that does not fire 
 
 from __future__ import annotations
 
-from tests.world import CHARTER_OK, survey
+from tests.world import registration_steps, survey
 
 PROBLEM = "application/problem+json"
 
@@ -140,37 +140,7 @@ def test_registration_case_through_the_api_only(api):
     # The rest of the way, as caseworker wang and supervisor li.
     version = 3
     steps = [
-        ("approve_charter", CHARTER_OK, "wang"),
-        (
-            "register",
-            {
-                "registered_on": "2026-03-02",
-                "credit_code": "51220102MJY1234563",
-                "registration_mode": "direct",
-                "necessity_checked": True,
-                "representativeness_checked": True,
-                "founders_vetted": True,
-            },
-            "li",
-        ),
-        (
-            "forward_documents",
-            {
-                "recipients": [
-                    {
-                        "kind": "industry_regulator",
-                        "name": "南关区商务局",
-                        "delivered_on": "2026-03-10",
-                    },
-                    {
-                        "kind": "local_party_org",
-                        "name": "南关区自强街道党工委",
-                        "delivered_on": "2026-03-10",
-                    },
-                ]
-            },
-            "wang",
-        ),
+        *registration_steps()[2:],  # approve_charter, register, forward_documents
         (
             "assign_responsible_body",
             {
