@@ -24,7 +24,7 @@ from engine.parameters import Parameter
 from engine.rules import Refusal
 from web import forms
 from web.export import xlsx_response
-from web.ui import diagram
+from web import diagram
 from web.ui.common import (
     actor,
     lang,

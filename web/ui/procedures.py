@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from web import forms
-from web.ui import diagram
+from web import diagram
 from web.ui.common import lang, runtime
 
 bp = Blueprint("procedures", __name__)
