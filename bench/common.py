@@ -104,7 +104,7 @@ def pg_available() -> str | None:
 @contextmanager
 def pg_database() -> Iterator[str]:
     """A throwaway, migrated PostgreSQL database."""
-    from engine.migrate import upgrade
+    from engine.store.migrate import upgrade
 
     name = f"tongbu_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -122,7 +122,7 @@ def pg_database() -> Iterator[str]:
 
 @contextmanager
 def sqlite_database(folder: Path) -> Iterator[str]:
-    from engine.migrate import upgrade
+    from engine.store.migrate import upgrade
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"bench-{uuid.uuid4().hex[:8]}.db"

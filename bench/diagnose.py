@@ -38,21 +38,21 @@ def _wal(path: str) -> int:
 
 
 def _actors(rt: Any) -> dict[str, Any]:
-    from engine import services
+    from engine.access import actor as access
 
-    return {u: services.actor_for(rt.uow(), u) for u in ("cw", "sv")}
+    return {u: access.actor_for(rt.uow(), u) for u in ("cw", "sv")}
 
 
 def _drive(rt: Any, case_ids: list[int], actors: dict[str, Any], after: Any = None) -> int:
-    """Every step of the P1 path on each case through `services.fire`; `after(trigger)` runs
+    """Every step of the P1 path on each case through `case_service.fire`; `after(trigger)` runs
     after each fire. Returns the number of fires."""
-    from engine import services
+    from engine.cases import service as case_service
 
     fires = 0
     for cid in case_ids:
         version = 1
         for trigger, payload, user in fire.steps(cid):
-            version = services.fire(
+            version = case_service.fire(
                 rt.uow(),
                 rt.definitions,
                 cid,

@@ -94,10 +94,13 @@ def _runtime(url: str, synchronous: str = "NORMAL"):
 
 def prepare(url: str, n_cases: int) -> list[int]:
     """Units, two users, n organizations each with an open P1 case in `applied`."""
-    from engine import directory, services
+    from engine.access import actor as access
+    from engine.cases import service as case_service
+    from engine.definitions import sync as definition_sync
+    from engine.directory import service as directory
 
     rt = _runtime(url)
-    services.sync_definitions(rt.uow(), rt.definitions)
+    definition_sync.sync_definitions(rt.uow(), rt.definitions)
     directory.create_unit(
         rt.uow(),
         {"code": "bench", "name_zh": "基准", "name_en": "Bench", "kind": "registration_authority"},
@@ -106,7 +109,7 @@ def prepare(url: str, n_cases: int) -> list[int]:
         directory.create_user(
             rt.uow(), {"username": name, "display_name": name, "role": role, "unit": "bench"}
         )
-    actor = services.actor_for(rt.uow(), "cw")
+    actor = access.actor_for(rt.uow(), "cw")
     ids = []
     for i in range(n_cases):
         oid = directory.create_organization(
@@ -119,7 +122,7 @@ def prepare(url: str, n_cases: int) -> list[int]:
             },
         )
         ids.append(
-            services.open_case(
+            case_service.open_case(
                 rt.uow(),
                 rt.definitions,
                 "registration",
@@ -136,10 +139,11 @@ def engine_worker(
     url: str, synchronous: str, case_ids: list[int], start_at: float
 ) -> tuple[int, float, list[float]]:
     """Fire every step of every case; returns (fires, seconds, per-fire latencies)."""
-    from engine import services
+    from engine.access import actor as access
+    from engine.cases import service as case_service
 
     rt = _runtime(url, synchronous)
-    actors = {u: services.actor_for(rt.uow(), u) for u in ("cw", "sv")}
+    actors = {u: access.actor_for(rt.uow(), u) for u in ("cw", "sv")}
     plans = {cid: steps(cid) for cid in case_ids}
     delay = start_at - time.time()
     if delay > 0:
@@ -150,7 +154,7 @@ def engine_worker(
         version = 1
         for trigger, payload, user in plans[cid]:
             s = time.perf_counter()
-            version = services.fire(
+            version = case_service.fire(
                 rt.uow(),
                 rt.definitions,
                 cid,

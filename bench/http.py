@@ -85,7 +85,7 @@ def measure(
     url: str, workers: int = 4, threads: int = 8, seconds: float = 20, rounds: int = 5
 ) -> list[Result]:
     from bench import fire as b
-    from engine.api_tokens import create_token
+    from engine.access.tokens import create_token
 
     ids = b.prepare(url, threads * 20 + 1)
     rt = b._runtime(url)
@@ -150,7 +150,7 @@ def measure(
         proc.terminate()
         proc.wait(30)
     eng = create_engine(url)
-    from engine.models import Event
+    from engine.store.tables import Event
 
     with eng.connect() as c:
         events = c.execute(

@@ -21,18 +21,19 @@ def rss_kib() -> int:
 
 def run_in_process(url: str, fires: int, cases: int) -> dict:
     from bench import fire as b
-    from engine import services
+    from engine.access import actor as access
+    from engine.cases import service as case_service
 
     ids = b.prepare(url, cases)
     rt = b._runtime(url)
-    actor = services.actor_for(rt.uow(), "cw")
+    actor = access.actor_for(rt.uow(), "cw")
     payload = {"commitment_letter": True, "member_survey": b.SURVEY}
     versions = dict.fromkeys(ids, 1)
 
     def burst(n: int, offset: int) -> None:
         for i in range(n):
             cid = ids[(offset + i) % len(ids)]
-            versions[cid] = services.fire(
+            versions[cid] = case_service.fire(
                 rt.uow(),
                 rt.definitions,
                 cid,

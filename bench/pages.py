@@ -44,7 +44,7 @@ from bench.common import (
 )
 from engine.calendar import end_of_day, local_date
 from engine.clock import FixedClock
-from engine.models import Case, Deadline, Event, Organization, Unit, User
+from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
 from web import create_app
 from web.config import Config
 from web.runtime import build_runtime
@@ -286,7 +286,7 @@ def fill(url: str, n_cases: int, seed: int = 2026) -> dict[str, Any]:
 
 
 def analyze(url: str) -> None:
-    from engine.db import make_engine
+    from engine.store.db import make_engine
 
     eng = make_engine(url)
     analyze_engine(eng)

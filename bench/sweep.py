@@ -34,14 +34,14 @@ from sqlalchemy import Engine, delete, insert, text
 
 from bench.common import RESULTS, analyze, pg_database, sqlite_database, write_results
 from bench.common import environment as common_environment
-from engine import escalation
 from engine.clock import FixedClock
-from engine.db import make_engine
-from engine.definitions import load_definitions
-from engine.models import Case, Deadline, Organization, Unit, User
-from engine.models_escalation import DeadlineAction
+from engine.definitions.loader import load_definitions
+from engine.oversight import sweep as escalation
 from engine.registry import load_registry
-from engine.unit_of_work import UnitOfWork
+from engine.store.db import make_engine
+from engine.store.tables import Case, Deadline, Organization, Unit, User
+from engine.store.tables_oversight import DeadlineAction
+from engine.store.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 FRACTIONS = (0.0, 0.001, 0.01, 0.1)

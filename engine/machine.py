@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import Machine
 
-from engine.case import CaseView, Intent
+from engine.cases.snapshot import CaseView, Intent
 from engine.errors import TransitionRefused
 from engine.rules import Refusal
 
 if TYPE_CHECKING:
-    from engine.definitions import Definition, TransitionDef
+    from engine.definitions.model import Definition, TransitionDef
 
 
 class _Step:

@@ -30,6 +30,22 @@ ROLES = ("caseworker", "supervisor", "admin")
 PARTY_ORG_KINDS = ("committee", "general_branch", "branch", "joint_branch")
 
 
+# The words of the records guards see in `CaseView.organization` (party_organizations,
+# members, officers, meetings); shared by the directory's input schemas and the workflows.
+MEMBER_STATUSES = ("full", "probationary")
+MEMBER_ROLES = ("head", "management", "backbone", "staff")
+OFFICER_ORIGINS = ("internal", "dispatched")
+CADRE_STATUSES = ("serving", "retired", "none")
+MEETING_KINDS = (
+    "party_members_meeting",
+    "committee_meeting",
+    "party_group_meeting",
+    "party_lecture",
+    "theme_day",
+    "org_life_meeting",
+)
+
+
 def check_credit_code(value: str) -> str:
     """INF-1: 18 characters with the GB 32100-2015 check character; returns the compact form."""
     try:

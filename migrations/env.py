@@ -3,11 +3,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from engine.db import make_engine
-from engine.models import Base
+from engine.store.metadata import metadata
+from engine.store.db import make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from engine.clock import FixedClock
-from engine.db import make_engine
-from engine.migrate import upgrade
+from engine.store.db import make_engine
+from engine.store.migrate import upgrade
 
 PG_URL = os.environ.get("TONGBU_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import directory, services
+from engine.access import actor as access
+from engine.access.actor import Actor
+from engine.cases import read as case_read
+from engine.cases import service as case_service
 from engine.clock import FixedClock
-from engine.services import Actor
+from engine.definitions import sync as definition_sync
+from engine.directory import service as directory
 from web.config import Config
 from web.runtime import Runtime, build_runtime
 
@@ -89,7 +93,7 @@ class World:
                 "proposed_leaders": ["张伟"],
             }
         )
-        return services.open_case(
+        return case_service.open_case(
             self.uow(),
             self.rt.definitions,
             procedure,
@@ -108,7 +112,7 @@ class World:
     ) -> dict[str, Any]:
         if version is None:
             version = self.case(case_id)["version"]
-        return services.fire(
+        return case_service.fire(
             self.uow(),
             self.rt.definitions,
             case_id,
@@ -119,15 +123,15 @@ class World:
         )
 
     def case(self, case_id: int, by: str = "admin") -> dict[str, Any]:
-        return services.get_case(self.uow(), self.rt.definitions, case_id, actor=self.actors[by])
+        return case_read.get_case(self.uow(), self.rt.definitions, case_id, actor=self.actors[by])
 
     def history(self, case_id: int) -> list[dict[str, Any]]:
-        return services.history(self.uow(), case_id, actor=self.actors["admin"])
+        return case_read.history(self.uow(), case_id, actor=self.actors["admin"])
 
-    def actions(self, case_id: int, by: str = "wang") -> dict[str, services.ActionInfo]:
+    def actions(self, case_id: int, by: str = "wang") -> dict[str, case_service.ActionInfo]:
         return {
             a.trigger: a
-            for a in services.actions(
+            for a in case_service.actions(
                 self.uow(), self.rt.definitions, case_id, actor=self.actors[by]
             )
         }
@@ -140,7 +144,7 @@ def make_world(
         database_url=db_url, scheduler=False, testing=True, definitions_dir=definitions_dir
     )
     rt = build_runtime(cfg, clock=clock, registry=registry)
-    services.sync_definitions(rt.uow(), rt.definitions)
+    definition_sync.sync_definitions(rt.uow(), rt.definitions)
     w = World(rt, clock)
     for code, zh, en, kind, parent, district in UNITS:
         directory.create_unit(
@@ -158,7 +162,7 @@ def make_world(
         directory.create_user(
             rt.uow(), {"username": username, "display_name": name, "role": role, "unit": unit}
         )
-        w.actors[username] = services.actor_for(rt.uow(), username)
+        w.actors[username] = access.actor_for(rt.uow(), username)
     orgs = {
         # key: (name, type, category, unit, supervisory_unit)
         "logistics": (

@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from engine import services
+from engine.definitions import sync as definition_sync
 from web.config import Config
 from web.runtime import Runtime, build_runtime
 
@@ -86,7 +86,7 @@ def create_app(
     app.config.update(settings or {})
     app.extensions["tongbu"] = runtime
     # Refuse to serve definitions whose meaning changed under a version already in use.
-    services.sync_definitions(runtime.uow(), runtime.definitions)
+    definition_sync.sync_definitions(runtime.uow(), runtime.definitions)
 
     from web import api, auth, errors, pages
     from web.ui import register_ui

@@ -16,9 +16,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from engine import directory, queries, services
+from engine.access import actor as access
+from engine.access import scope
+from engine.directory import service as directory
 from engine.errors import NotFound
-from engine.unit_of_work import UnitOfWork
+from engine.store.unit_of_work import UnitOfWork
 from web.ui.common import runtime, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +57,7 @@ def set_password(uow: UnitOfWork, username: str, password: str) -> None:
 
 def authenticate(uow: UnitOfWork, username: str, password: str) -> bool:
     """True if the user exists, is active, has a password and it matches."""
-    creds = queries.credentials(uow, username)
+    creds = scope.credentials(uow, username)
     if creds is None or not creds["password_hash"]:
         # Spend the same time as a real check so that timing does not reveal usernames.
         check_password_hash(_DUMMY_HASH, password)
@@ -73,7 +75,7 @@ def load_actor() -> None:
     if not username or request.endpoint == "static" or request.path.startswith("/api/"):
         return
     try:
-        g.actor = services.actor_for(runtime().reader(), username)
+        g.actor = access.actor_for(runtime().reader(), username)
     except NotFound:
         session.clear()
 

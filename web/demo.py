@@ -17,10 +17,13 @@ from sqlalchemy import select
 from stdnum.cn import uscc
 from werkzeug.security import generate_password_hash
 
-from engine import directory, services
+from engine.access import actor as access
+from engine.cases import service as case_service
 from engine.clock import FixedClock
-from engine.models import Unit
-from engine.unit_of_work import UnitOfWork
+from engine.definitions import sync as definition_sync
+from engine.directory import service as directory
+from engine.store.tables import Unit
+from engine.store.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 
 DEMO_PASSWORD = "demo12345"
@@ -300,7 +303,7 @@ COMMON_UPTO = {
 
 def load_demo(rt: Runtime, today: date | None = None) -> str:
     today = today or date.today()
-    services.sync_definitions(rt.uow(), rt.definitions)
+    definition_sync.sync_definitions(rt.uow(), rt.definitions)
     with rt.reader() as r:
         if r.conn.execute(
             select(Unit.__table__.c.id).where(Unit.__table__.c.code == "jl-org")
@@ -332,7 +335,7 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
                 "password_hash": pw,
             },
         )
-    actors = {u[0]: services.actor_for(rt.uow(), u[0]) for u in USERS}
+    actors = {u[0]: access.actor_for(rt.uow(), u[0]) for u in USERS}
     by_unit_role = {(u[3], u[2]): u[0] for u in USERS}
     rng = random.Random(2026)
     org_ids: list[int] = []
@@ -366,7 +369,7 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
         caseworker = actors[by_unit_role.get((unit, "caseworker"), "admin")]
         supervisor = actors[by_unit_role.get((unit, "supervisor"), "chen")]
         clock = _at(day0)
-        cid = services.open_case(
+        cid = case_service.open_case(
             UnitOfWork(rt.engine, clock, rt.calendar),
             rt.definitions,
             "registration",
@@ -386,7 +389,7 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
         for trigger, payload, role, offset in plan:
             when = min(day0 + timedelta(days=offset), today)
             actor = caseworker if role == "caseworker" else supervisor
-            out = services.fire(
+            out = case_service.fire(
                 UnitOfWork(rt.engine, _at(when), rt.calendar),
                 rt.definitions,
                 cid,

@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from stdnum.cn import uscc
 
-from engine import directory, services
+from engine.access import actor as access
+from engine.access.actor import Actor
+from engine.cases import service as case_service
 from engine.clock import FixedClock
-from engine.models import Deadline, Unit, User
-from engine.services import Actor
-from engine.unit_of_work import UnitOfWork
+from engine.directory import service as directory
+from engine.store.tables import Deadline, Unit, User
+from engine.store.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 
 DISTRICTS = ("cc-ng", "cc-cy", "cc-kc", "cc-ly")
@@ -119,7 +121,7 @@ class _Demo:
         if username is None:
             raise RuntimeError("the P2–P4 demo needs at least an admin user")
         if username not in self._actors:
-            self._actors[username] = services.actor_for(self.rt.uow(), username)
+            self._actors[username] = access.actor_for(self.rt.uow(), username)
         return self._actors[username]
 
     def uow(self, day: date) -> UnitOfWork:
@@ -184,7 +186,7 @@ class _Demo:
     # ------------------------------------------------------------ cases
 
     def open(self, procedure: str, org: int, unit: str, payload: dict, day: date) -> list[Any]:
-        cid = services.open_case(
+        cid = case_service.open_case(
             self.uow(day),
             self.rt.definitions,
             procedure,
@@ -204,7 +206,7 @@ class _Demo:
         role: str = "caseworker",
     ) -> None:
         cid, version, unit = case
-        out = services.fire(
+        out = case_service.fire(
             self.uow(day),
             self.rt.definitions,
             cid,

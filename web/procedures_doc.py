@@ -19,7 +19,8 @@ from pathlib import Path
 from marshmallow import Schema, fields
 
 from engine.calendar import Period
-from engine.definitions import Definition, Definitions, Label, load_definitions
+from engine.definitions.loader import load_definitions
+from engine.definitions.model import Definition, Definitions, Label
 from engine.registry import load_registry
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"

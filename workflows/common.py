@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from engine.case import CaseView, Intent, SetData
+from engine.cases.snapshot import CaseView, Intent, SetData
 from engine.rules import Refusal
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine import api_tokens
+from engine.access import tokens
 from tests.world import make_world
 from web import create_app
 
@@ -45,7 +45,7 @@ def app(world):
 
 @pytest.fixture
 def api(app, world) -> Api:
-    tokens = {
-        user: api_tokens.create_token(world.rt.uow(), user, "tests").token for user in world.actors
+    issued = {
+        user: tokens.create_token(world.rt.uow(), user, "tests").token for user in world.actors
     }
-    return Api(app.test_client(), tokens)
+    return Api(app.test_client(), issued)

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine import api_tokens, idempotency
-from engine.models_api import ApiToken
-from web import cli
+from engine.access import idempotency, tokens
+from engine.store.tables_access import ApiToken
+from web.cli import core as cli
 
 PROBLEM = "application/problem+json"
 
@@ -30,7 +30,7 @@ def test_no_token_is_401_with_a_bearer_challenge(api):
 
 
 def test_token_is_stored_only_as_its_hash_and_revocation_is_immediate(api, world):
-    issued = api_tokens.create_token(world.rt.uow(), "wang", "registration-system")
+    issued = tokens.create_token(world.rt.uow(), "wang", "registration-system")
     with world.rt.engine.connect() as conn:
         stored = conn.execute(
             select(ApiToken.__table__).where(ApiToken.__table__.c.id == issued.id)
@@ -39,9 +39,9 @@ def test_token_is_stored_only_as_its_hash_and_revocation_is_immediate(api, world
     assert issued.token not in stored  # no column holds the secret
     auth = {"Authorization": f"Bearer {issued.token}"}
     assert api.get("/api/v1/cases", user=None, headers=auth).status_code == 200
-    assert api_tokens.revoke_token(world.rt.uow(), issued.id) is True
+    assert tokens.revoke_token(world.rt.uow(), issued.id) is True
     assert api.get("/api/v1/cases", user=None, headers=auth).status_code == 401
-    assert api_tokens.revoke_token(world.rt.uow(), issued.id) is False
+    assert tokens.revoke_token(world.rt.uow(), issued.id) is False
 
 
 def test_token_cli_create_list_revoke(world, db_url, monkeypatch):
@@ -51,22 +51,22 @@ def test_token_cli_create_list_revoke(world, db_url, monkeypatch):
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[0]
     assert token.startswith("tbk_") and len(token) > 40
-    assert api_tokens.authenticate(world.rt.uow(), token).username == "li"
+    assert tokens.authenticate(world.rt.uow(), token).username == "li"
     listed = runner.invoke(cli.main, ["token", "list", "--user", "li"])
     assert listed.exit_code == 0
     assert "report-tool" in listed.output and token not in listed.output
-    token_id = api_tokens.list_tokens(world.rt.uow(), "li")[0]["id"]
+    token_id = tokens.list_tokens(world.rt.uow(), "li")[0]["id"]
     revoked = runner.invoke(cli.main, ["token", "revoke", str(token_id)])
     assert revoked.exit_code == 0, revoked.output
-    with pytest.raises(api_tokens.InvalidToken):
-        api_tokens.authenticate(world.rt.uow(), token)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.authenticate(world.rt.uow(), token)
     assert runner.invoke(cli.main, ["token", "create", "--user", "nobody"]).exit_code == 6
 
 
 def test_inactive_users_tokens_stop_working(api, world):
     from sqlalchemy import update
 
-    from engine.models import User
+    from engine.store.tables import User
 
     with world.rt.engine.begin() as conn:
         conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from engine import notifications
+from engine.oversight import notifications
 from tests.world import registration_steps
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -29,7 +29,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 from werkzeug.serving import make_server
 
-from engine import api_tokens
+from engine.access import tokens
 from tests.world import make_world
 from web import create_app
 
@@ -45,7 +45,7 @@ def api_schema(sqlite_template, tmp_path, clock):
     shutil.copy(sqlite_template, path)
     world = make_world(f"sqlite:///{path}", clock)
     case_id = world.open("logistics")
-    token = api_tokens.create_token(world.rt.uow(), "wang", "fuzz").token
+    token = tokens.create_token(world.rt.uow(), "wang", "fuzz").token
     app = create_app(runtime=world.rt)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)

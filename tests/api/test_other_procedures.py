@@ -3,7 +3,7 @@ with its own step bodies and its own rules."""
 
 from __future__ import annotations
 
-from engine import directory
+from engine.directory import service as directory
 
 ASSESSED = {
     **dict.fromkeys(

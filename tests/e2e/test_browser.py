@@ -133,7 +133,7 @@ def test_supervisor_sees_it_overdue_after_a_sweep(chromium, live, shots):
     case_id = live.story.get("case_id")
     if case_id is None:
         pytest.fail("the caseworker's case was not created (see the test before)")
-    from engine.escalation import sweep
+    from engine.oversight.sweep import sweep
 
     # REG-5: the documents are due within 1 month of 2026-03-02; it is now 2026-04-20.
     live.clock.at = datetime(2026, 4, 20, 2, 0, tzinfo=UTC)

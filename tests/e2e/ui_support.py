@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
-from engine.models import Event, User
+from engine.store.tables import Event, User
 from tests.world import World, make_world
 from web import create_app
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from web.cli import main
+from web.cli.core import main
 
 
 @pytest.fixture
@@ -285,7 +285,7 @@ def test_cli_arguments_are_validated(tongbu):
     assert "nobody" in out
     from marshmallow import ValidationError
 
-    from web.cli import build_payload
+    from web.cli.base import build_payload
 
     with pytest.raises(ValidationError) as exc:
         build_payload("[1, 2]", ())

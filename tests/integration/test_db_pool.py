@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from engine import db
+from engine.store import db
 
 pytestmark = pytest.mark.postgres
 

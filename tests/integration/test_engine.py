@@ -11,12 +11,14 @@ import yaml
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from engine import services
-from engine.case import CreateRecord, SetData, UpdateOrganization
-from engine.definitions import DEFAULT_DIR
+from engine.cases import read as case_read
+from engine.cases import service as case_service
+from engine.cases.snapshot import CreateRecord, SetData, UpdateOrganization
+from engine.definitions import sync as definition_sync
+from engine.definitions.loader import DEFAULT_DIR
 from engine.errors import Conflict, DefinitionError, Forbidden, TransitionRefused
-from engine.models import Event, Organization
 from engine.registry import load_registry
+from engine.store.tables import Event, Organization
 from tests.world import make_world, registration_steps, survey
 from web.config import Config
 from web.runtime import build_runtime
@@ -63,7 +65,7 @@ def race(world, cid: int, version: int) -> list[object]:
         barrier.wait()
         try:
             results.append(
-                services.fire(
+                case_service.fire(
                     world.uow(),
                     world.rt.definitions,
                     cid,
@@ -210,9 +212,9 @@ def test_case_stays_pinned_to_its_definition_version(db_url, clock, tmp_path):
 
     folder = _with_v2(tmp_path, no_document_check)
     rt2 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
-    services.sync_definitions(rt2.uow(), rt2.definitions)
+    definition_sync.sync_definitions(rt2.uow(), rt2.definitions)
     wang = world.actors["wang"]
-    new = services.open_case(
+    new = case_service.open_case(
         rt2.uow(),
         rt2.definitions,
         "registration",
@@ -220,12 +222,14 @@ def test_case_stays_pinned_to_its_definition_version(db_url, clock, tmp_path):
         {"applied_on": "2026-03-01", "founders": ["甲"]},
         actor=wang,
     )
-    get = lambda c: services.get_case(rt2.uow(), rt2.definitions, c, actor=wang)  # noqa: E731
+    get = lambda c: case_read.get_case(rt2.uow(), rt2.definitions, c, actor=wang)  # noqa: E731
     assert (get(old)["definition_version"], get(new)["definition_version"]) == (1, 2)
     # v2 accepts without documents; the v1 case still needs them (REG-1), under the same runtime.
-    services.fire(rt2.uow(), rt2.definitions, new, "accept", {}, actor=wang, expected_version=1)
+    case_service.fire(rt2.uow(), rt2.definitions, new, "accept", {}, actor=wang, expected_version=1)
     with pytest.raises(TransitionRefused) as exc:
-        services.fire(rt2.uow(), rt2.definitions, old, "accept", {}, actor=wang, expected_version=1)
+        case_service.fire(
+            rt2.uow(), rt2.definitions, old, "accept", {}, actor=wang, expected_version=1
+        )
     assert exc.value.refusal.rule == "REG-1"
 
 
@@ -239,7 +243,7 @@ def test_editing_a_definition_without_raising_its_version_is_refused(db_url, clo
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     rt = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
     with pytest.raises(DefinitionError) as exc:
-        services.sync_definitions(rt.uow(), rt.definitions)
+        definition_sync.sync_definitions(rt.uow(), rt.definitions)
     assert (
         "raise the version" in str(exc.value)
         and exc.value.problems[0].file == "registration.v1.yaml"
@@ -250,8 +254,8 @@ def test_pinned_version_whose_file_disappeared_is_reported(db_url, clock, tmp_pa
     world = make_world(db_url, clock)
     folder = _with_v2(tmp_path, lambda doc: None)
     rt2 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
-    services.sync_definitions(rt2.uow(), rt2.definitions)
-    services.open_case(
+    definition_sync.sync_definitions(rt2.uow(), rt2.definitions)
+    case_service.open_case(
         rt2.uow(),
         rt2.definitions,
         "registration",
@@ -262,7 +266,7 @@ def test_pinned_version_whose_file_disappeared_is_reported(db_url, clock, tmp_pa
     (folder / "registration.v2.yaml").unlink()
     rt3 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
     with pytest.raises(DefinitionError, match="pinned to this version"):
-        services.sync_definitions(rt3.uow(), rt3.definitions)
+        definition_sync.sync_definitions(rt3.uow(), rt3.definitions)
 
 
 def test_actions_list_allowed_and_refused_with_reasons(world):

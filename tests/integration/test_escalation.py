@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.cn import uscc
 
-from engine import directory, escalation, notifications, reports
-from engine.models import Deadline, Event
-from engine.models_escalation import DeadlineAction, Notification, StallFlag
-from engine.services import escalation_due
+from engine.calendar import escalation_due
+from engine.directory import service as directory
+from engine.oversight import accountability, notifications, recipients
+from engine.oversight import sweep as escalation
+from engine.store.tables import Deadline, Event
+from engine.store.tables_oversight import DeadlineAction, Notification, StallFlag
 from tests.world import World, make_world, registration_steps
 
 STEP = timedelta(seconds=1)
@@ -66,7 +68,7 @@ def sweep_at(world: World, at: datetime, **kw) -> escalation.SweepResult:
 
 
 def system_events(world: World, case_id: int) -> list[dict]:
-    return [e for e in world.history(case_id) if e["actor_name"] == escalation.SYSTEM_ACTOR]
+    return [e for e in world.history(case_id) if e["actor_name"] == recipients.SYSTEM_ACTOR]
 
 
 def count(world: World, table, *where) -> int:
@@ -291,7 +293,9 @@ def test_acc1_report_counts_per_responsible_unit_within_the_actors_subtree(world
     world.fire(ng[0], *registration_steps()[4][:2], by="wang")
     at = level_at(world, d, 2)
     sweep_at(world, at)
-    rows = {r["unit_code"]: r for r in reports.accountability(world.uow(), world.actors["admin"])}
+    rows = {
+        r["unit_code"]: r for r in accountability.accountability(world.uow(), world.actors["admin"])
+    }
     assert set(rows) == {"cc-ng", "cc-cy"}
     assert (rows["cc-ng"]["open"], rows["cc-ng"]["overdue"], rows["cc-ng"]["escalated"]) == (
         2,
@@ -305,23 +309,25 @@ def test_acc1_report_counts_per_responsible_unit_within_the_actors_subtree(world
     assert (rows["cc-cy"]["open"], rows["cc-cy"]["overdue"]) == (1, 1)
     assert rows["cc-cy"]["oldest_overdue"]["case_id"] == cy
     # Scope: the Nanguan supervisor sees Nanguan only; the committee sees both districts.
-    assert [r["unit_code"] for r in reports.accountability(world.uow(), world.actors["li"])] == [
-        "cc-ng"
-    ]
-    assert {r["unit_code"] for r in reports.accountability(world.uow(), world.actors["chen"])} == {
+    assert [
+        r["unit_code"] for r in accountability.accountability(world.uow(), world.actors["li"])
+    ] == ["cc-ng"]
+    assert {
+        r["unit_code"] for r in accountability.accountability(world.uow(), world.actors["chen"])
+    } == {
         "cc-ng",
         "cc-cy",
     }
     # Each number opens to exactly the cases it counts.
     admin = world.actors["admin"]
     unit_ng = rows["cc-ng"]["unit_id"]
-    for measure in reports.MEASURES:
-        listed = reports.LISTS[measure](world.uow(), admin, unit_id=unit_ng, limit=1000)
+    for measure in accountability.MEASURES:
+        listed = accountability.LISTS[measure](world.uow(), admin, unit_id=unit_ng, limit=1000)
         assert len(listed) == rows["cc-ng"][measure], measure
-    assert [x["case_id"] for x in reports.overdue_cases(world.uow(), admin, unit_id=unit_ng)] == [
-        ng[1]
-    ]
-    totals = reports.totals(list(rows.values()))
+    assert [
+        x["case_id"] for x in accountability.overdue_cases(world.uow(), admin, unit_id=unit_ng)
+    ] == [ng[1]]
+    totals = accountability.totals(list(rows.values()))
     assert totals["open"] == 3 and totals["overdue"] == 2
 
 
@@ -331,23 +337,23 @@ def test_acc1_lists_refuse_a_unit_outside_the_actors_subtree(world):
     registered_cases(world, 1, unit="cc-cy")
     cy = next(
         r["unit_id"]
-        for r in reports.accountability(world.uow(), world.actors["admin"])
+        for r in accountability.accountability(world.uow(), world.actors["admin"])
         if r["unit_code"] == "cc-cy"
     )
     with pytest.raises(Forbidden):
-        reports.overdue_cases(world.uow(), world.actors["li"], unit_id=cy)
+        accountability.overdue_cases(world.uow(), world.actors["li"], unit_id=cy)
 
 
 def test_daily_digest_once_per_supervisor_and_day(world):
     registered_cases(world, 1)
     world.clock.at = world.clock.now() + timedelta(days=60)
     sweep_at(world, world.clock.now())
-    assert reports.daily_digest(world.uow()) == 2  # li (Nanguan) and chen (committee)
-    assert reports.daily_digest(world.uow()) == 0
+    assert accountability.daily_digest(world.uow()) == 2  # li (Nanguan) and chen (committee)
+    assert accountability.daily_digest(world.uow()) == 0
     digests = [n for n in inbox(world, "li") if n["kind"] == "digest"]
     assert len(digests) == 1 and "南关区民政局" in digests[0]["body_zh"]
     world.clock.advance(days=1)
-    assert reports.daily_digest(world.uow()) == 2
+    assert accountability.daily_digest(world.uow()) == 2
 
 
 def test_notifications_are_read_per_user(world):

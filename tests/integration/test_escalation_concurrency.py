@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Event
-from engine.models_escalation import DeadlineAction, Notification, StallFlag
+from engine.store.tables import Event
+from engine.store.tables_oversight import DeadlineAction, Notification, StallFlag
 from tests.integration.test_escalation import deadline, level_at, registered_cases
 from tests.world import make_world
 
@@ -26,8 +26,8 @@ CASES = 16
 
 def _worker(url: str, instants: list[datetime], barrier, batch: int, out) -> None:
     """A scheduler process: its own engine, definitions and clock; sweeps at each instant."""
-    from engine import escalation
     from engine.clock import FixedClock
+    from engine.oversight import sweep as escalation
     from web.config import Config
     from web.runtime import build_runtime
 

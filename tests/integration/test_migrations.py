@@ -6,12 +6,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from engine.models import Base
+from engine.store.metadata import metadata
 
 
 def test_migrated_schema_matches_the_models(db_url):
     eng = create_engine(db_url)
     with eng.connect() as c:
-        diff = compare_metadata(MigrationContext.configure(c), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(c), metadata)
     eng.dispose()
     assert diff == []

@@ -18,10 +18,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from engine import notifications
-from engine.models import User
-from engine.models_escalation import EmailOutbox
-from engine.notifications import SmtpSettings
+from engine.oversight import notifications
+from engine.oversight.notifications import SmtpSettings
+from engine.store.tables import User
+from engine.store.tables_oversight import EmailOutbox
 from tests.integration.test_escalation import deadline, registered_cases, sweep_at
 from tests.world import make_world
 

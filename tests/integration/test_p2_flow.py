@@ -10,10 +10,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import directory, services
-from engine.case import UpdateRecord
+from engine.cases import intents
+from engine.cases import organization as case_org
+from engine.cases import read as case_read
+from engine.cases import service as case_service
+from engine.cases.snapshot import UpdateRecord
+from engine.directory import service as directory
 from engine.errors import NotFound, TransitionRefused
-from engine.models import Member, Organization, PartyOrganization
+from engine.store.tables import Member, Organization, PartyOrganization
 from tests.world import make_world
 
 UPPER = "南关区自强街道党工委"
@@ -205,7 +209,7 @@ def test_trf3_a_refused_step_leaves_case_and_members_as_they_were(world):
         before["data"],
     )
     assert rows(world, Member) == members_before
-    assert services.count_events(world.uow(), cid) == 3
+    assert case_read.count_events(world.uow(), cid) == 3
 
 
 def test_trf1_one_adjustment_at_a_time_and_only_of_an_active_party_org(world):
@@ -217,7 +221,7 @@ def test_trf1_one_adjustment_at_a_time_and_only_of_an_active_party_org(world):
     assert "TRF-2" in str(exc.value.messages)
     other = world.orgs["health"]
     with pytest.raises(ValidationError) as exc:
-        services.open_case(
+        case_service.open_case(
             world.uow(),
             world.rt.definitions,
             "adjustment",
@@ -261,7 +265,7 @@ def test_guards_see_a_joint_branchs_members_employed_elsewhere(world):
         },
     )
     with world.rt.reader() as r:
-        snapshot = services._organization(r, world.orgs["logistics"])
+        snapshot = case_org.load_organization(r, world.orgs["logistics"])
         assert elsewhere in {m["id"] for m in snapshot["members"]}
         assert [p["id"] for p in snapshot["party_organizations"]] == [world.po]
 
@@ -269,7 +273,7 @@ def test_guards_see_a_joint_branchs_members_employed_elsewhere(world):
 def test_an_update_of_a_missing_record_is_not_found_and_rolls_back(world):
     uow = world.uow()
     with pytest.raises(NotFound), uow:
-        services._apply_intents(
+        intents.apply_intents(
             uow,
             [
                 UpdateRecord("member", world.members[0], {"role": "head"}),

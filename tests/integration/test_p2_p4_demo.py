@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine.models import Case, Deadline, Unit
+from engine.store.tables import Case, Deadline, Unit
 from tests.world import make_world
 from web import demo_procedures
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from engine import directory
+from engine.directory import service as directory
 from engine.errors import TransitionRefused
-from engine.models import Member, Organization, OrgLifeMeeting, PartyOrganization
+from engine.store.tables import Member, Organization, OrgLifeMeeting, PartyOrganization
 from tests.world import make_world
 
 ORIGINAL = "南关区商务局机关党委"

@@ -11,9 +11,10 @@ import pytest
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine import directory
+from engine.directory import records as directory_records
+from engine.directory import service as directory
 from engine.errors import TransitionRefused
-from engine.models import PartyOfficer, PartyOrganization
+from engine.store.tables import PartyOfficer, PartyOrganization
 from tests.world import make_world
 
 UPPER = "南关区自强街道党工委"
@@ -268,7 +269,7 @@ def test_sec5_a_large_party_org_gets_the_warning_and_the_deputy_answers_it(world
     )
     approve(world, cid)
     assert world.case(cid)["data"]["warnings"]["SEC-5"]["threshold"] == threshold
-    detail = directory.party_organization_detail(world.uow(), world.po)
+    detail = directory_records.party_organization_detail(world.uow(), world.po)
     assert "SEC-5" in detail["cases"][0]["warnings"]
     world.fire(
         cid,

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.world import make_world
-from web.cli import Ctx, main
+from web.cli.base import Ctx
+from web.cli.core import main
 
 UPPER = "南关区自强街道党工委"
 ASSESSED = {

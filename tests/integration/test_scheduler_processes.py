@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.models import Event
-from engine.models_escalation import DeadlineAction
+from engine.store.tables import Event
+from engine.store.tables_oversight import DeadlineAction
 from tests.integration.test_escalation import registered_cases
 from tests.world import make_world
 

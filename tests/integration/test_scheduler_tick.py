@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from engine import reports
-from engine.models_escalation import DeadlineAction, Notification
-from engine.scheduler import SchedulerSettings, Ticker, build_scheduler
+from engine.oversight import accountability
+from engine.oversight.scheduler import SchedulerSettings, Ticker, build_scheduler
+from engine.store.tables_oversight import DeadlineAction, Notification
 from tests.integration.test_escalation import deadline, level_at, registered_cases
 from tests.world import make_world
 
@@ -90,12 +90,12 @@ def test_the_digest_catches_up_at_start_once_its_hour_has_passed(world):
     assert run_scheduler(world, settings, lambda: digests() == 2)
     run_scheduler(world, settings, lambda: False, seconds=1.5)  # restart the same day
     assert digests() == 2
-    rows = reports.accountability(world.uow(), world.actors["li"])
+    rows = accountability.accountability(world.uow(), world.actors["li"])
     assert rows and rows[0]["overdue"] == 1
 
 
 def test_the_first_sweep_of_a_scheduler_and_of_each_day_is_a_full_stall_scan(world, monkeypatch):
-    from engine import escalation
+    from engine.oversight import sweep as escalation
 
     seen = []
     real = escalation.sweep
@@ -115,7 +115,7 @@ def test_the_first_sweep_of_a_scheduler_and_of_each_day_is_a_full_stall_scan(wor
 
 
 def test_a_failing_job_does_not_stop_the_scheduler(world, monkeypatch):
-    from engine import escalation
+    from engine.oversight import sweep as escalation
 
     calls = []
 

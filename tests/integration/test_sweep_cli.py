@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine import escalation
-from engine.models import Event
+from engine.oversight import sweep as escalation
+from engine.store.tables import Event
 from tests.integration.test_escalation import registered_cases
 from tests.world import make_world, registration_steps
-from web.cli import main
+from web.cli.core import main
 
 
 @pytest.fixture

@@ -199,7 +199,7 @@ def test_caseworker_has_no_dashboard(app):
 def test_deactivated_user_is_signed_out(app, world):
     from sqlalchemy import update
 
-    from engine.models import User
+    from engine.store.tables import User
 
     c = app.test_client()
     login(c, "wang")

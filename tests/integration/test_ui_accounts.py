@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine.models import User
+from engine.store.tables import User
 from tests.e2e.ui_support import app_for, login, ui_world
-from web.cli import main
+from web.cli.core import main
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The read-side figures (engine/queries.py) against a brute-force count of the same rows.
+"""The read-side figures (engine/oversight/figures.py) against a brute-force count of the same rows.
 
 Every number on the inbox tabs and the dashboard must equal the list it links to and what
 the deadlines table says, on SQLite and PostgreSQL (ACC-1, REG-7).
@@ -11,9 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from engine import queries
 from engine.calendar import SHANGHAI
-from engine.models import Case, Deadline
+from engine.cases import listing as case_lists
+from engine.oversight import dashboard as dashboards
+from engine.oversight import figures
+from engine.store.tables import Case, Deadline
 from tests.world import make_world, registration_steps
 
 STALLED_DAYS = 30
@@ -68,7 +70,7 @@ def _brute(world, actor, at):
         ]
         scope = None
         if not actor.is_admin:
-            from engine.models import Unit
+            from engine.store.tables import Unit
 
             scope = {
                 u.id
@@ -107,7 +109,7 @@ def _brute(world, actor, at):
             days = (at.now - min(d["due_at"] for d in overdue)).days
             age = next(
                 i
-                for i, (low, high) in enumerate(queries.AGE_BUCKETS)
+                for i, (low, high) in enumerate(figures.AGE_BUCKETS)
                 if days >= low and (high is None or days < high)
             )
             u["ages"][age] = u["ages"].get(age, 0) + 1
@@ -123,13 +125,13 @@ def _brute(world, actor, at):
 @pytest.mark.parametrize("who", ["wang", "li", "chen", "admin", "zhao"])
 def test_tab_counts_equal_their_lists_and_the_rows(world, who):
     actor = world.actors[who]
-    at = queries.Moment.at(world.clock.now(), STALLED_DAYS)
+    at = figures.Moment.at(world.clock.now(), STALLED_DAYS)
     expected = _brute(world, actor, at)
-    counts = queries.counts_by_view(world.rt.reader(), actor, at)
+    counts = case_lists.counts_by_view(world.rt.reader(), actor, at)
     assert counts == expected["tabs"]
     for view, n in counts.items():
-        page = queries.list_cases(
-            world.rt.reader(), actor, queries.CaseFilter(view=view), at, per_page=1000
+        page = case_lists.list_cases(
+            world.rt.reader(), actor, case_lists.CaseFilter(view=view), at, per_page=1000
         )
         assert page.total == n == len(page.rows), view
     assert expected["tabs"]["overdue"] > 0 or who == "zhao"
@@ -138,9 +140,9 @@ def test_tab_counts_equal_their_lists_and_the_rows(world, who):
 @pytest.mark.parametrize("who", ["li", "chen", "admin"])
 def test_acc1_dashboard_equals_the_rows(world, who):
     actor = world.actors[who]
-    at = queries.Moment.at(world.clock.now(), STALLED_DAYS)
+    at = figures.Moment.at(world.clock.now(), STALLED_DAYS)
     expected = _brute(world, actor, at)["units"]
-    board = queries.dashboard(world.rt.reader(), actor, at)
+    board = dashboards.dashboard(world.rt.reader(), actor, at)
     got = {u.unit_id: u for u in board.units}
     assert set(got) == set(expected)
     for unit_id, e in expected.items():
@@ -165,13 +167,13 @@ def test_acc1_dashboard_equals_the_rows(world, who):
 
 def test_overdue_age_filter_lists_exactly_the_bucket(world):
     actor = world.actors["chen"]
-    at = queries.Moment.at(world.clock.now(), STALLED_DAYS)
-    board = queries.dashboard(world.rt.reader(), actor, at)
+    at = figures.Moment.at(world.clock.now(), STALLED_DAYS)
+    board = dashboards.dashboard(world.rt.reader(), actor, at)
     for age, n in enumerate(board.by_age):
-        page = queries.list_cases(
+        page = case_lists.list_cases(
             world.rt.reader(),
             actor,
-            queries.CaseFilter(view="overdue", age=age),
+            case_lists.CaseFilter(view="overdue", age=age),
             at,
             per_page=1000,
         )
@@ -179,7 +181,7 @@ def test_overdue_age_filter_lists_exactly_the_bucket(world):
 
 
 def test_reg7_coverage_counts_registered_organizations_in_scope(world):
-    from engine.models import Organization
+    from engine.store.tables import Organization
 
     orgs = Organization.__table__
     with world.rt.uow() as u:
@@ -187,7 +189,7 @@ def test_reg7_coverage_counts_registered_organizations_in_scope(world):
             update(orgs).where(orgs.c.id == world.orgs["health"]).values(coverage="instructor")
         )
         u.commit()
-    li = queries.coverage(world.rt.reader(), world.actors["li"])
+    li = dashboards.coverage(world.rt.reader(), world.actors["li"])
     assert li == {"registered": 3, "party_org": 0, "instructor": 1, "none": 2}
-    zhao = queries.coverage(world.rt.reader(), world.actors["zhao"])
+    zhao = dashboards.coverage(world.rt.reader(), world.actors["zhao"])
     assert zhao["registered"] == 0

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine.definitions import DEFAULT_DIR, collect, content_hash, load_definitions
+from engine.definitions.loader import DEFAULT_DIR, collect, content_hash, load_definitions
 from engine.errors import DefinitionError
 from engine.registry import load_registry
-from web.cli import main
+from web.cli.core import main
 
 REGISTRY = load_registry()
 SHIPPED = sorted(p.name for p in DEFAULT_DIR.glob("*.v*.yaml"))
@@ -177,7 +177,7 @@ def test_content_hash_ignores_layout_but_not_meaning():
 
 def test_show_prints_states_transitions_and_deadlines(tmp_path, monkeypatch):
     monkeypatch.setenv("TONGBU_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
-    from engine.migrate import upgrade
+    from engine.store.migrate import upgrade
 
     upgrade(f"sqlite:///{tmp_path}/x.db")
     result = CliRunner().invoke(main, ["definitions", "show", "registration"])

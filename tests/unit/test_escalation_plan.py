@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.calendar import Period
-from engine.definitions import DeadlineDef, EscalationStep, Label
-from engine.escalation import ladder, plan_deadline
-from engine.recipients import Directory
-from engine.services import escalation_due
+from engine.calendar import Period, escalation_due
+from engine.definitions.model import DeadlineDef, EscalationStep, Label
+from engine.oversight.ladder import ladder, plan_deadline
+from engine.oversight.recipients import Directory
 
 DUE = datetime(2026, 4, 2, 16, 0, tzinfo=UTC)  # end of 2026-04-02, Shanghai
 REMIND = datetime(2026, 3, 25, 16, 0, tzinfo=UTC)

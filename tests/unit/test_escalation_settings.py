@@ -8,9 +8,9 @@ import pytest
 from marshmallow import ValidationError
 
 from engine.clock import FixedClock
-from engine.notifications import SmtpSettings, backoff
-from engine.scheduler import OffsetClock, SchedulerSettings
-from web.cli_escalation import parse_now
+from engine.oversight.notifications import SmtpSettings, backoff
+from engine.oversight.scheduler import OffsetClock, SchedulerSettings
+from web.cli.escalation import parse_now
 
 
 def test_smtp_is_off_unless_a_host_is_configured():

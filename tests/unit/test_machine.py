@@ -6,8 +6,8 @@ import tracemalloc
 from datetime import date
 from types import MappingProxyType
 
-from engine.case import CaseView
-from engine.definitions import load_definitions
+from engine.cases.snapshot import CaseView
+from engine.definitions.loader import load_definitions
 from engine.registry import load_registry
 
 DEFS = load_definitions(None, load_registry())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import DEFAULT_DIR, load_definitions
+from engine.definitions.loader import DEFAULT_DIR, load_definitions
 from engine.errors import DefinitionError
 from engine.registry import load_registry
 

@@ -16,11 +16,11 @@ import yaml
 from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar
-from engine.case import CaseView, SetData, UpdateOrganization, UpdateRecord
-from engine.definitions import DEFAULT_DIR, load_definitions
+from engine.cases.deadlines import deadline_rows
+from engine.cases.snapshot import CaseView, SetData, UpdateOrganization, UpdateRecord
+from engine.definitions.loader import DEFAULT_DIR, load_definitions
 from engine.errors import DefinitionError, TransitionRefused
 from engine.registry import load_registry
-from engine.services import deadline_rows
 
 DEFS = load_definitions(None, load_registry())
 P2 = DEFS.get("adjustment", 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.definitions import load_definitions
+from engine.definitions.loader import load_definitions
 from engine.registry import load_registry
 from web.procedures_doc import DOC_PATH, generate, main
 

@@ -11,7 +11,8 @@ from typing import Any
 from flask import Response, url_for
 from marshmallow import ValidationError
 
-from engine import services
+from engine.cases import read as case_read
+from engine.cases import service as case_service
 from engine.errors import NotFound
 from web.api import bp, resources, schemas
 from web.api.common import (
@@ -31,8 +32,8 @@ from web.api.common import (
 def case_body(case_id: int) -> dict[str, Any]:
     """The case as the API shows it: facts, deadlines, and every step with its verdict."""
     rt, who = runtime(), actor()
-    case = services.get_case(rt.reader(), rt.definitions, case_id, actor=who)
-    steps = services.actions(rt.reader(), rt.definitions, case_id, actor=who)
+    case = case_read.get_case(rt.reader(), rt.definitions, case_id, actor=who)
+    steps = case_service.actions(rt.reader(), rt.definitions, case_id, actor=who)
     definition = rt.definitions.get(case["procedure"], case["definition_version"])
     labels = {d.id: d.label for d in definition.deadlines}
     for d in case["deadlines"]:
@@ -83,7 +84,7 @@ def _in_data(err: ValidationError) -> ValidationError:
 )
 def list_cases() -> Response:
     a = args(schemas.CaseListArgs)
-    rows = services.list_cases(
+    rows = case_read.list_cases(
         runtime().reader(),
         actor=actor(),
         status=None if a["status"] == "all" else a["status"],
@@ -113,7 +114,7 @@ def open_case() -> Response:
         known = ", ".join(sorted({d.procedure for d in rt.definitions}))
         raise ValidationError({"procedure": [f"unknown procedure; one of: {known}"]})
     try:
-        case_id = services.open_case(
+        case_id = case_service.open_case(
             rt.uow(),
             rt.definitions,
             body["procedure"],
@@ -160,7 +161,7 @@ def get_case(case_id: int) -> Response:
     responses={200: (resources.History, "events, oldest first")},
 )
 def case_history(case_id: int) -> Response:
-    events = services.history(runtime().reader(), case_id, actor=actor())
+    events = case_read.history(runtime().reader(), case_id, actor=actor())
     return json_response(resources.History().dump({"case_id": case_id, "events": events}))
 
 
@@ -183,7 +184,7 @@ def fire(case_id: int, trigger: str) -> Response:
     body = schemas.Fire().load(json_body())
     rt = runtime()
     try:
-        services.fire(
+        case_service.fire(
             rt.uow(),
             rt.definitions,
             case_id,

@@ -14,9 +14,9 @@ from flask import Response, current_app, g, json, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from engine import api_tokens, idempotency
-from engine.api_tokens import InvalidToken
-from engine.services import Actor
+from engine.access import idempotency, tokens
+from engine.access.actor import Actor
+from engine.access.tokens import InvalidToken
 from web.api.problems import BadHeader, PreconditionRequired
 from web.runtime import Runtime
 
@@ -39,7 +39,7 @@ def authenticate() -> None:
         raise InvalidToken("send Authorization: Bearer <token> (tongbu token create)")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("the Authorization header must be: Bearer <token>")
-    g.api_actor = api_tokens.authenticate(runtime().uow(), token.strip())
+    g.api_actor = tokens.authenticate(runtime().uow(), token.strip())
 
 
 # ---------------------------------------------------------------- JSON in and out

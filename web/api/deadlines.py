@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from engine import scoped
+from engine.oversight import deadlines as deadline_lists
 from web.api import bp, resources, schemas
 from web.api.common import actor, args, json_response, operation, page, runtime
 
@@ -21,7 +21,7 @@ from web.api.common import actor, args, json_response, operation, page, runtime
 def due() -> Response:
     a = args(schemas.DueArgs)
     rt = runtime()
-    rows = scoped.due_deadlines(
+    rows = deadline_lists.due_deadlines(
         rt.reader(),
         rt.definitions,
         actor=actor(),
@@ -44,7 +44,7 @@ def due() -> Response:
 def overdue() -> Response:
     a = args(schemas.Page)
     rt = runtime()
-    rows = scoped.overdue_deadlines(
+    rows = deadline_lists.overdue_deadlines(
         rt.reader(), rt.definitions, actor=actor(), limit=a["limit"] + 1, offset=a["offset"]
     )
     return json_response(resources.DeadlinePage().dump(page(rows, a["limit"], a["offset"])))

@@ -22,7 +22,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import fields, validate
 
-from engine.definitions import Definitions
+from engine.definitions.model import Definitions
 from web.api import resources, schemas
 from web.api.problems import PROBLEM_JSON, PROBLEM_TYPES
 

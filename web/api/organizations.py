@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, url_for
 
-from engine import scoped
-from engine.directory import OrganizationSchema
+from engine.directory import scoped
+from engine.directory.service import OrganizationSchema
 from web.api import bp, resources, schemas
 from web.api.common import (
     actor,

@@ -26,9 +26,9 @@ from flask import Blueprint, Response, g, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from engine.api_tokens import InvalidToken
+from engine.access.idempotency import KeyInProgress, KeyReused
+from engine.access.tokens import InvalidToken
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
-from engine.idempotency import KeyInProgress, KeyReused
 
 PROBLEM_JSON = "application/problem+json"
 DOCS = "/api/v1/docs"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response
 
-from engine import notifications, reports
+from engine.oversight import accountability as reports
+from engine.oversight import notifications
 from web.api import bp, resources, schemas
 from web.api.common import (
     actor,

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from engine import notifications, scoped
-from engine.services import Actor
+from engine.access.actor import Actor
+from engine.directory import scoped
+from engine.oversight import notifications
 from web.ui import cases, common, dashboard, directory, procedures
 from web.ui.labels import CHOICES, choice_label, field_label
 

@@ -1,7 +1,7 @@
 """The caseworker's pages: the inbox, a case with its diagram, deadlines, steps and history.
 
-Whether a step is allowed comes from `services.actions`; a step is fired with
-`services.fire`, which enforces unit, role, version and rules. A refused or invalid step
+Whether a step is allowed comes from `case_service.actions`; a step is fired with
+`case_service.fire`, which enforces unit, role, version and rules. A refused or invalid step
 re-renders the case page with everything the user typed, the errors beside the fields; a
 stale form (someone else moved the case) shows what changed since the version they saw.
 """
@@ -17,14 +17,17 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from engine import queries, services
-from engine.definitions import Definition, TransitionDef
+from engine import paging
+from engine.cases import listing as case_lists
+from engine.cases import read as case_read
+from engine.cases import service as case_service
+from engine.definitions.model import Definition, TransitionDef
+from engine.definitions.parameters import Parameter
+from engine.directory import read as directory_read
 from engine.errors import Conflict, NotFound, TransitionRefused
-from engine.parameters import Parameter
 from engine.rules import Refusal
-from web import forms
+from web import diagram, forms
 from web.export import xlsx_response
-from web import diagram
 from web.ui.common import (
     actor,
     lang,
@@ -46,14 +49,14 @@ PER_PAGE = 25
 
 
 class CaseListArgs(Schema):
-    view = fields.String(load_default="open", validate=validate.OneOf(queries.VIEWS))
+    view = fields.String(load_default="open", validate=validate.OneOf(case_lists.VIEWS))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     procedure = fields.String(load_default=None, validate=validate.Length(max=60))
     state = fields.String(load_default=None, validate=validate.Length(max=60))
     unit = fields.Integer(load_default=None, validate=validate.Range(min=1))
     organization = fields.Integer(load_default=None, validate=validate.Range(min=1))
     age = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=len(queries.AGE_BUCKETS) - 1)
+        load_default=None, validate=validate.Range(min=0, max=len(paging.AGE_BUCKETS) - 1)
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "xlsx")))
@@ -87,7 +90,7 @@ def _controls(schema: Schema) -> dict[str, Any]:
 
 def age_labels() -> list[str]:
     out = []
-    for low, high in queries.AGE_BUCKETS:
+    for low, high in paging.AGE_BUCKETS:
         if high is None:
             out.append(_("over %(n)s days", n=low))
         else:
@@ -95,8 +98,8 @@ def age_labels() -> list[str]:
     return out
 
 
-def _case_filter(args: dict[str, Any]) -> queries.CaseFilter:
-    return queries.CaseFilter(
+def _case_filter(args: dict[str, Any]) -> case_lists.CaseFilter:
+    return case_lists.CaseFilter(
         view=args["view"],
         q=args["q"],
         procedure=args["procedure"],
@@ -107,7 +110,7 @@ def _case_filter(args: dict[str, Any]) -> queries.CaseFilter:
     )
 
 
-def _export_cases(filt: queries.CaseFilter) -> Any:
+def _export_cases(filt: case_lists.CaseFilter) -> Any:
     rt = runtime()
     headers = [
         _("Case"),
@@ -136,7 +139,7 @@ def _export_cases(filt: queries.CaseFilter) -> Any:
             r["next_due"],
             bool(r["provisional"]),
         )
-        for r in queries.iter_cases(rt.reader(), actor(), filt, moment())
+        for r in case_lists.iter_cases(rt.reader(), actor(), filt, moment())
     )
     return xlsx_response(
         f"tongbu-cases-{filt.view}-{today():%Y%m%d}", [(_("Cases"), headers, rows)]
@@ -152,9 +155,9 @@ def inbox() -> Any:
     if args["format"] == "xlsx":
         return _export_cases(filt)
     at = moment()
-    counts = queries.counts_by_view(rt.reader(), actor(), at)
-    unfiltered = filt == queries.CaseFilter(view=filt.view)
-    page = queries.list_cases(
+    counts = case_lists.counts_by_view(rt.reader(), actor(), at)
+    unfiltered = filt == case_lists.CaseFilter(view=filt.view)
+    page = case_lists.list_cases(
         rt.reader(),
         actor(),
         filt,
@@ -196,7 +199,7 @@ class Posted:
 
 @dataclass
 class ActionView:
-    info: services.ActionInfo
+    info: case_service.ActionInfo
     fields: list[forms.FormField]
     state: forms.FormState
     parameters: list[Parameter] = field(default_factory=list)
@@ -268,9 +271,9 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
     rt = runtime()
     defs = rt.definitions
     who = actor()
-    c = services.get_case(rt.reader(), defs, case_id, actor=who)
-    acts = services.actions(rt.reader(), defs, case_id, actor=who)
-    hist = services.history(rt.reader(), case_id, actor=who)
+    c = case_read.get_case(rt.reader(), defs, case_id, actor=who)
+    acts = case_service.actions(rt.reader(), defs, case_id, actor=who)
+    hist = case_read.history(rt.reader(), case_id, actor=who)
     definition = defs.get(c["procedure"], c["definition_version"])
     views = []
     for a in acts:
@@ -326,10 +329,10 @@ def show(case_id: int) -> Any:
 
 @bp.post("/cases/<int:case_id>/steps/<trigger>")
 def fire(case_id: int, trigger: str) -> Any:
-    """One step: parse the form with the step's schema, call `services.fire`, show the result."""
+    """One step: parse the form with the step's schema, call `case_service.fire`, show the result."""
     rt = runtime()
     ctl = _controls(StepControls())
-    c = services.get_case(rt.reader(), rt.definitions, case_id, actor=actor())
+    c = case_read.get_case(rt.reader(), rt.definitions, case_id, actor=actor())
     definition = rt.definitions.get(c["procedure"], c["definition_version"])
     t = _transition(definition, c["state"], trigger)
     state = forms.FormState(values=MultiDict(request.form))
@@ -338,7 +341,7 @@ def fire(case_id: int, trigger: str) -> Any:
         return render_case(case_id, Posted(trigger, state))
     payload = forms.parse(definition.registry.schema(t.schema), request.form) if t.schema else {}
     try:
-        out = services.fire(
+        out = case_service.fire(
             rt.uow(),
             rt.definitions,
             case_id,
@@ -373,7 +376,7 @@ def fire(case_id: int, trigger: str) -> Any:
 def new_case(org_id: int) -> Any:
     """Open a case of any shipped procedure for an organization (form from `open_schema`)."""
     rt = runtime()
-    org = queries.organization(rt.reader(), actor(), org_id)
+    org = directory_read.organization(rt.reader(), actor(), org_id)
     definitions = rt.definitions.latest()
     chosen = request.values.get("procedure") or request.values.get("_procedure")
     posted_proc: str | None = None
@@ -392,7 +395,7 @@ def new_case(org_id: int) -> Any:
                 forms.parse(definition.registry.schema(schema), request.form) if schema else {}
             )
             try:
-                case_id = services.open_case(
+                case_id = case_service.open_case(
                     rt.uow(),
                     rt.definitions,
                     definition.procedure,

@@ -16,10 +16,10 @@ from flask_babel import get_locale
 from marshmallow import Schema
 from werkzeug.wrappers import Response
 
+from engine.access.actor import Actor
 from engine.calendar import SHANGHAI, local_date
-from engine.definitions import Definition, Label
-from engine.queries import Moment
-from engine.services import Actor
+from engine.definitions.model import Definition, Label
+from engine.oversight.figures import Moment
 from web.runtime import Runtime
 
 LANGUAGES = ("zh", "en")

@@ -10,8 +10,10 @@ from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from engine import notifications, queries, reports
+from engine.directory import read as directory_read
 from engine.errors import Forbidden
+from engine.oversight import accountability, notifications
+from engine.oversight import dashboard as dashboards
 from web.export import xlsx_response
 from web.ui.cases import age_labels
 from web.ui.common import (
@@ -58,7 +60,7 @@ def index() -> Any:
     args = parse_args(DashboardArgs())
     who = actor()
     at = moment()
-    board = queries.dashboard(rt.reader(), who, at)
+    board = dashboards.dashboard(rt.reader(), who, at)
     cov = board.coverage
     coverage = [
         {
@@ -67,7 +69,7 @@ def index() -> Any:
             "n": cov[key],
             "percent": _percent(cov[key], cov["registered"]),
         }
-        for key in queries.COVERAGES
+        for key in directory_read.COVERAGES
     ]
     if args["format"] == "xlsx":
         return _export(board, coverage)
@@ -87,7 +89,7 @@ def index() -> Any:
     )
 
 
-def _export(board: queries.Dashboard, coverage: list[dict]) -> Any:
+def _export(board: dashboards.Dashboard, coverage: list[dict]) -> Any:
     labels = age_labels()
     unit_rows = (
         (
@@ -144,13 +146,13 @@ def accountability_list(measure: str) -> Any:
     """The cases an ACC-1 number counts (open, overdue, escalated, stalled), as the report
     defines them, so the list always matches the figure it was opened from."""
     _require_supervisor()
-    if measure not in reports.LISTS:
+    if measure not in accountability.LISTS:
         from werkzeug.exceptions import NotFound as HTTPNotFound
 
         raise HTTPNotFound()
     args = parse_args(AccountabilityArgs())
     rt = runtime()
-    listing = reports.LISTS[measure]
+    listing = accountability.LISTS[measure]
     if args["format"] == "xlsx":
         rows = listing(rt.reader(), actor(), unit_id=args["unit"], limit=1_000_000, offset=0)
         return xlsx_response(

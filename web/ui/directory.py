@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from engine import directory as engine_directory
-from engine import queries, scoped
+from engine.directory import read as directory_read
+from engine.directory import scoped
+from engine.directory import service as directory
 from engine.errors import Forbidden
 from engine.vocabulary import PARTY_ORG_KINDS
 from web import forms
@@ -29,7 +30,7 @@ PER_PAGE = 25
 
 class OrgListArgs(Schema):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
-    coverage = fields.String(load_default=None, validate=validate.OneOf(queries.COVERAGES))
+    coverage = fields.String(load_default=None, validate=validate.OneOf(directory_read.COVERAGES))
     status = fields.String(load_default=None, validate=validate.Length(max=20))
     unit = fields.Integer(load_default=None, validate=validate.Range(min=1))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
@@ -39,7 +40,7 @@ class OrgListArgs(Schema):
 @bp.get("/organizations")
 def organizations() -> Any:
     args = parse_args(OrgListArgs())
-    filt = queries.OrgFilter(
+    filt = directory_read.OrgFilter(
         q=args["q"], coverage=args["coverage"], status=args["status"], unit_id=args["unit"]
     )
     rt = runtime()
@@ -67,12 +68,12 @@ def organizations() -> Any:
                 unit_name(o),
                 o["open_cases"],
             )
-            for o in queries.iter_organizations(rt.reader(), actor(), filt)
+            for o in directory_read.iter_organizations(rt.reader(), actor(), filt)
         )
         return xlsx_response(
             f"tongbu-organizations-{today():%Y%m%d}", [(_("Organizations"), headers, rows)]
         )
-    page = queries.list_organizations(
+    page = directory_read.list_organizations(
         rt.reader(), actor(), filt, page=args["page"], per_page=PER_PAGE
     )
     return render_template("organizations.html", page=page, filt=filt)
@@ -80,14 +81,14 @@ def organizations() -> Any:
 
 @bp.get("/organizations/<int:org_id>")
 def organization(org_id: int) -> Any:
-    org = queries.organization(runtime().reader(), actor(), org_id)
+    org = directory_read.organization(runtime().reader(), actor(), org_id)
     return render_template("organization.html", org=org)
 
 
 def _unit_choices() -> list[tuple[str, tuple[str, str]]]:
     return [
         (u["code"], (u["name_zh"], u["name_en"]))
-        for u in queries.units_in_scope(runtime().reader(), actor())
+        for u in directory_read.units_in_scope(runtime().reader(), actor())
     ]
 
 
@@ -96,7 +97,7 @@ def new_organization() -> Any:
     """Record an applicant organization: the same schema as the CLI and the API validates,
     and the same rules as the API (`scoped.create_organization`: role, unit in scope) apply."""
     units = _unit_choices()
-    schema = engine_directory.OrganizationSchema()
+    schema = directory.OrganizationSchema()
     state = forms.FormState()
     status = 200
     if request.method == "POST":
@@ -125,7 +126,7 @@ class PartyOrgArgs(Schema):
 @bp.get("/party-organizations")
 def party_organizations() -> Any:
     args = parse_args(PartyOrgArgs())
-    page = queries.list_party_organizations(
+    page = directory_read.list_party_organizations(
         runtime().reader(),
         actor(),
         args["q"],
@@ -140,5 +141,5 @@ def party_organizations() -> Any:
 
 @bp.get("/party-organizations/<int:party_org_id>")
 def party_organization(party_org_id: int) -> Any:
-    p = queries.party_organization(runtime().reader(), actor(), party_org_id)
+    p = directory_read.party_organization(runtime().reader(), actor(), party_org_id)
     return render_template("party_organization.html", p=p)

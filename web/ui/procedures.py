@@ -10,8 +10,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from web import forms
-from web import diagram
+from web import diagram, forms
 from web.ui.common import lang, runtime
 
 bp = Blueprint("procedures", __name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.case import CaseView
+from engine.cases.snapshot import CaseView
 from engine.rules import Refusal
 from workflows.common import party_org
 

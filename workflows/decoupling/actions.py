@@ -7,7 +7,14 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from engine.case import CaseView, CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
+from engine.cases.snapshot import (
+    CaseView,
+    CreateRecord,
+    Intent,
+    SetData,
+    UpdateOrganization,
+    UpdateRecord,
+)
 from workflows.common import active_party_org, record_withdrawal, running_cases
 from workflows.decoupling.guards import members_to_transfer
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.case import MEETING_KINDS
+from engine.vocabulary import MEETING_KINDS
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.case import CaseView
+from engine.cases.snapshot import CaseView
 from engine.rules import Refusal
 from workflows.common import as_date, not_in_future, party_org
 from workflows.secretary.schemas import SOURCES

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.case import CADRE_STATUSES, OFFICER_ORIGINS
+from engine.vocabulary import CADRE_STATUSES, OFFICER_ORIGINS
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)

@@ -1,0 +1,1 @@
+"""Access: who acts (Actor and its scope), API tokens, idempotency keys."""

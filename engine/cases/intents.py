@@ -1,0 +1,134 @@
+"""Applying the intents an action returns, inside the step's transaction.
+
+Actions are pure (engine.cases.snapshot); this is where their intents touch the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from engine.cases.snapshot import CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
+from engine.errors import NotFound
+from engine.store.fire_sql import hot_sql
+from engine.store.tables import (
+    Case,
+    Deadline,
+    Event,
+    Instructor,
+    Member,
+    Organization,
+    OrgLifeMeeting,
+    PartyOfficer,
+    PartyOrganization,
+    Unit,
+    User,
+)
+from engine.store.unit_of_work import UnitOfWork
+
+cases_t = Case.__table__
+
+
+events_t = Event.__table__
+
+
+deadlines_t = Deadline.__table__
+
+
+orgs_t = Organization.__table__
+
+
+units_t = Unit.__table__
+
+
+users_t = User.__table__
+
+
+RECORD_TABLES = {
+    "party_organization": PartyOrganization.__table__,
+    "instructor": Instructor.__table__,
+    "member": Member.__table__,
+    "party_officer": PartyOfficer.__table__,
+    "org_life_meeting": OrgLifeMeeting.__table__,
+}
+
+
+ORG_WRITABLE = frozenset(c.name for c in orgs_t.columns) - {"id", "created_at", "unit_id"}
+
+
+def jsonable(value: Any) -> Any:
+    """Payloads are stored as JSON: dates become ISO strings, tuples lists."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def apply_intents(
+    uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
+) -> dict:
+    """Apply an action's intents; a broken uniqueness is bad input, not a crash."""
+    try:
+        return _apply_intents_unchecked(uow, intents, data, organization_id)
+    except (IntegrityError, uow.engine.dialect.dbapi.IntegrityError) as exc:
+        orig = getattr(exc, "orig", None) or exc
+        detail = str(orig).splitlines()[0]
+        raise ValidationError(
+            {
+                "_schema": [
+                    f"a value that must be unique is already in use ({detail}); "
+                    "for a credit code see INF-1"
+                ]
+            }
+        ) from exc
+
+
+def _apply_intents_unchecked(
+    uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
+) -> dict:
+    hs = hot_sql(uow.engine)
+    cursor = None
+
+    def cur() -> Any:
+        nonlocal cursor
+        if cursor is None:
+            cursor = hs.cursor(uow.conn)
+        return cursor
+
+    new_data = dict(data)
+    for intent in intents:
+        if isinstance(intent, SetData):
+            new_data[intent.key] = jsonable(intent.value)
+        elif isinstance(intent, UpdateOrganization):
+            bad = set(intent.fields) - ORG_WRITABLE
+            if bad:
+                raise ValueError(f"organization fields not writable: {sorted(bad)}")
+            hs.update_by_id(cur(), orgs_t, organization_id, intent.fields)
+        elif isinstance(intent, CreateRecord | UpdateRecord) and intent.entity not in RECORD_TABLES:
+            raise ValueError(f"unknown record entity {intent.entity!r}")
+        elif isinstance(intent, CreateRecord):
+            table = RECORD_TABLES[intent.entity]
+            values = dict(intent.fields)
+            if "organization_id" in table.c:
+                values.setdefault("organization_id", organization_id)
+            new_id = hs.insert_returning_id(cur(), table, values)
+            if intent.store_id_as:
+                new_data[intent.store_id_as] = new_id
+        elif isinstance(intent, UpdateRecord):
+            table = RECORD_TABLES[intent.entity]
+            bad = set(intent.fields) - (set(table.c.keys()) - {"id"})
+            if bad:
+                raise ValueError(f"{intent.entity} fields not writable: {sorted(bad)}")
+            changed = hs.update_by_id(cur(), table, intent.id, intent.fields)
+            if changed != 1:
+                raise NotFound(intent.entity, intent.id)
+        else:  # pragma: no cover - a new intent type must be handled here
+            raise TypeError(f"unknown intent {intent!r}")
+    return new_data

@@ -1,0 +1,243 @@
+"""The case lists (inbox views, filters, the XLSX export's rows), scoped by the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    func,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from engine.access.actor import Actor
+from engine.access.scope import scope_unit_ids, units_filter
+from engine.directory.read import organization_matches
+from engine.oversight.figures import (
+    Moment,
+    age_bounds,
+    deadline_flags_select,
+    due_soon_select,
+    overdue_select,
+)
+from engine.paging import Page, page_count
+from engine.store.tables import (
+    Case,
+    Deadline,
+    Instructor,
+    Member,
+    Organization,
+    PartyOfficer,
+    PartyOrganization,
+    Unit,
+    User,
+)
+from engine.store.unit_of_work import UnitOfWork
+
+cases_t = Case.__table__
+
+
+deadlines_t = Deadline.__table__
+
+
+orgs_t = Organization.__table__
+
+
+units_t = Unit.__table__
+
+
+users_t = User.__table__
+
+
+party_t = PartyOrganization.__table__
+
+
+instructors_t = Instructor.__table__
+
+
+members_t = Member.__table__
+
+
+officers_t = PartyOfficer.__table__
+
+
+#: Case list views. "due_soon" means inside the reminder window the definition gives the
+#: deadline (remind_before), so no window is invented here.
+VIEWS = ("open", "due_soon", "overdue", "stalled", "mine", "closed", "all")
+
+
+#: How overdue a case is, in days past its earliest open deadline: (lower, upper) bounds,
+#: upper exclusive, None for open-ended. A presentation grouping for the ACC-1 chart.
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (7, 30), (30, 90), (90, None))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case list shows. Unknown values are rejected by the web layer's schema."""
+
+    view: str = "open"
+    q: str | None = None
+    procedure: str | None = None
+    state: str | None = None
+    unit_id: int | None = None
+    age: int | None = None
+    organization_id: int | None = None
+
+
+def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment) -> Select:
+    """The ordered case ids of a list: only indexed columns, so paging stays cheap."""
+    view = filt.view
+    q = select(cases_t.c.id).where(units_filter(cases_t.c.unit_id, ids))
+    order: list[Any]
+    if view in ("overdue", "due_soon"):
+        by = (overdue_select(at) if view == "overdue" else due_soon_select(at)).subquery()
+        q = q.join(by, by.c.case_id == cases_t.c.id)
+        if view == "overdue" and filt.age is not None:
+            low, high = age_bounds(at.now, filt.age)
+            q = q.where(by.c.first_due_at < high)
+            if low is not None:
+                q = q.where(by.c.first_due_at >= low)
+        order = [by.c.first_due_at, cases_t.c.id]
+    elif view == "stalled":
+        q = q.where(cases_t.c.updated_at < at.stalled_before)
+        order = [cases_t.c.updated_at, cases_t.c.id]
+    else:
+        order = [cases_t.c.updated_at.desc(), cases_t.c.id.desc()]
+    if view == "mine":
+        q = q.where(cases_t.c.assignee_id == actor.id)
+    if view == "closed":
+        q = q.where(cases_t.c.status == "closed")
+    elif view != "all":
+        q = q.where(cases_t.c.status == "open")
+    if filt.q:
+        q = q.join(orgs_t, orgs_t.c.id == cases_t.c.organization_id).where(
+            organization_matches(filt.q)
+        )
+    if filt.procedure:
+        q = q.where(cases_t.c.procedure == filt.procedure)
+    if filt.state:
+        q = q.where(cases_t.c.state == filt.state)
+    if filt.unit_id is not None:
+        q = q.where(cases_t.c.unit_id == filt.unit_id)
+    if filt.organization_id is not None:
+        q = q.where(cases_t.c.organization_id == filt.organization_id)
+    return q.order_by(*order)
+
+
+def _case_rows(r: UnitOfWork, case_ids: list[int]) -> list[dict[str, Any]]:
+    """Everything a list shows about some cases, in one statement, in the order given."""
+    if not case_ids:
+        return []
+    open_dl = and_(deadlines_t.c.case_id == cases_t.c.id, deadlines_t.c.status == "open")
+    next_due = select(func.min(deadlines_t.c.due_date)).where(open_dl).scalar_subquery()
+    provisional = (
+        select(func.max(case((deadlines_t.c.provisional, 1), else_=0)))
+        .where(open_dl)
+        .scalar_subquery()
+    )
+    q = (
+        select(
+            cases_t.c.id,
+            cases_t.c.procedure,
+            cases_t.c.definition_version,
+            cases_t.c.state,
+            cases_t.c.version,
+            cases_t.c.status,
+            cases_t.c.opened_at,
+            cases_t.c.updated_at,
+            cases_t.c.unit_id,
+            cases_t.c.organization_id,
+            orgs_t.c.name.label("organization"),
+            orgs_t.c.credit_code,
+            units_t.c.name_zh.label("unit_zh"),
+            units_t.c.name_en.label("unit_en"),
+            users_t.c.display_name.label("assignee"),
+            next_due.label("next_due"),
+            provisional.label("provisional"),
+        )
+        .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
+        .join(units_t, units_t.c.id == cases_t.c.unit_id)
+        .outerjoin(users_t, users_t.c.id == cases_t.c.assignee_id)
+        .where(cases_t.c.id.in_(case_ids))
+    )
+    rows = {x["id"]: dict(x) for x in r.conn.execute(q).mappings()}
+    return [rows[i] for i in case_ids if i in rows]
+
+
+def list_cases(
+    uow: UnitOfWork,
+    actor: Actor,
+    filt: CaseFilter,
+    at: Moment,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    total: int | None = None,
+) -> Page:
+    """A page of cases for the inbox or a dashboard drill-down.
+
+    Statements: the unit scope, the count (skipped when the caller already knows it, e.g.
+    from the tab counts), the page's ids, and the page's rows — whatever the number of cases.
+    """
+    with uow.reader() as r:
+        ids = scope_unit_ids(r, actor)
+        q = _case_ids(ids, actor, filt, at)
+        if total is None:
+            total = r.conn.execute(
+                select(func.count()).select_from(q.order_by(None).subquery())
+            ).scalar_one()
+        page = page_count(total, per_page, page)
+        case_ids = list(r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).scalars())
+        rows = _case_rows(r, case_ids)
+    return Page(rows, total, page, per_page)
+
+
+def iter_cases(
+    uow: UnitOfWork, actor: Actor, filt: CaseFilter, at: Moment, batch: int = 500
+) -> Iterator[dict]:
+    """Every case of a list, in batches (for XLSX export); one read transaction throughout."""
+    with uow.reader() as r:
+        ids = scope_unit_ids(r, actor)
+        case_ids = list(r.conn.execute(_case_ids(ids, actor, filt, at)).scalars())
+        for start in range(0, len(case_ids), batch):
+            yield from _case_rows(r, case_ids[start : start + batch])
+
+
+def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
+    """How many open cases each inbox tab holds, in one statement.
+
+    Overdue and due soon come from one pass over the open deadlines that matter (see
+    `deadline_flags_select`) joined once to the cases in scope; open, stalled and mine are
+    index-only counts.
+    """
+
+    def count_cases(*conds: ColumnElement[bool]) -> Any:
+        return (
+            select(func.count())
+            .select_from(cases_t)
+            .where(cases_t.c.status == "open", units_filter(cases_t.c.unit_id, ids), *conds)
+            .scalar_subquery()
+        )
+
+    with uow.reader() as r:
+        ids = scope_unit_ids(r, actor)
+        flags = deadline_flags_select(at).subquery()
+        q = (
+            select(
+                count_cases().label("open"),
+                func.coalesce(func.sum(flags.c.soon), 0).label("due_soon"),
+                func.coalesce(
+                    func.sum(case((flags.c.first_due_at.is_not(None), 1), else_=0)), 0
+                ).label("overdue"),
+                count_cases(cases_t.c.updated_at < at.stalled_before).label("stalled"),
+                count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
+            )
+            .select_from(flags.join(cases_t, cases_t.c.id == flags.c.case_id))
+            .where(cases_t.c.status == "open", units_filter(cases_t.c.unit_id, ids))
+        )
+        return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}

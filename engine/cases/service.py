@@ -1,0 +1,310 @@
+"""The case service: the only place a case is opened or moved.
+
+Every write runs inside one `with uow:` block and commits once: new state, version bump,
+audit event and deadline rows together, or nothing. The hot path (`fire`) uses SQLAlchemy
+Core on one connection; see docs/architecture.md for why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, select
+
+from engine.access.actor import Actor
+from engine.calendar import local_date
+from engine.cases.deadlines import deadline_rows
+from engine.cases.intents import apply_intents, jsonable
+from engine.cases.organization import OrganizationView, load_organization
+from engine.cases.snapshot import CaseView, Intent
+from engine.definitions.model import Definition, Definitions, TransitionDef
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.rules import Refusal
+from engine.store.fire_sql import hot_sql
+from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
+from engine.store.unit_of_work import UnitOfWork
+
+cases_t = Case.__table__
+
+
+events_t = Event.__table__
+
+
+deadlines_t = Deadline.__table__
+
+
+orgs_t = Organization.__table__
+
+
+units_t = Unit.__table__
+
+
+users_t = User.__table__
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    trigger: str
+    label_zh: str
+    label_en: str
+    roles: tuple[str, ...]
+    schema: str | None
+    rules: tuple[str, ...]
+    allowed: bool
+    refusal: Refusal | None
+    role_ok: bool
+
+
+def load_case(uow: UnitOfWork, case_id: int, actor: Actor) -> Any:
+    row = uow.conn.execute(
+        select(cases_t, units_t.c.path.label("unit_path"))
+        .join(units_t, units_t.c.id == cases_t.c.unit_id)
+        .where(cases_t.c.id == case_id)
+    ).first()
+    if row is None:
+        raise NotFound("case", case_id)
+    if not actor.can_see(row.unit_path):
+        # Same answer as a missing case would leak existence; say forbidden, it's honest and safe.
+        raise Forbidden(
+            f"case {case_id} belongs to another unit; you can act only on your unit and below"
+        )
+    return row
+
+
+def _view(row: Any, org: Mapping[str, Any], defs: Definitions, today: date) -> CaseView:
+    return CaseView(
+        id=row.id,
+        procedure=row.procedure,
+        state=row.state,
+        version=row.version,
+        data=row.data or {},
+        organization=org,
+        params=defs.parameters,
+        today=today,
+    )
+
+
+def _check_role(actor: Actor, t: TransitionDef) -> None:
+    if not actor.is_admin and actor.role not in t.roles:
+        raise Forbidden(
+            f"step {t.trigger!r} needs one of the roles {', '.join(t.roles)}; you are {actor.role}"
+        )
+
+
+def _load_payload(
+    definition: Definition, schema_name: str | None, payload: Mapping[str, Any] | None
+) -> dict:
+    if schema_name is None:
+        if payload:
+            raise ValidationError({"_schema": ["this step takes no input"]})
+        return {}
+    return definition.registry.schema(schema_name).load(dict(payload or {}))
+
+
+def open_case(
+    uow: UnitOfWork,
+    defs: Definitions,
+    procedure: str,
+    organization_id: int,
+    payload: Mapping[str, Any] | None,
+    *,
+    actor: Actor,
+    comment: str | None = None,
+) -> int:
+    """Open a case on the newest version of a procedure; the case stays pinned to it."""
+    definition = defs.get(procedure)
+    with uow:
+        org = load_organization(uow, organization_id)
+        unit_path = uow.conn.execute(
+            select(units_t.c.path).where(units_t.c.id == org["unit_id"])
+        ).scalar_one()
+        if not actor.can_see(unit_path):
+            raise Forbidden("the organization belongs to another unit")
+        if actor.role not in ("caseworker", "admin"):
+            raise Forbidden("only caseworkers open cases")
+        data = _load_payload(definition, definition.open_schema, payload)
+        now = uow.clock.now()
+        view = CaseView(
+            None, procedure, definition.initial, 0, {}, org, defs.parameters, local_date(now)
+        )
+        intents: list[Intent] = []
+        for name in definition.open_actions:
+            intents.extend(definition.registry.actions[name](view, data) or ())
+        new_data = apply_intents(uow, intents, {}, organization_id)
+        case_id = uow.conn.execute(
+            insert(cases_t)
+            .values(
+                procedure=procedure,
+                definition_version=definition.version,
+                state=definition.initial,
+                version=1,
+                status="open",
+                organization_id=organization_id,
+                unit_id=org["unit_id"],
+                assignee_id=actor.id,
+                data=new_data,
+                opened_at=now,
+                updated_at=now,
+            )
+            .returning(cases_t.c.id)
+        ).scalar_one()
+        uow.conn.execute(
+            insert(events_t).values(
+                case_id=case_id,
+                kind="opened",
+                trigger=None,
+                from_state=None,
+                to_state=definition.initial,
+                case_version=1,
+                actor_id=actor.id,
+                actor_name=actor.display_name,
+                at=now,
+                comment=comment,
+                payload=jsonable(data),
+                rules=list(definition.transitions[0].rules[:1]),
+            )
+        )
+        uow.commit()
+        return case_id
+
+
+def fire(
+    uow: UnitOfWork,
+    defs: Definitions,
+    case_id: int,
+    trigger: str,
+    payload: Mapping[str, Any] | None,
+    *,
+    actor: Actor,
+    expected_version: int,
+    comment: str | None = None,
+) -> dict[str, Any]:
+    """Move a case one step. All or nothing: state, version, event and deadlines commit together.
+
+    Raises NotFound, Forbidden (role/unit), Conflict (stale version), ValidationError
+    (payload) or TransitionRefused (a guard, with its rule). Any of them, or any exception
+    from an action, leaves the case exactly as it was. The statements are compiled once per
+    dialect and run on the unit of work's own connection (engine/hotsql.py).
+    """
+    hs = hot_sql(uow.engine)
+    with uow:
+        cur = hs.cursor(uow.conn)
+        case, unit_path, org_row, event_id = hs.load(cur, case_id)
+        if case is None:
+            raise NotFound("case", case_id)
+        if not actor.can_see(unit_path):
+            raise Forbidden(
+                f"case {case_id} belongs to another unit; you can act only on your unit and below"
+            )
+        if case["version"] != expected_version:
+            raise Conflict(case_id, expected_version, case["version"], case["state"])
+        definition = defs.get(case["procedure"], case["definition_version"])
+        branches = definition.triggers_from(case["state"]).get(trigger)
+        machine = definition.machine
+        now = uow.clock.now()
+        org = OrganizationView(org_row, uow.conn)
+        view = CaseView(
+            case_id,
+            case["procedure"],
+            case["state"],
+            case["version"],
+            case["data"],
+            org,
+            defs.parameters,
+            local_date(now),
+        )
+        if not branches:
+            machine.fire(view, trigger, {})  # raises TransitionRefused naming the rule
+        _check_role(actor, branches[0])
+        data = _load_payload(definition, branches[0].schema, payload)
+        result = machine.fire(view, trigger, data)
+        new_data = apply_intents(uow, result.intents, dict(case["data"]), case["organization_id"])
+        terminal = definition.is_terminal(result.dest)
+        new_version = expected_version + 1
+        stamp = hs.ts(now)
+        matched, event_id = hs.write_step(
+            uow.conn,
+            cur,
+            {
+                "b_case": case_id,
+                "b_expected": expected_version,
+                "b_state": result.dest,
+                "b_version": new_version,
+                "b_data": hs.json(new_data),
+                "b_now": stamp,
+                "b_status": "closed" if terminal else "open",
+                "b_closed": stamp if terminal else None,
+            },
+            {
+                "case_id": case_id,
+                "kind": "transition",
+                "trigger": trigger,
+                "from_state": result.source,
+                "to_state": result.dest,
+                "case_version": new_version,
+                "actor_id": actor.id,
+                "actor_name": actor.display_name,
+                "at": stamp,
+                "comment": comment,
+                "payload": hs.json(data),
+                "rules": hs.json(list(result.transition.rules)),
+            },
+            event_id,
+            [spec.id for spec in definition.deadlines_closed_by(trigger)],
+            terminal,
+            lambda eid: deadline_rows(
+                definition, trigger, case_id, new_data, now, eid, uow.calendar
+            ),
+        )
+        # The case row is locked since the load (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR
+        # UPDATE), so this cannot miss; it stays as the last line of defence, before commit.
+        if matched != 1:
+            uow.conn.rollback()
+            current = uow.conn.execute(
+                select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
+            ).one()
+            raise Conflict(case_id, expected_version, current.version, current.state)
+        uow.commit()
+        return {
+            "id": case_id,
+            "state": result.dest,
+            "version": new_version,
+            "event_id": event_id,
+            "status": "closed" if terminal else "open",
+        }
+
+
+def actions(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -> list[ActionInfo]:
+    """Every step from the case's state, allowed or not, each refusal with its rule."""
+    with uow.reader() as r:
+        row = load_case(r, case_id, actor)
+        org = load_organization(r, row.organization_id)
+        definition = defs.get(row.procedure, row.definition_version)
+        view = _view(row, org, defs, local_date(r.clock.now()))
+        refusals = {
+            trigger: definition.machine.refusal_for(view, trigger)
+            for trigger in definition.triggers_from(row.state)
+        }
+    out = []
+    for trigger, branches in definition.triggers_from(row.state).items():
+        t = branches[0]
+        refusal = refusals[trigger]
+        role_ok = actor.is_admin or actor.role in t.roles
+        out.append(
+            ActionInfo(
+                trigger,
+                t.label.zh,
+                t.label.en,
+                t.roles,
+                t.schema,
+                t.rules,
+                refusal is None and role_ok,
+                refusal,
+                role_ok,
+            )
+        )
+    return out

@@ -1,0 +1,328 @@
+"""Loading the definitions folder: read, validate, check semantics, build the machines.
+
+Every problem is reported with its file and path; nothing half-loaded is ever returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import ValidationError
+
+from engine.calendar import Period
+from engine.definitions.model import (
+    DeadlineDef,
+    Definition,
+    Definitions,
+    EscalationStep,
+    Hold,
+    Label,
+    StateDef,
+    TransitionDef,
+)
+from engine.definitions.parameters import PARAMETERS_FILE, load_parameters
+from engine.definitions.schema import (
+    PARAM_PREFIX,
+    DefinitionSchema,
+    RulesFileSchema,
+    flatten_messages,
+)
+from engine.errors import DefinitionError, Problem
+from engine.machine import ProcedureMachine
+from engine.registry import Registry
+from engine.rules import Rule, RuleCatalogue
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "definitions"
+
+
+RULES_FILE = "rules.yaml"
+
+
+_DEFINITION_FILE = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)\.v(?P<version>\d+)\.ya?ml$")
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        problems.append(Problem(path.name, "<file>", f"cannot read YAML: {exc}"))
+        return None
+
+
+def content_hash(document: Any) -> str:
+    """Hash of the parsed content: comments and layout may change, meaning may not."""
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_catalogue(directory: Path, problems: list[Problem]) -> RuleCatalogue:
+    path = directory / RULES_FILE
+    if not path.exists():
+        problems.append(Problem(RULES_FILE, "<file>", "rules catalogue missing"))
+        return RuleCatalogue({})
+    raw = _read_yaml(path, problems)
+    try:
+        doc = RulesFileSchema().load(raw if isinstance(raw, dict) else {})
+    except ValidationError as err:
+        problems.extend(Problem(RULES_FILE, p, m) for p, m in flatten_messages(err.messages))
+        return RuleCatalogue({})
+    return RuleCatalogue(
+        {r["id"]: Rule(r["id"], r["zh"], r["en"], tuple(r["sources"])) for r in doc["rules"]}
+    )
+
+
+def _check_semantics(
+    doc: dict,
+    fname: str,
+    registry: Registry,
+    catalogue: RuleCatalogue,
+    parameters: Mapping[str, Any] | None = None,
+) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def bad(path: str, problem: str) -> None:
+        problems.append(Problem(fname, path, problem))
+
+    state_ids = [s["id"] for s in doc["states"]]
+    states = set(state_ids)
+    for i, sid in enumerate(state_ids):
+        if state_ids.index(sid) != i:
+            bad(f"states.{i}.id", f"duplicate state {sid!r}")
+    if doc["initial"] not in states:
+        bad("initial", f"unknown state {doc['initial']!r}")
+    triggers: set[str] = set()
+    outgoing: dict[str, int] = {s: 0 for s in states}
+    edges: dict[str, set[str]] = {s: set() for s in states}
+    for i, t in enumerate(doc["transitions"]):
+        base = f"transitions.{i}"
+        triggers.add(t["trigger"])
+        if t["dest"] not in states:
+            bad(f"{base}.dest", f"unknown state {t['dest']!r}")
+        for j, src in enumerate(t["sources"]):
+            if src not in states:
+                bad(f"{base}.sources.{j}", f"unknown state {src!r}")
+                continue
+            outgoing[src] += 1
+            if t["dest"] in states:
+                edges[src].add(t["dest"])
+        if t["schema"] is not None and t["schema"] not in registry.schemas:
+            bad(f"{base}.schema", f"schema {t['schema']!r} is not registered by any workflow")
+        for j, g in enumerate(t["guards"]):
+            if g not in registry.guards:
+                bad(f"{base}.guards.{j}", f"guard {g!r} is not registered by any workflow")
+        for j, a in enumerate(t["actions"]):
+            if a not in registry.actions:
+                bad(f"{base}.actions.{j}", f"action {a!r} is not registered by any workflow")
+        for j, r in enumerate(t["rules"]):
+            if r not in catalogue:
+                bad(f"{base}.rules.{j}", f"rule {r!r} is not in the rules catalogue")
+    if doc["open_schema"] is not None and doc["open_schema"] not in registry.schemas:
+        bad("open_schema", f"schema {doc['open_schema']!r} is not registered by any workflow")
+    for j, a in enumerate(doc["open_actions"]):
+        if a not in registry.actions:
+            bad(f"open_actions.{j}", f"action {a!r} is not registered by any workflow")
+    for j, r in enumerate(doc["rules"]):
+        if r not in catalogue:
+            bad(f"rules.{j}", f"rule {r!r} is not in the rules catalogue")
+    for i, s in enumerate(doc["states"]):
+        if s["terminal"] and outgoing.get(s["id"]):
+            bad(f"states.{i}", f"terminal state {s['id']!r} has outgoing transitions")
+        if not s["terminal"] and not outgoing.get(s["id"]):
+            bad(f"states.{i}", f"dead end: non-terminal state {s['id']!r} has no transition out")
+    if doc["initial"] in states:
+        seen = {doc["initial"]}
+        queue = deque([doc["initial"]])
+        while queue:
+            for nxt in edges[queue.popleft()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        for i, sid in enumerate(state_ids):
+            if sid not in seen:
+                bad(f"states.{i}", f"unreachable: no path from {doc['initial']!r} to {sid!r}")
+    for i, d in enumerate(doc["deadlines"]):
+        base = f"deadlines.{i}"
+        if d["rule"] not in catalogue:
+            bad(f"{base}.rule", f"rule {d['rule']!r} is not in the rules catalogue")
+        for key in ("opens_on", "closes_on"):
+            for j, trig in enumerate(d[key]):
+                if trig not in triggers:
+                    bad(f"{base}.{key}.{j}", f"unknown trigger {trig!r}")
+        if d["anchor"] != "event" and not d["anchor"].startswith("data."):
+            bad(f"{base}.anchor", "must be 'event' or 'data.<field>'")
+        if d["period"].startswith(PARAM_PREFIX):
+            problem = _parameter_period_problem(d["period"], parameters)
+            if problem:
+                bad(f"{base}.period", problem)
+    for i, h in enumerate(doc["holds"]):
+        if h["rule"] not in catalogue:
+            bad(f"holds.{i}.rule", f"rule {h['rule']!r} is not in the rules catalogue")
+    for i, pid in enumerate(doc["parameters"]):
+        if parameters is None or pid not in parameters:
+            bad(f"parameters.{i}", f"unknown parameter {pid!r} (see parameters.yaml)")
+    return problems
+
+
+def _parameter_period_problem(ref: str, parameters: Mapping[str, Any] | None) -> str | None:
+    """Why `param:<id>` cannot serve as a period, or None (it names a period parameter)."""
+    pid = ref.removeprefix(PARAM_PREFIX)
+    if parameters is None or pid not in parameters:
+        return f"unknown parameter {pid!r} (see parameters.yaml)"
+    describe = getattr(parameters, "describe", None)
+    unit = describe(pid).unit if describe else "period"
+    if unit != "period":
+        return f"parameter {pid!r} is a {unit}, not a period"
+    try:
+        Period.parse(parameters[pid])
+    except (TypeError, ValueError):
+        return f"parameter {pid!r} is not a valid period: {parameters[pid]!r}"
+    return None
+
+
+def _resolve_period(text: str, parameters: Mapping[str, Any] | None) -> tuple[str, str | None]:
+    """(ISO period text, parameter id or None) — a `param:` reference resolved at load."""
+    if text.startswith(PARAM_PREFIX):
+        pid = text.removeprefix(PARAM_PREFIX)
+        return str((parameters or {})[pid]), pid
+    return text, None
+
+
+def _build(
+    doc: dict,
+    fname: str,
+    digest: str,
+    registry: Registry,
+    cat: RuleCatalogue,
+    parameters: Mapping[str, Any] | None = None,
+) -> Definition:
+    def label(x: dict) -> Label:
+        return Label(x["zh"], x["en"])
+
+    periods = [_resolve_period(d["period"], parameters) for d in doc["deadlines"]]
+
+    return Definition(
+        machine_factory=ProcedureMachine,
+        procedure=doc["procedure"],
+        version=doc["version"],
+        label=label(doc["label"]),
+        initial=doc["initial"],
+        states={
+            s["id"]: StateDef(s["id"], label(s["label"]), s["terminal"]) for s in doc["states"]
+        },
+        transitions=tuple(
+            TransitionDef(
+                trigger=t["trigger"],
+                sources=tuple(t["sources"]),
+                dest=t["dest"],
+                label=label(t["label"]),
+                roles=tuple(t["roles"]),
+                schema=t["schema"],
+                guards=tuple(t["guards"]),
+                actions=tuple(t["actions"]),
+                rules=tuple(t["rules"]),
+            )
+            for t in doc["transitions"]
+        ),
+        deadlines=tuple(
+            DeadlineDef(
+                id=d["id"],
+                label=label(d["label"]),
+                rule=d["rule"],
+                period=Period.parse(period_text),
+                period_text=period_text,
+                opens_on=tuple(d["opens_on"]),
+                anchor=d["anchor"],
+                closes_on=tuple(d["closes_on"]),
+                remind_before=Period.parse(d["remind_before"]) if d["remind_before"] else None,
+                escalation=tuple(
+                    EscalationStep(level=n + 1, to=e["to"], after=Period.parse(e["after"]))
+                    for n, e in enumerate(d["escalation"])
+                ),
+                parameter=parameter,
+            )
+            for d, (period_text, parameter) in zip(doc["deadlines"], periods, strict=True)
+        ),
+        holds=tuple(Hold(h["operation"], h["rule"], h["zh"], h["en"]) for h in doc["holds"]),
+        parameters=tuple(doc["parameters"]),
+        open_schema=doc["open_schema"],
+        open_actions=tuple(doc["open_actions"]),
+        file=fname,
+        content_hash=digest,
+        registry=registry,
+        catalogue=cat,
+    )
+
+
+def definitions_dir() -> Path:
+    return Path(os.environ.get("TONGBU_DEFINITIONS_DIR") or DEFAULT_DIR)
+
+
+def collect(directory: Path | None, registry: Registry) -> tuple[Definitions | None, list[Problem]]:
+    """Load everything in a folder; return the definitions and every problem found."""
+    directory = Path(directory) if directory else definitions_dir()
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return None, [Problem(str(directory), "<dir>", "definitions folder does not exist")]
+    catalogue = load_catalogue(directory, problems)
+    parameters = load_parameters(directory, catalogue, problems)
+    items: list[Definition] = []
+    seen: dict[tuple[str, int], str] = {}
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    for path in files:
+        if path.name in (RULES_FILE, PARAMETERS_FILE):
+            continue
+        m = _DEFINITION_FILE.match(path.name)
+        if not m:
+            problems.append(
+                Problem(path.name, "<file>", "definition files are named <procedure>.v<N>.yaml")
+            )
+            continue
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            problems.append(Problem(path.name, "<root>", "must be a mapping"))
+            continue
+        try:
+            doc = DefinitionSchema().load(raw)
+        except ValidationError as err:
+            problems.extend(Problem(path.name, p, msg) for p, msg in flatten_messages(err.messages))
+            continue
+        if doc["procedure"] != m["name"] or doc["version"] != int(m["version"]):
+            problems.append(
+                Problem(
+                    path.name, "procedure/version", "must match the file name <procedure>.v<N>.yaml"
+                )
+            )
+        sem = _check_semantics(doc, path.name, registry, catalogue, parameters)
+        if sem:
+            problems.extend(sem)
+            continue
+        key = (doc["procedure"], doc["version"])
+        if key in seen:
+            problems.append(
+                Problem(path.name, "version", f"same procedure and version as {seen[key]}")
+            )
+            continue
+        seen[key] = path.name
+        items.append(_build(doc, path.name, content_hash(raw), registry, catalogue, parameters))
+    if problems:
+        return None, problems
+    return Definitions(items, catalogue, parameters), []
+
+
+def load_definitions(directory: Path | None, registry: Registry) -> Definitions:
+    """Load and validate, or raise `DefinitionError` listing every problem."""
+    defs, problems = collect(directory, registry)
+    if problems or defs is None:
+        raise DefinitionError(problems)
+    return defs

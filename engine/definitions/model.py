@@ -1,0 +1,184 @@
+"""A loaded definition: frozen, resolved against the registry, with its one machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.calendar import Period
+from engine.errors import NotFound
+from engine.registry import Registry
+from engine.rules import RuleCatalogue
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+
+@dataclass(frozen=True)
+class StateDef:
+    id: str
+    label: Label
+    terminal: bool
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    label: Label
+    roles: tuple[str, ...]
+    schema: str | None
+    guards: tuple[str, ...]
+    actions: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    level: int
+    to: str
+    after: Period
+
+
+@dataclass(frozen=True)
+class DeadlineDef:
+    id: str
+    label: Label
+    rule: str
+    period: Period
+    period_text: str
+    opens_on: tuple[str, ...]
+    anchor: str
+    closes_on: tuple[str, ...]
+    remind_before: Period | None
+    escalation: tuple[EscalationStep, ...]
+    parameter: str | None = None
+    """The local policy parameter the period was read from, if any (shown as local default)."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An operation on the organization (e.g. deregistration) that waits while a case of this
+    procedure is open; refused with `rule` and the zh/en reason."""
+
+    operation: str
+    rule: str
+    zh: str
+    en: str
+
+
+@dataclass
+class Definition:
+    procedure: str
+    version: int
+    label: Label
+    initial: str
+    states: dict[str, StateDef]
+    transitions: tuple[TransitionDef, ...]
+    deadlines: tuple[DeadlineDef, ...]
+    open_schema: str | None
+    open_actions: tuple[str, ...]
+    file: str
+    content_hash: str
+    registry: Registry = field(repr=False)
+    catalogue: RuleCatalogue = field(repr=False)
+    holds: tuple[Hold, ...] = ()
+    parameters: tuple[str, ...] = ()
+    """Local parameters the procedure's guards and actions read, checked to exist at load."""
+    _by_source: dict[str, dict[str, list[TransitionDef]]] = field(default_factory=dict, repr=False)
+    machine_factory: Callable[[Definition], Any] | None = field(default=None, repr=False)
+    """Builds the shared machine (the loader passes `engine.machine.ProcedureMachine`)."""
+    _machine: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            for s in t.sources:
+                self._by_source.setdefault(s, {}).setdefault(t.trigger, []).append(t)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.procedure, self.version)
+
+    def triggers_from(self, state: str) -> dict[str, list[TransitionDef]]:
+        """Trigger -> its branches (same trigger, different guards/destinations) from a state."""
+        return self._by_source.get(state, {})
+
+    def transitions_named(self, trigger: str) -> list[TransitionDef]:
+        return [t for t in self.transitions if t.trigger == trigger]
+
+    @property
+    def cited_rules(self) -> list[str]:
+        """The DOMAIN.md rules this version cites, in its steps and its deadlines, sorted."""
+        return sorted(
+            {r for t in self.transitions for r in t.rules} | {d.rule for d in self.deadlines}
+        )
+
+    def deadline(self, key: str) -> DeadlineDef | None:
+        """The deadline named `key` in this version, if it has one."""
+        return next((d for d in self.deadlines if d.id == key), None)
+
+    def deadlines_opened_by(self, trigger: str) -> list[DeadlineDef]:
+        return [d for d in self.deadlines if trigger in d.opens_on]
+
+    def deadlines_closed_by(self, trigger: str) -> list[DeadlineDef]:
+        return [d for d in self.deadlines if trigger in d.closes_on]
+
+    def holds_operation(self, operation: str) -> Hold | None:
+        """The hold this procedure puts on `operation` while one of its cases is open."""
+        return next((h for h in self.holds if h.operation == operation), None)
+
+    def is_terminal(self, state: str) -> bool:
+        return self.states[state].terminal
+
+    @property
+    def machine(self) -> Any:
+        """The one shared `transitions` machine of this (procedure, version), built on first use."""
+        if self._machine is None:
+            if self.machine_factory is None:
+                raise RuntimeError(f"{self.key}: loaded without a machine factory")
+            self._machine = self.machine_factory(self)
+        return self._machine
+
+
+class Definitions:
+    """All loaded definitions, by (procedure, version); the newest version opens new cases."""
+
+    def __init__(self, items: list[Definition], catalogue: RuleCatalogue, parameters: Any) -> None:
+        self._items = {d.key: d for d in items}
+        self.catalogue = catalogue
+        self.parameters = parameters
+        self._latest: dict[str, Definition] = {}
+        for d in items:
+            cur = self._latest.get(d.procedure)
+            if cur is None or d.version > cur.version:
+                self._latest[d.procedure] = d
+
+    def get(self, procedure: str, version: int | None = None) -> Definition:
+        if version is None:
+            try:
+                return self._latest[procedure]
+            except KeyError:
+                raise NotFound("procedure", procedure) from None
+        try:
+            return self._items[(procedure, version)]
+        except KeyError:
+            raise NotFound("definition", f"{procedure} v{version}") from None
+
+    def __iter__(self) -> Iterator[Definition]:
+        return iter(sorted(self._items.values(), key=lambda d: d.key))
+
+    def latest(self) -> list[Definition]:
+        return [self._latest[k] for k in sorted(self._latest)]
+
+    def build_machines(self) -> None:
+        """Build every machine at start-up so no request pays for it."""
+        for d in self:
+            _ = d.machine

@@ -1,0 +1,149 @@
+"""The definition file format: marshmallow schemas for procedure files and rules.yaml."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from engine.calendar import Period
+from engine.vocabulary import ROLES
+
+IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower_snake_case identifier")
+
+
+ESCALATION_TARGETS = ("assignee", "unit_supervisor", "upper_body")
+
+
+PARAM_PREFIX = "param:"
+
+
+_PARAM_REF = re.compile(r"^param:[a-z][a-z0-9_]*$")
+
+
+def _period(value: str) -> None:
+    try:
+        Period.parse(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _period_or_parameter(value: str) -> None:
+    """A deadline's period: an ISO-8601 period, or `param:<id>` naming a local policy parameter
+    (TRF-5: where a seed says "promptly", the figure is local policy, resolved at load)."""
+    if isinstance(value, str) and value.startswith(PARAM_PREFIX):
+        if not _PARAM_REF.match(value):
+            raise ValidationError("a parameter reference is param:<lower_snake_case id>")
+        return
+    _period(value)
+
+
+class LabelSchema(Schema):
+    zh = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class StateSchema(Schema):
+    id = fields.String(required=True, validate=IDENT)
+    label = fields.Nested(LabelSchema, required=True)
+    terminal = fields.Boolean(load_default=False)
+    description = fields.Nested(LabelSchema, load_default=None)
+
+
+class TransitionSchema(Schema):
+    trigger = fields.String(required=True, validate=IDENT)
+    sources = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    dest = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    schema = fields.String(load_default=None)
+    guards = fields.List(fields.String(), load_default=list)
+    actions = fields.List(fields.String(), load_default=list)
+    rules = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+
+
+class EscalationSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(ESCALATION_TARGETS))
+    after = fields.String(required=True, validate=_period)
+
+
+class DeadlineSchema(Schema):
+    id = fields.String(required=True, validate=IDENT)
+    label = fields.Nested(LabelSchema, required=True)
+    rule = fields.String(required=True)
+    period = fields.String(required=True, validate=_period_or_parameter)
+    opens_on = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    anchor = fields.String(load_default="event")
+    closes_on = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    remind_before = fields.String(load_default=None, validate=_period)
+    escalation = fields.List(fields.Nested(EscalationSchema), load_default=list)
+
+
+class HoldSchema(Schema):
+    """While a case of this procedure is open, an operation on its organization waits."""
+
+    operation = fields.String(required=True, validate=IDENT)
+    rule = fields.String(required=True)
+    zh = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class DefinitionSchema(Schema):
+    procedure = fields.String(required=True, validate=IDENT)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    label = fields.Nested(LabelSchema, required=True)
+    rules = fields.List(fields.String(), load_default=list)
+    open_schema = fields.String(load_default=None)
+    open_actions = fields.List(fields.String(), load_default=list)
+    initial = fields.String(required=True)
+    states = fields.List(fields.Nested(StateSchema), required=True, validate=validate.Length(min=1))
+    transitions = fields.List(
+        fields.Nested(TransitionSchema), required=True, validate=validate.Length(min=1)
+    )
+    deadlines = fields.List(fields.Nested(DeadlineSchema), load_default=list)
+    holds = fields.List(fields.Nested(HoldSchema), load_default=list)
+    parameters = fields.List(
+        fields.String(validate=IDENT),
+        load_default=list,
+        metadata={"description": "local parameters the guards and actions read (case.params)"},
+    )
+
+
+class RuleSchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}-\d+$"))
+    zh = fields.String(required=True, validate=validate.Length(min=1))
+    en = fields.String(required=True, validate=validate.Length(min=1))
+    sources = fields.List(fields.String(), load_default=list)
+
+
+class RulesFileSchema(Schema):
+    rules = fields.List(fields.Nested(RuleSchema), required=True)
+
+    @validates_schema
+    def _unique(self, data: dict, **_: Any) -> None:
+        seen: set[str] = set()
+        for i, rule in enumerate(data.get("rules", [])):
+            if rule["id"] in seen:
+                raise ValidationError({"rules": {i: {"id": [f"duplicate rule {rule['id']}"]}}})
+            seen.add(rule["id"])
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            yield from flatten_messages(value, path)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for m in messages:
+            yield prefix or "<root>", m
+    elif isinstance(messages, list):
+        for i, m in enumerate(messages):
+            yield from flatten_messages(m, f"{prefix}.{i}")
+    else:
+        yield prefix or "<root>", str(messages)

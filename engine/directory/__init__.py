@@ -1,0 +1,1 @@
+"""The directory: units, users, social organizations, Party organizations, members."""

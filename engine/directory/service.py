@@ -1,0 +1,352 @@
+"""Writing the directory: units, users, organizations, Party organizations, members.
+
+Each write validates its payload (marshmallow) and commits in its own unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from sqlalchemy import insert, select, update
+
+from engine.definitions.model import Definitions
+from engine.errors import Forbidden, NotFound, TransitionRefused
+from engine.rules import Refusal
+from engine.store.tables import Case, Member, Organization, PartyOrganization, Unit, User
+from engine.store.unit_of_work import UnitOfWork
+from engine.vocabulary import (
+    CATEGORIES,
+    MEMBER_ROLES,
+    MEMBER_STATUSES,
+    ORG_TYPES,
+    PARTY_ORG_KINDS,
+    ROLES,
+    UNIT_KINDS,
+    CreditCode,
+)
+
+
+class OrganizationSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    credit_code = CreditCode(load_default=None, allow_none=True)
+    org_type = fields.String(required=True, validate=validate.OneOf(ORG_TYPES))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    supervisory_unit = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    industry_regulator = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    local_party_org = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    unit = fields.String(
+        required=True, metadata={"description": "code of the registration authority unit"}
+    )
+
+
+class UnitSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$"))
+    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+    parent = fields.String(load_default=None, allow_none=True)
+    district = fields.String(load_default=None, allow_none=True)
+
+
+class UserSchema(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_.-]{2,80}$"))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    unit = fields.String(required=True)
+    email = fields.Email(load_default=None, allow_none=True)
+    password_hash = fields.String(load_default=None, allow_none=True)
+
+    @validates("username")
+    def _not_system(self, value: str, **_: Any) -> None:
+        if value == "system":
+            raise ValidationError("'system' is reserved for the scheduler")
+
+
+def unit_by_code(uow: UnitOfWork, code: str) -> Any:
+    row = uow.conn.execute(select(Unit.__table__).where(Unit.__table__.c.code == code)).first()
+    if row is None:
+        raise NotFound("unit", code)
+    return row
+
+
+def create_unit(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    data = UnitSchema().load(dict(payload))
+    units = Unit.__table__
+    with uow:
+        parent_path = "/"
+        parent_id = None
+        if data["parent"]:
+            parent = unit_by_code(uow, data["parent"])
+            parent_id, parent_path = parent.id, parent.path
+        uid = uow.conn.execute(
+            insert(units)
+            .values(
+                code=data["code"],
+                name_zh=data["name_zh"],
+                name_en=data["name_en"],
+                kind=data["kind"],
+                parent_id=parent_id,
+                path="?",
+                district=data["district"],
+            )
+            .returning(units.c.id)
+        ).scalar_one()
+        uow.conn.execute(update(units).where(units.c.id == uid).values(path=f"{parent_path}{uid}/"))
+        uow.commit()
+        return uid
+
+
+def create_user(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    data = UserSchema().load(dict(payload))
+    users = User.__table__
+    with uow:
+        unit = unit_by_code(uow, data.pop("unit"))
+        if uow.conn.execute(select(users.c.id).where(users.c.username == data["username"])).first():
+            raise ValidationError({"username": [f"user {data['username']!r} already exists"]})
+        uid = uow.conn.execute(
+            insert(users).values(**data, unit_id=unit.id, active=True).returning(users.c.id)
+        ).scalar_one()
+        uow.commit()
+        return uid
+
+
+def set_password_hash(uow: UnitOfWork, username: str, password_hash: str) -> None:
+    """Replace a user's password hash (hashing is the web layer's: the engine never sees the
+    password)."""
+    users = User.__table__
+    with uow:
+        done = uow.conn.execute(
+            update(users).where(users.c.username == username).values(password_hash=password_hash)
+        ).rowcount
+        if done != 1:
+            raise NotFound("user", username)
+        uow.commit()
+
+
+def create_organization(
+    uow: UnitOfWork,
+    payload: Mapping[str, Any],
+    *,
+    check_unit: Callable[[Any], None] | None = None,
+) -> int:
+    """Add an organization. `check_unit(unit_row)` may refuse the unit (the caller's scope)
+    inside the same transaction, before anything is written."""
+    data = OrganizationSchema().load(dict(payload))
+    orgs = Organization.__table__
+    with uow:
+        unit = unit_by_code(uow, data.pop("unit"))
+        if check_unit is not None:
+            check_unit(unit)
+        if (
+            data["credit_code"]
+            and uow.conn.execute(
+                select(orgs.c.id).where(orgs.c.credit_code == data["credit_code"])
+            ).first()
+        ):
+            raise ValidationError(
+                {"credit_code": ["INF-1: this credit code is already registered"]}
+            )
+        oid = uow.conn.execute(
+            insert(orgs)
+            .values(
+                **data,
+                unit_id=unit.id,
+                status="registered" if data["credit_code"] else "applying",
+                coverage="none",
+                coverage_reminder=False,
+                created_at=uow.clock.now(),
+            )
+            .returning(orgs.c.id)
+        ).scalar_one()
+        uow.commit()
+        return oid
+
+
+class PartyOrganizationSchema(Schema):
+    """A Party organization recorded directly (one formed before the system, or outside P1)."""
+
+    organization_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(PARTY_ORG_KINDS))
+    formation_mode = fields.String(
+        load_default="standalone",
+        validate=validate.OneOf(("standalone", "joint", "affiliated")),
+    )
+    upper_party_org = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "the upper Party organization (TRF-2, SEC-3)"},
+    )
+    upper_unit = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "unit code of the upper body"}
+    )
+    established_on = fields.Date(required=True)
+    term_started_on = fields.Date(load_default=None, allow_none=True)
+    term_years = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=10)
+    )
+    covered_organizations = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), load_default=None, allow_none=True
+    )
+
+
+class MemberSchema(Schema):
+    """A Party member working in a social organization (REG-2; roles order SEC-2's sources)."""
+
+    organization_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    status = fields.String(required=True, validate=validate.OneOf(MEMBER_STATUSES))
+    role = fields.String(load_default="staff", validate=validate.OneOf(MEMBER_ROLES))
+    full_time = fields.Boolean(load_default=True)
+    party_organization_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+    )
+    relation_location = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
+    )
+    life_party_org = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
+    )
+
+    @validates_schema
+    def _relation_somewhere(self, data: dict, **_: Any) -> None:
+        if data.get("party_organization_id") is None and not data.get("relation_location"):
+            raise ValidationError(
+                "TRF-3: a member's organizational relation sits somewhere: give the Party "
+                "organization or the relation location",
+                "relation_location",
+            )
+
+
+def party_org_row(uow: UnitOfWork, party_organization_id: int) -> Any:
+    t = PartyOrganization.__table__
+    row = uow.conn.execute(select(t).where(t.c.id == party_organization_id)).mappings().first()
+    if row is None:
+        raise NotFound("party organization", party_organization_id)
+    return row
+
+
+def _organization_row(uow: UnitOfWork, organization_id: int) -> Any:
+    t = Organization.__table__
+    row = uow.conn.execute(select(t).where(t.c.id == organization_id)).mappings().first()
+    if row is None:
+        raise NotFound("organization", organization_id)
+    return row
+
+
+def create_party_organization(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    """Record an existing Party organization; the organization becomes covered (REG-7)."""
+    data = PartyOrganizationSchema().load(dict(payload))
+    t = PartyOrganization.__table__
+    with uow:
+        org = _organization_row(uow, data["organization_id"])
+        upper_unit = data.pop("upper_unit")
+        data["upper_unit_id"] = unit_by_code(uow, upper_unit).id if upper_unit else None
+        data["covered_organizations"] = data["covered_organizations"] or [org["name"]]
+        pid = uow.conn.execute(
+            insert(t)
+            .values(**data, approved_by=data["upper_party_org"], status="active")
+            .returning(t.c.id)
+        ).scalar_one()
+        uow.conn.execute(
+            update(Organization.__table__)
+            .where(Organization.__table__.c.id == org["id"])
+            .values(coverage="party_org", coverage_reminder=False)
+        )
+        uow.commit()
+        return pid
+
+
+def create_member(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    """Record a Party member; a relation inside one of our Party organizations must be active."""
+    data = MemberSchema().load(dict(payload))
+    t = Member.__table__
+    with uow:
+        _organization_row(uow, data["organization_id"])
+        if data["party_organization_id"] is not None:
+            po = party_org_row(uow, data["party_organization_id"])
+            if po["status"] != "active":
+                raise ValidationError(
+                    {"party_organization_id": ["this Party organization has been revoked"]}
+                )
+        mid = uow.conn.execute(insert(t).values(**data).returning(t.c.id)).scalar_one()
+        uow.commit()
+        return mid
+
+
+def deregister_organization(
+    uow: UnitOfWork,
+    definitions: Definitions,
+    organization_id: int,
+    *,
+    actor: Any,
+) -> None:
+    """The registration authority completes a deregistration (注销登记).
+
+    It waits while a case whose definition holds "deregistration" is open (TRF-4: the upper
+    Party organization must first decide; the P2 definition declares the hold), and it cannot
+    leave an active Party organization behind (TRF-3/TRF-4: its members would be left without a
+    destination). Generic: the engine asks the definitions, it names no procedure.
+    """
+    orgs, po = Organization.__table__, PartyOrganization.__table__
+    with uow:
+        org = _organization_row(uow, organization_id)
+        unit_path = uow.conn.execute(
+            select(Unit.__table__.c.path).where(Unit.__table__.c.id == org["unit_id"])
+        ).scalar_one()
+        if not actor.can_see(unit_path):
+            raise Forbidden("the organization belongs to another unit")
+        if actor.role not in ("caseworker", "supervisor", "admin"):
+            raise Forbidden("only the registration authority deregisters")
+        if org["status"] == "deregistered":
+            raise ValidationError({"organization_id": ["already deregistered"]})
+        cases = Case.__table__
+        for c in uow.conn.execute(
+            select(cases.c.id, cases.c.procedure, cases.c.definition_version)
+            .where(cases.c.organization_id == organization_id, cases.c.status == "open")
+            .order_by(cases.c.id)
+        ):
+            hold = definitions.get(c.procedure, c.definition_version).holds_operation(
+                "deregistration"
+            )
+            if hold is not None:
+                raise TransitionRefused(
+                    Refusal(
+                        hold.rule,
+                        zh=f"{hold.zh}（案件 #{c.id}）",
+                        en=f"{hold.en} (case #{c.id})",
+                        details={"case_id": c.id},
+                    )
+                )
+        active = uow.conn.execute(
+            select(po.c.id, po.c.name).where(
+                po.c.organization_id == organization_id, po.c.status == "active"
+            )
+        ).first()
+        if active is not None:
+            raise TransitionRefused(
+                Refusal(
+                    "TRF-4",
+                    zh=f"该社会组织的党组织“{active.name}”尚未撤销：须先向上级党组织报告，"
+                    "由其转移党员组织关系并作出撤销决定，才能注销登记",
+                    en=f"Its Party organization '{active.name}' is still active: it must report "
+                    "to the upper Party organization, which transfers the members and revokes "
+                    "it, before the deregistration can complete",
+                    details={"party_organization_id": active.id},
+                )
+            )
+        uow.conn.execute(
+            update(orgs)
+            .where(orgs.c.id == organization_id)
+            .values(status="deregistered", coverage_reminder=False)
+        )
+        uow.commit()

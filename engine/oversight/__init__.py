@@ -1,0 +1,1 @@
+"""Oversight: deadlines swept and escalated, stalls, notifications, the ACC-1 figures."""

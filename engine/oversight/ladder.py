@@ -1,0 +1,153 @@
+"""The escalation ladder of one deadline: reminder, levels, and what is due at an instant.
+
+Pure: plans from a deadline row, its definition and `now`; the sweep applies the plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from engine.calendar import Period, escalation_due, local_date
+from engine.definitions.model import DeadlineDef
+from engine.oversight.notifications import Message
+from engine.oversight.recipients import TARGET_LABEL
+from engine.store.tables import Case, Deadline, Event, Organization, User
+from engine.store.tables_oversight import DeadlineAction
+
+log = logging.getLogger(__name__)
+
+
+deadlines_t = Deadline.__table__
+
+
+cases_t = Case.__table__
+
+
+events_t = Event.__table__
+
+
+orgs_t = Organization.__table__
+
+
+users_t = User.__table__
+
+
+ledger_t = DeadlineAction.__table__
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of a deadline's ladder: level 0 is the reminder, 1..N the escalations."""
+
+    level: int
+    kind: str
+    target: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step the sweep takes now on one deadline."""
+
+    deadline_id: int
+    case_id: int
+    key: str
+    rule: str
+    level: int
+    kind: str
+    target: str
+    fell_due_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    escalation_level: int
+    reminded: bool
+    next_action_at: datetime | None
+
+
+@lru_cache(maxsize=8192)
+def _level_due(due_at: datetime, after: Period) -> datetime:
+    """`escalation_due`, memoized: deadlines running out on the same day share their levels."""
+    return escalation_due(due_at, after)
+
+
+def _steps(spec: DeadlineDef, due_at: datetime, remind_at: datetime | None) -> Iterator[Step]:
+    if remind_at is not None:
+        yield Step(0, "reminder", "assignee", remind_at)
+    floor = due_at
+    for e in spec.escalation:
+        at = max(_level_due(due_at, e.after), floor)
+        yield Step(e.level, "escalation", e.to, at)
+        floor = at
+
+
+def ladder(spec: DeadlineDef, due_at: datetime, remind_at: datetime | None) -> list[Step]:
+    """The reminder (if the definition has a window) and each escalation level, in order.
+
+    A level never falls due before the one below it, whatever the definition's periods say.
+    """
+    return list(_steps(spec, due_at, remind_at))
+
+
+def plan_deadline(row: Any, spec: DeadlineDef, now: datetime) -> Plan:
+    """What is due on one open deadline at `now`, and when it next needs the sweep.
+
+    `row` carries id, case_id, key, rule, due_at, remind_at, reminded_at, escalation_level.
+    """
+    reminder_done = row.reminded_at is not None or row.escalation_level > 0
+    actions: list[Action] = []
+    next_at: datetime | None = None
+    for s in _steps(spec, row.due_at, row.remind_at):
+        if (s.level == 0 and reminder_done) or (s.level > 0 and s.level <= row.escalation_level):
+            continue
+        if s.kind == "reminder" and now >= row.due_at:
+            continue  # too late to remind: the deadline has run out, escalation takes over
+        if s.at > now:
+            next_at = s.at
+            break
+        actions.append(
+            Action(
+                row.id, row.case_id, row.key, row.rule, s.level, s.kind, s.target, s.at, row.due_at
+            )
+        )
+    level = max((a.level for a in actions if a.kind == "escalation"), default=row.escalation_level)
+    reminded = any(a.kind == "reminder" for a in actions)
+    return Plan(tuple(actions), level, reminded, next_at)
+
+
+def message_for(a: Action, case: Any, spec_label: Any, event_id: int | None) -> Message:
+    org = case.org_name
+    due = local_date(a.due_at - timedelta(microseconds=1)).isoformat()
+    if a.kind == "reminder":
+        return Message(
+            kind="reminder",
+            level=0,
+            case_id=a.case_id,
+            event_id=event_id,
+            subject_zh=f"到期提醒：案件 #{a.case_id}“{spec_label.zh}”将于 {due} 到期",
+            subject_en=f"Reminder: case #{a.case_id} '{spec_label.en}' is due on {due}",
+            body_zh=f"{org}：“{spec_label.zh}”期限至 {due} 届满（{a.rule}），请及时办理。",
+            body_en=f"{org}: '{spec_label.en}' runs out on {due} ({a.rule}); please act in time.",
+        )
+    zh_to, en_to = TARGET_LABEL.get(a.target, (a.target, a.target))
+    return Message(
+        kind="escalation",
+        level=a.level,
+        case_id=a.case_id,
+        event_id=event_id,
+        subject_zh=f"逾期督办（第{a.level}级，{zh_to}）：案件 #{a.case_id}“{spec_label.zh}”",
+        subject_en=f"Overdue, escalation level {a.level} ({en_to}): case #{a.case_id} "
+        f"'{spec_label.en}'",
+        body_zh=f"{org}：“{spec_label.zh}”已于 {due} 到期未办结（{a.rule}）。"
+        f"依 ACC-1 逐级督办，现报{zh_to}。",
+        body_en=f"{org}: '{spec_label.en}' was due on {due} and is not done ({a.rule}). "
+        f"Escalated to the {en_to} (ACC-1).",
+    )

@@ -1,0 +1,217 @@
+"""APScheduler as a tick, nothing more (issue 5).
+
+The scheduler never holds one job per deadline: deadlines are rows in our own indexed table,
+and the tick runs `escalation.sweep` over whatever is due. Three jobs:
+
+* ``sweep`` every `interval_seconds` (first run at start-up: that is the catch-up after
+  downtime — what fell due meanwhile is escalated once, not once per missed tick);
+* ``mail`` every `interval_seconds` when SMTP is configured: the e-mail outbox, in its own job
+  so that a slow or dead SMTP server never delays a sweep;
+* ``digest`` daily at `digest_hour` (Asia/Shanghai), and once at start-up if that hour has
+  passed today: the ACC-1 summary for each supervisor, at most once per user and day.
+
+Any number of these schedulers may run against one database (the web process's in-process
+one and `tongbu scheduler` on other hosts): exactly-once is guaranteed by the sweep's claim
+and ledger, not by there being a single scheduler. See docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from engine.calendar import SHANGHAI, LegalCalendar, local_date
+from engine.clock import Clock, SystemClock
+from engine.definitions.model import Definitions
+from engine.oversight import accountability, notifications
+from engine.oversight import sweep as escalation
+from engine.oversight.notifications import SmtpSettings
+from engine.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """How often to sweep, when to send the digest, how big a claim is, where mail goes.
+
+    Read by the composition root from TONGBU_SWEEP_INTERVAL, TONGBU_DIGEST_HOUR,
+    TONGBU_SWEEP_BATCH and TONGBU_SMTP_* (docs/operations.md).
+    """
+
+    interval_seconds: float = 60.0
+    digest_hour: int | None = 8
+    batch_size: int = escalation.DEFAULT_BATCH
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str], *, interval_seconds: float | None = None
+    ) -> SchedulerSettings:
+        """`TONGBU_DIGEST_HOUR` is 0-23 (Shanghai) or `off`."""
+        hour_text = (env.get("TONGBU_DIGEST_HOUR") or "8").strip().lower()
+        hour = None if hour_text in ("off", "none", "-1") else int(hour_text)
+        if hour is not None and not 0 <= hour <= 23:
+            raise ValueError(f"TONGBU_DIGEST_HOUR must be 0-23 or 'off', not {hour_text!r}")
+        interval = interval_seconds
+        if interval is None:
+            interval = float(env.get("TONGBU_SWEEP_INTERVAL") or cls.interval_seconds)
+        if interval <= 0:
+            raise ValueError("the sweep interval must be positive")
+        batch = int(env.get("TONGBU_SWEEP_BATCH") or escalation.DEFAULT_BATCH)
+        if batch < 1:
+            raise ValueError("TONGBU_SWEEP_BATCH must be at least 1")
+        return cls(interval, hour, batch, SmtpSettings.from_env(env))
+
+
+class OffsetClock:
+    """Real time, shifted so that it read `start` when created: for drills and demos
+    (`tongbu scheduler --now 2026-05-01`), time still moves."""
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        self.base = base or SystemClock()
+        self.offset = start - self.base.now()
+
+    def now(self) -> datetime:
+        return self.base.now() + self.offset
+
+
+class Ticker:
+    """The work behind each job; each method is safe to call from any process at any time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        definitions: Definitions,
+        settings: SchedulerSettings,
+        *,
+        clock: Clock | None = None,
+        calendar: LegalCalendar | None = None,
+    ) -> None:
+        self.engine = engine
+        self.definitions = definitions
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.calendar = calendar or LegalCalendar()
+        self._full_scan_day: date | None = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, self.calendar)
+
+    def sweep(self) -> escalation.SweepResult:
+        """One sweep at the clock's now; what is due is handled once, whoever else sweeps.
+
+        The first sweep of a process and the first of each (Shanghai) day also scan every
+        stalled case, so that back-dated or imported cases are flagged too (see
+        `stalls.sweep_stalled`).
+        """
+        today = local_date(self.clock.now())
+        full = self._full_scan_day != today
+        result = escalation.sweep(
+            self.uow(),
+            self.definitions,
+            smtp=self.settings.smtp,
+            batch_size=self.settings.batch_size,
+            full_stall_scan=full,
+            collect=False,
+        )
+        self._full_scan_day = today
+        if result.fired or result.stalled or result.errors:
+            log.info("sweep at %s: %s", result.now.isoformat(), result.summary())
+        for e in result.errors:
+            log.warning("sweep: %s", e)
+        return result
+
+    def deliver(self) -> notifications.DeliveryResult:
+        """Send due e-mail from the outbox; failures wait for their backoff."""
+        result = notifications.deliver_outbox(self.engine, self.clock, self.settings.smtp)
+        if result.sent or result.retried or result.failed:
+            log.info(
+                "mail: sent %d, retry later %d, gave up %d",
+                result.sent,
+                result.retried,
+                result.failed,
+            )
+        for e in result.errors:
+            log.warning("mail: %s", e)
+        return result
+
+    def digest(self, *, force: bool = False) -> int:
+        """Today's ACC-1 digest, unless the digest hour has not come yet (or `force`)."""
+        hour = self.settings.digest_hour
+        now_local = self.clock.now().astimezone(SHANGHAI)
+        if not force and (hour is None or now_local.hour < hour):
+            return 0
+        n = accountability.daily_digest(self.uow(), smtp=self.settings.smtp)
+        if n:
+            log.info("digest for %s: %d notification(s)", now_local.date(), n)
+        return n
+
+
+def _guarded(fn: Any, name: str) -> Any:
+    """A failing job logs and waits for its next tick; it never kills the scheduler."""
+
+    def run() -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("scheduler job %s failed; it runs again at the next tick", name)
+
+    run.__name__ = f"tongbu_{name}"
+    return run
+
+
+def build_scheduler(ticker: Ticker, *, blocking: bool = False) -> BaseScheduler:
+    """A Background (in the web process) or Blocking (`tongbu scheduler`) APScheduler.
+
+    Jobs coalesce and never overlap themselves: a tick that finds the previous one still
+    running is skipped, which is harmless because the next sweep picks up everything due.
+    """
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(
+        timezone=SHANGHAI,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    interval = ticker.settings.interval_seconds
+    # APScheduler fires on the wall clock; the jobs themselves read the ticker's clock.
+    now = SystemClock().now().astimezone(SHANGHAI)
+    scheduler.add_job(
+        _guarded(ticker.sweep, "sweep"),
+        IntervalTrigger(seconds=interval, timezone=SHANGHAI),
+        id="sweep",
+        name="tongbu sweep",
+        next_run_time=now,
+    )
+    if ticker.settings.smtp.enabled:
+        scheduler.add_job(
+            _guarded(ticker.deliver, "mail"),
+            IntervalTrigger(seconds=interval, timezone=SHANGHAI),
+            id="mail",
+            name="tongbu mail",
+            next_run_time=now + timedelta(seconds=min(interval / 2, 5)),
+        )
+    if ticker.settings.digest_hour is not None:
+        scheduler.add_job(
+            _guarded(lambda: ticker.digest(force=True), "digest"),
+            CronTrigger(hour=ticker.settings.digest_hour, timezone=SHANGHAI),
+            id="digest",
+            name="tongbu digest",
+        )
+        scheduler.add_job(
+            _guarded(ticker.digest, "digest-catch-up"),
+            "date",
+            run_date=now + timedelta(seconds=1),
+            id="digest-catch-up",
+            name="tongbu digest (catch-up at start)",
+        )
+    return scheduler

@@ -1,0 +1,18 @@
+"""`tongbu`: the command line is an adapter like the UI and the API.
+
+Each capability keeps its commands in its own module; this package assembles them on the one
+`main` group (the console script's entry point).
+"""
+
+from __future__ import annotations
+
+from web.cli import accounts, api, escalation, procedures
+from web.cli.core import main
+
+for _module in (procedures, escalation, accounts, api):
+    _module.register(main)
+
+__all__ = ["main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

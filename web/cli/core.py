@@ -1,0 +1,425 @@
+"""`tongbu db|definitions|unit|user|org|case|demo|serve`: the core commands."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+from marshmallow import ValidationError
+
+from engine.cases import read as case_read
+from engine.cases import service as case_service
+from engine.definitions.loader import collect, definitions_dir
+from engine.directory import records as directory_records
+from engine.directory import service as directory
+from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
+from engine.registry import load_registry
+from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
+from web.config import Config
+
+EXIT = {
+    DefinitionError: 1,
+    ValidationError: 2,
+    TransitionRefused: 3,
+    Conflict: 4,
+    Forbidden: 5,
+    NotFound: 6,
+}
+
+
+@click.group()
+def main() -> None:
+    """tongbu (同步): synchronized Party-building procedures for social organizations."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database at TONGBU_DATABASE_URL to the newest schema."""
+    from engine.store.migrate import upgrade
+
+    upgrade(Config.from_env().database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def definitions() -> None:
+    """Procedure definitions: check and show."""
+
+
+@definitions.command("check")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="folder of definitions (default: TONGBU_DEFINITIONS_DIR or the shipped ones)",
+)
+def definitions_check(directory: str | None) -> None:
+    """Validate every definition file, the rules catalogue and the parameters; list all problems."""
+    from pathlib import Path
+
+    folder = Path(directory) if directory else definitions_dir()
+    defs, problems = collect(folder, load_registry())
+    if problems:
+        for p in problems:
+            click.echo(str(p), err=True)
+        click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
+        sys.exit(1)
+    assert defs is not None
+    for d in defs:
+        click.echo(
+            f"ok  {d.file}  {d.procedure} v{d.version}  {len(d.states)} states, "
+            f"{len(d.transitions)} transitions, {len(d.deadlines)} deadlines  sha256:{d.content_hash[:12]}"
+        )
+    click.echo(f"ok  parameters: {len(defs.parameters)}; rules: {len(defs.catalogue.rules)}")
+
+
+@definitions.command("show")
+@click.argument("name")
+@click.option("--version", type=click.IntRange(min=1), default=None)
+@pass_ctx
+@handled
+def definitions_show(ctx: Ctx, name: str, version: int | None) -> None:
+    """Print the states, transitions and deadlines of a procedure."""
+    d = ctx.runtime.definitions.get(name, version)
+    click.echo(f"{d.procedure} v{d.version} — {d.label.zh} / {d.label.en}  ({d.file})")
+    click.echo("\nstates:")
+    for s in d.states.values():
+        mark = "*" if s.id == d.initial else (" ■" if s.terminal else "  ")
+        click.echo(f" {mark} {s.id:<22} {s.label.zh} / {s.label.en}")
+    click.echo("\ntransitions:")
+    for t in d.transitions:
+        click.echo(
+            f"   {t.trigger:<24} {','.join(t.sources)} -> {t.dest}   [{', '.join(t.rules)}]  "
+            f"roles={','.join(t.roles)}" + (f" schema={t.schema}" if t.schema else "")
+        )
+        if t.guards:
+            click.echo(f"   {'':<24} guards: {', '.join(t.guards)}")
+    click.echo("\ndeadlines:")
+    for dl in d.deadlines:
+        esc = " → ".join(f"{e.to}(+{e.after.isoformat()})" for e in dl.escalation)
+        click.echo(
+            f"   {dl.id:<22} {dl.period_text} from {dl.anchor} on {','.join(dl.opens_on)}; "
+            f"met by {','.join(dl.closes_on)} [{dl.rule}]"
+        )
+        click.echo(
+            f"   {'':<22} remind {dl.remind_before.isoformat() if dl.remind_before else '-'} before; "
+            f"escalate: {esc or '-'}"
+        )
+
+
+@main.group()
+def unit() -> None:
+    """Units of the unit tree."""
+
+
+@unit.command("add")
+@click.option("--code", required=True)
+@click.option("--name-zh", required=True)
+@click.option("--name-en", required=True)
+@click.option("--kind", required=True)
+@click.option("--parent", default=None, help="code of the parent unit")
+@click.option("--district", default=None)
+@pass_ctx
+@handled
+def unit_add(ctx: Ctx, **kw: Any) -> None:
+    uid = directory.create_unit(ctx.runtime.uow(), kw)
+    click.echo(f"unit {uid} created")
+
+
+@main.group()
+def user() -> None:
+    """Users."""
+
+
+@user.command("add")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", required=True, help="caseworker, supervisor or admin")
+@click.option("--unit", required=True, help="unit code")
+@click.option("--email", default=None)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="the user's password (asked twice when not given); stored only as a hash",
+)
+@pass_ctx
+@handled
+def user_add(ctx: Ctx, password: str, **kw: Any) -> None:
+    """Create a user who can sign in to the web UI (password hashed with werkzeug)."""
+    from web.auth import hash_password
+
+    kw["password_hash"] = hash_password(password)
+    uid = directory.create_user(ctx.runtime.uow(), kw)
+    click.echo(f"user {uid} created")
+
+
+@main.group()
+def org() -> None:
+    """Social organizations."""
+
+
+@org.command("add")
+@click.option("--name", required=True)
+@click.option(
+    "--type", "org_type", required=True, help="social_group, social_service or foundation"
+)
+@click.option("--category", required=True)
+@click.option("--unit", required=True, help="code of the registration authority unit")
+@click.option("--credit-code", default=None)
+@click.option("--supervisory-unit", default=None)
+@click.option("--industry-regulator", default=None)
+@click.option("--local-party-org", default=None)
+@click.option("--district", default=None)
+@pass_ctx
+@handled
+def org_add(ctx: Ctx, **kw: Any) -> None:
+    oid = directory.create_organization(ctx.runtime.uow(), kw)
+    click.echo(f"organization {oid} created")
+
+
+@org.command("list")
+@click.option("--search", default=None)
+@click.option("--limit", type=click.IntRange(1, 1000), default=50)
+@pass_ctx
+@handled
+def org_list(ctx: Ctx, search: str | None, limit: int) -> None:
+    for o in directory_records.list_organizations(ctx.runtime.uow(), search=search, limit=limit):
+        click.echo(
+            f"{o['id']:>5}  {o['credit_code'] or '-':<18}  {o['status']:<10} {o['coverage']:<10} {o['name']}"
+        )
+
+
+@main.group()
+def case() -> None:
+    """Drive cases step by step (the caseworker's shell)."""
+
+
+AS_USER = click.option(
+    "--as", "username", required=True, envvar="TONGBU_USER", help="acting user (or TONGBU_USER)"
+)
+
+
+@case.command("open")
+@click.argument("procedure")
+@click.option("--org", "organization_id", type=click.IntRange(min=1), required=True)
+@AS_USER
+@click.option("--data", "data_text", default=None, help="payload as a JSON object")
+@click.option("--set", "sets", multiple=True, help="payload field, key=value (repeatable)")
+@click.option("--comment", default=None)
+@pass_ctx
+@handled
+def case_open(
+    ctx: Ctx,
+    procedure: str,
+    organization_id: int,
+    username: str,
+    data_text: str | None,
+    sets: tuple[str, ...],
+    comment: str | None,
+) -> None:
+    """Open a case of PROCEDURE for an organization."""
+    rt = ctx.runtime
+    payload = build_payload(data_text, sets)
+    cid = case_service.open_case(
+        rt.uow(),
+        rt.definitions,
+        procedure,
+        organization_id,
+        payload,
+        actor=_actor(rt, username),
+        comment=comment,
+    )
+    click.echo(f"case {cid} opened")
+
+
+@case.command("actions")
+@click.argument("case_id", type=click.IntRange(min=1))
+@AS_USER
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@pass_ctx
+@handled
+def case_actions(ctx: Ctx, case_id: int, username: str, lang: str) -> None:
+    """List the steps of a case: allowed ones, and refused ones with their rule."""
+    rt = ctx.runtime
+    for a in case_service.actions(rt.uow(), rt.definitions, case_id, actor=_actor(rt, username)):
+        label = a.label_zh if lang == "zh" else a.label_en
+        if a.allowed:
+            click.echo(
+                f"  ✓ {a.trigger:<24} {label}" + (f"  (input: {a.schema})" if a.schema else "")
+            )
+        elif not a.role_ok:
+            click.echo(f"  ✗ {a.trigger:<24} {label}  — role: needs {', '.join(a.roles)}")
+        else:
+            r = a.refusal
+            click.echo(f"  ✗ {a.trigger:<24} {label}  — [{r.rule}] {r.message(lang)}")
+
+
+@case.command("fire")
+@click.argument("case_id", type=click.IntRange(min=1))
+@click.argument("trigger")
+@AS_USER
+@click.option(
+    "--version",
+    "expected_version",
+    type=click.IntRange(min=1),
+    default=None,
+    help="the version you saw (`case show`); omitted: the current one",
+)
+@click.option("--data", "data_text", default=None, help="payload as a JSON object")
+@click.option("--set", "sets", multiple=True, help="payload field, key=value (repeatable)")
+@click.option("--comment", default=None)
+@pass_ctx
+@handled
+def case_fire(
+    ctx: Ctx,
+    case_id: int,
+    trigger: str,
+    username: str,
+    expected_version: int | None,
+    data_text: str | None,
+    sets: tuple[str, ...],
+    comment: str | None,
+) -> None:
+    """Fire TRIGGER on a case with its input."""
+    rt = ctx.runtime
+    actor = _actor(rt, username)
+    payload = build_payload(data_text, sets)
+    if expected_version is None:
+        expected_version = case_read.get_case(rt.uow(), rt.definitions, case_id, actor=actor)[
+            "version"
+        ]
+    out = case_service.fire(
+        rt.uow(),
+        rt.definitions,
+        case_id,
+        trigger,
+        payload,
+        actor=actor,
+        expected_version=expected_version,
+        comment=comment,
+    )
+    click.echo(f"case {case_id}: {trigger} → {out['state']} (version {out['version']})")
+
+
+@case.command("show")
+@click.argument("case_id", type=click.IntRange(min=1))
+@AS_USER
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@handled
+def case_show(ctx: Ctx, case_id: int, username: str, as_json: bool) -> None:
+    """Show a case: state, version, facts, deadlines and history."""
+    rt = ctx.runtime
+    actor = _actor(rt, username)
+    c = case_read.get_case(rt.uow(), rt.definitions, case_id, actor=actor)
+    hist = case_read.history(rt.uow(), case_id, actor=actor)
+    if as_json:
+        _echo_json(
+            {**c, "label": vars(c["label"]), "state_label": vars(c["state_label"]), "history": hist}
+        )
+        return
+    o = c["organization"]
+    click.echo(f"case {c['id']}  {c['label'].zh} v{c['definition_version']}  [{c['status']}]")
+    click.echo(f"  organization: {o['name']}  {o['credit_code'] or '(no credit code yet)'}")
+    click.echo(
+        f"  state: {c['state']} — {c['state_label'].zh} / {c['state_label'].en}   version {c['version']}"
+    )
+    for key, w in (c["data"].get("warnings") or {}).items():
+        click.echo(f"  ⚠ [{w.get('rule', key)}] {w.get('zh', '')} / {w.get('en', '')}")
+    if c["deadlines"]:
+        click.echo("  deadlines:")
+        for d in c["deadlines"]:
+            prov = " (provisional)" if d["provisional"] else ""
+            click.echo(
+                f"    {d['key']:<22} due {d['due_date']}{prov}  [{d['rule']}]  {d['status']}"
+            )
+    click.echo("  history:")
+    for e in hist:
+        step = e["trigger"] or e["kind"]
+        click.echo(
+            f"    {e['at']:%Y-%m-%d %H:%M}  v{e['case_version']:<3} {step:<24} "
+            f"{e['from_state'] or '':>18} → {e['to_state'] or '':<18} {e['actor_name']}"
+            + (f"  «{e['comment']}»" if e["comment"] else "")
+        )
+
+
+@case.command("list")
+@AS_USER
+@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open")
+@click.option("--procedure", default=None)
+@click.option("--limit", type=click.IntRange(1, 1000), default=50)
+@click.option("--offset", type=click.IntRange(min=0), default=0)
+@pass_ctx
+@handled
+def case_list(
+    ctx: Ctx, username: str, status: str, procedure: str | None, limit: int, offset: int
+) -> None:
+    rt = ctx.runtime
+    rows = case_read.list_cases(
+        rt.uow(),
+        actor=_actor(rt, username),
+        status=None if status == "all" else status,
+        procedure=procedure,
+        limit=limit,
+        offset=offset,
+    )
+    for r in rows:
+        click.echo(
+            f"{r['id']:>6}  {r['procedure']:<14} {r['state']:<22} v{r['version']:<3} {r['organization']}"
+        )
+
+
+@main.command()
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="pretend today is this date (default: today)",
+)
+@pass_ctx
+@handled
+def demo(ctx: Ctx, today: datetime | None) -> None:
+    """Load demo units, users, organizations and cases in every state (some overdue)."""
+    from web.demo import load_demo
+
+    summary = load_demo(ctx.runtime, today=today.date() if today else None)
+    click.echo(summary)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@pass_ctx
+@handled
+def serve(ctx: Ctx, host: str, port: int) -> None:
+    """Start the web app (threaded) with the scheduler in-process unless TONGBU_SCHEDULER=0."""
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    app = create_app(runtime=ctx.runtime)
+    scheduler = None
+    if ctx.runtime.config.scheduler:
+        from web.cli.escalation import start_in_process_scheduler
+
+        scheduler = start_in_process_scheduler(ctx.runtime)
+    click.echo(
+        f"tongbu on http://{host}:{port}/ (scheduler "
+        f"{'in-process' if scheduler else 'off: run `tongbu scheduler`'})"
+    )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)

@@ -1,0 +1,403 @@
+"""`tongbu` commands: scheduler, sweep, accountability report, notifications (issue 5).
+
+Configuration (environment, see docs/operations.md): TONGBU_SWEEP_INTERVAL (seconds, via
+web.config), TONGBU_SWEEP_BATCH, TONGBU_DIGEST_HOUR, TONGBU_SMTP_HOST/PORT/USER/PASSWORD/
+FROM/STARTTLS/TIMEOUT/MAX_ATTEMPTS, TONGBU_MAIL_BACKOFF_BASE/MAX.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import click
+from marshmallow import Schema, ValidationError, fields, validate
+
+from engine.access import actor as access
+from engine.calendar import SHANGHAI
+from engine.clock import Clock, FixedClock
+from engine.directory import records as directory_records
+from engine.oversight import accountability, notifications
+from engine.oversight import sweep as escalation
+from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
+from engine.store.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+NOW_HELP = (
+    "the instant to act at, Asia/Shanghai: YYYY-MM-DD (00:00 that day) or YYYY-MM-DDTHH:MM; "
+    "default: now"
+)
+
+
+class NowArgs(Schema):
+    """`--now`: a local (Asia/Shanghai) date or date and time, as the issue's examples."""
+
+    now = fields.String(
+        data_key="--now",
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
+            error="use YYYY-MM-DD or YYYY-MM-DDTHH:MM (Asia/Shanghai)",
+        ),
+    )
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """The aware UTC instant a `--now` value names, or None for the real clock."""
+    data = NowArgs().load({"--now": text})
+    if data["now"] is None:
+        return None
+    value = data["now"].replace(" ", "T")
+    try:
+        if "T" in value:
+            local = datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
+        else:
+            local = datetime.combine(date.fromisoformat(value), time.min, SHANGHAI)
+    except ValueError as exc:
+        raise ValidationError({"--now": [f"not a real date/time: {exc}"]}) from exc
+    return local.astimezone(UTC)
+
+
+def settings_from_env(interval_seconds: float | None = None) -> SchedulerSettings:
+    """Scheduler and SMTP settings from the environment; a bad value is a named input error."""
+    try:
+        return SchedulerSettings.from_env(os.environ, interval_seconds=interval_seconds)
+    except ValueError as exc:
+        raise ValidationError({"environment": [str(exc)]}) from exc
+
+
+def _uow(rt: Any, clock: Clock | None) -> UnitOfWork:
+    return UnitOfWork(rt.engine, clock or rt.clock, rt.calendar)
+
+
+def _names(rt: Any) -> dict[int, str]:
+    return {u.id: u.display_name for u in directory_records.list_users(rt.uow())}
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def start_in_process_scheduler(runtime: Any) -> Any:
+    """The embedded default (`make run` / `tongbu serve`): a BackgroundScheduler in the web
+    process. Safe next to `tongbu scheduler` processes: the sweep is exactly-once anyway."""
+    settings = settings_from_env(runtime.config.sweep_interval_seconds)
+    ticker = Ticker(
+        runtime.engine,
+        runtime.definitions,
+        settings,
+        clock=runtime.clock,
+        calendar=runtime.calendar,
+    )
+    scheduler = build_scheduler(ticker, blocking=False)
+    scheduler.start()
+    return scheduler
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to the `tongbu` group."""
+    from web.cli.base import Ctx, _echo_json, handled, pass_ctx
+
+    @main.command("scheduler")
+    @click.option(
+        "--interval",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        help="seconds between sweeps (default TONGBU_SWEEP_INTERVAL, 60)",
+    )
+    @click.option(
+        "--now", "now_text", default=None, help="drill: start the clock at this instant " + NOW_HELP
+    )
+    @pass_ctx
+    @handled
+    def scheduler_cmd(ctx: Ctx, interval: float | None, now_text: str | None) -> None:
+        """Run the scheduler as its own process (any number of hosts may run one)."""
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
+        )
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        rt = ctx.runtime
+        start = parse_now(now_text)
+        settings = settings_from_env(interval or rt.config.sweep_interval_seconds)
+        clock = OffsetClock(start) if start else rt.clock
+        ticker = Ticker(rt.engine, rt.definitions, settings, clock=clock, calendar=rt.calendar)
+        scheduler = build_scheduler(ticker, blocking=True)
+
+        def stop(signum: int, _frame: Any) -> None:
+            log.info("signal %d: stopping the scheduler after running jobs finish", signum)
+            scheduler.shutdown(wait=True)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        click.echo(
+            f"tongbu scheduler: sweep every {settings.interval_seconds:g}s, digest at "
+            f"{settings.digest_hour if settings.digest_hour is not None else 'off'}h Shanghai, "
+            f"e-mail {'via ' + str(settings.smtp.host) if settings.smtp.enabled else 'off'}"
+            + (f", clock starting at {_local(start)}" if start else "")
+        )
+        sys.stdout.flush()
+        scheduler.start()
+        rt.engine.dispose()
+        click.echo("tongbu scheduler stopped")
+
+    @main.command("sweep")
+    @click.option("--now", "now_text", default=None, help=NOW_HELP)
+    @click.option("--dry-run", is_flag=True, help="print what would happen; write nothing")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--batch", type=click.IntRange(min=1), default=None, help="rows per claim")
+    @pass_ctx
+    @handled
+    def sweep_cmd(
+        ctx: Ctx, now_text: str | None, dry_run: bool, as_json: bool, batch: int | None
+    ) -> None:
+        """Remind, escalate and flag stalled cases once, at --now (or now)."""
+        rt = ctx.runtime
+        at = parse_now(now_text)
+        settings = settings_from_env(rt.config.sweep_interval_seconds)
+        result = escalation.sweep(
+            _uow(rt, FixedClock(at) if at else None),
+            rt.definitions,
+            smtp=settings.smtp,
+            batch_size=batch or settings.batch_size,
+            dry_run=dry_run,
+            advance_watermark=at is None,
+            full_stall_scan=True,
+        )
+        if as_json:
+            _echo_json(
+                {
+                    "now": result.now,
+                    "dry_run": dry_run,
+                    "reminders": result.reminders,
+                    "escalations": result.escalations,
+                    "stalled": result.stalled,
+                    "notifications": result.notifications,
+                    "errors": result.errors,
+                }
+            )
+            return
+        names = _names(rt)
+        head = "dry run, nothing written / 预演，未写入" if dry_run else "done / 已执行"
+        click.echo(
+            f"sweep at {_local(result.now)} Asia/Shanghai ({result.now.isoformat()}) — {head}"
+        )
+        for title, items in (
+            ("reminders / 到期提醒", result.reminders),
+            ("escalations / 逾期督办", result.escalations),
+        ):
+            click.echo(f"{title}: {len(items)}")
+            for x in items:
+                who = ", ".join(names.get(u, str(u)) for u in x["recipients"]) or "-"
+                lvl = "reminder" if x["kind"] == "reminder" else f"level {x['level']}"
+                click.echo(
+                    f"  case {x['case_id']:>5}  {x['deadline']} [{x['rule']}] {lvl} → "
+                    f"{x['to']}: {who}  (fell due {_local(x['fell_due_at'])}; "
+                    f"deadline {_local(x['due_at'])})  {x['organization']}"
+                )
+        click.echo(f"stalled / 停滞: {len(result.stalled)}")
+        for s in result.stalled:
+            click.echo(
+                f"  case {s['case_id']:>5}  no activity since {_local(s['stalled_since'])} "
+                f"(≥ {s['stalled_after_days']} days)  {s['organization']}"
+            )
+        for e in result.errors:
+            click.echo(f"problem: {e}", err=True)
+        click.echo(result.summary())
+
+    group = main.commands.get("report")
+    if group is None:
+
+        @main.group("report")
+        def report_group() -> None:
+            """Reports."""
+
+        group = report_group
+    assert isinstance(group, click.Group)
+
+    @group.command("overdue")
+    @click.option(
+        "--as",
+        "username",
+        default=None,
+        envvar="TONGBU_USER",
+        help="report as this user (their unit and below); default: the whole tree",
+    )
+    @click.option("--now", "now_text", default=None, help=NOW_HELP)
+    @click.option(
+        "--list",
+        "which",
+        type=click.Choice(list(accountability.LISTS)),
+        default=None,
+        help="list the cases behind one measure instead of the table",
+    )
+    @click.option("--unit", "unit_code", default=None, help="with --list: only this unit (code)")
+    @click.option("--limit", type=click.IntRange(1, 10000), default=50)
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_ctx
+    @handled
+    def report_overdue(
+        ctx: Ctx,
+        username: str | None,
+        now_text: str | None,
+        which: str | None,
+        unit_code: str | None,
+        limit: int,
+        as_json: bool,
+    ) -> None:
+        """ACC-1: open, overdue, escalated and stalled cases per responsible unit."""
+        rt = ctx.runtime
+        at = parse_now(now_text)
+        uow = _uow(rt, FixedClock(at) if at else None)
+        actor = access.actor_for(uow, username) if username else access.SYSTEM
+        if which:
+            unit_id = None
+            if unit_code:
+                from engine.directory.service import unit_by_code
+
+                with uow.reader() as r:
+                    unit_id = unit_by_code(r, unit_code).id
+            rows = accountability.LISTS[which](uow, actor, unit_id=unit_id, limit=limit)
+            if as_json:
+                _echo_json(rows)
+                return
+            click.echo(f"{which} cases / 案件: {len(rows)}")
+            for x in rows:
+                extra = ""
+                if "deadline" in x:
+                    extra = (
+                        f"  {x['deadline']} [{x['rule']}] due {x['due_date']} "
+                        f"({x['days_overdue']} d overdue, level {x['escalation_level']})"
+                    )
+                elif "stalled_since" in x:
+                    extra = f"  idle since {_local(x['stalled_since'])}"
+                click.echo(
+                    f"  case {x['case_id']:>5}  {x['state']:<20} {x['unit_name_zh']}  "
+                    f"{x['assignee'] or '-'}{extra}  {x['organization']}"
+                )
+            return
+        rows = accountability.accountability(uow, actor)
+        if as_json:
+            _echo_json({"rows": rows, "totals": accountability.totals(rows)})
+            return
+        now = uow.clock.now()
+        click.echo(f"ACC-1 overdue report / 逾期问责报表 — {_local(now)} Asia/Shanghai")
+        click.echo(
+            f"{'unit / 责任单位':<30} {'open':>6} {'overdue':>8} {'escalated':>10} "
+            f"{'stalled':>8}  oldest overdue / 最久逾期"
+        )
+        for x in rows:
+            o = x["oldest_overdue"]
+            oldest = (
+                f"case {o['case_id']} {o['deadline']} [{o['rule']}] due {o['due_date']} "
+                f"({o['days_overdue']} d)"
+                if o
+                else "-"
+            )
+            click.echo(
+                f"{x['unit_name_zh'] + ' ' + x['unit_code']:<30} {x['open']:>6} "
+                f"{x['overdue']:>8} {x['escalated']:>10} {x['stalled']:>8}  {oldest}"
+            )
+        t = accountability.totals(rows)
+        click.echo(
+            f"{'total / 合计':<30} {t['open']:>6} {t['overdue']:>8} {t['escalated']:>10} "
+            f"{t['stalled']:>8}"
+        )
+
+    @main.group("notifications")
+    def notifications_group() -> None:
+        """In-app notifications and the e-mail outbox."""
+
+    @notifications_group.command("list")
+    @click.option("--as", "username", required=True, envvar="TONGBU_USER")
+    @click.option("--unread", is_flag=True)
+    @click.option("--limit", type=click.IntRange(1, 1000), default=20)
+    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+    @pass_ctx
+    @handled
+    def notifications_list(ctx: Ctx, username: str, unread: bool, limit: int, lang: str) -> None:
+        """A user's notifications, newest first."""
+        rt = ctx.runtime
+        actor = access.actor_for(rt.uow(), username)
+        assert actor.id is not None
+        rows = notifications.list_for_user(rt.uow(), actor.id, unread_only=unread, limit=limit)
+        n = notifications.unread_count(rt.uow(), actor.id)
+        click.echo(f"{actor.display_name}: {n} unread / 未读")
+        for x in rows:
+            mark = " " if x["read_at"] else "●"
+            subject = x["subject_zh"] if lang == "zh" else x["subject_en"]
+            click.echo(f" {mark} {x['id']:>6}  {_local(x['created_at'])}  {subject}")
+
+    @notifications_group.command("read")
+    @click.argument("ids", nargs=-1, type=click.IntRange(min=1))
+    @click.option("--as", "username", required=True, envvar="TONGBU_USER")
+    @click.option("--all", "all_", is_flag=True, help="mark every unread notification read")
+    @pass_ctx
+    @handled
+    def notifications_read(ctx: Ctx, ids: tuple[int, ...], username: str, all_: bool) -> None:
+        """Mark notifications read (by id, or --all)."""
+        if not ids and not all_:
+            raise ValidationError({"ids": ["give notification ids or --all"]})
+        rt = ctx.runtime
+        actor = access.actor_for(rt.uow(), username)
+        assert actor.id is not None
+        n = notifications.mark_read(rt.uow(), actor.id, None if all_ else ids)
+        click.echo(f"{n} marked read / 已读")
+
+    @notifications_group.command("outbox")
+    @click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+    @click.option("--limit", type=click.IntRange(1, 1000), default=50)
+    @pass_ctx
+    @handled
+    def notifications_outbox(ctx: Ctx, status: str | None, limit: int) -> None:
+        """E-mail waiting, sent or given up, with the last error."""
+        for x in notifications.outbox(ctx.runtime.uow(), status=status, limit=limit):
+            click.echo(
+                f"{x['id']:>6} {x['status']:<8} tries {x['attempts']:<3} next "
+                f"{_local(x['next_attempt_at'])}  {x['to_addr']}  {x['subject'][:60]}"
+                + (f"\n         last error: {x['last_error']}" if x["last_error"] else "")
+            )
+
+    @notifications_group.command("deliver")
+    @click.option("--now", "now_text", default=None, help=NOW_HELP)
+    @pass_ctx
+    @handled
+    def notifications_deliver(ctx: Ctx, now_text: str | None) -> None:
+        """Send due e-mail now (what the scheduler's mail job does each tick)."""
+        rt = ctx.runtime
+        settings = settings_from_env(rt.config.sweep_interval_seconds)
+        if not settings.smtp.enabled:
+            raise ValidationError({"TONGBU_SMTP_HOST": ["e-mail is off: set TONGBU_SMTP_HOST"]})
+        at = parse_now(now_text)
+        out = notifications.deliver_outbox(
+            rt.engine, FixedClock(at) if at else rt.clock, settings.smtp
+        )
+        for e in out.errors:
+            click.echo(f"  {e}", err=True)
+        click.echo(f"sent {out.sent}, retry later {out.retried}, gave up {out.failed}")
+
+    @notifications_group.command("retry")
+    @pass_ctx
+    @handled
+    def notifications_retry(ctx: Ctx) -> None:
+        """Put e-mail that was given up on back in the queue."""
+        click.echo(f"{notifications.retry_failed(ctx.runtime.uow())} e-mail(s) queued again")
+
+    @notifications_group.command("digest")
+    @click.option("--now", "now_text", default=None, help=NOW_HELP)
+    @pass_ctx
+    @handled
+    def notifications_digest(ctx: Ctx, now_text: str | None) -> None:
+        """Write today's ACC-1 digest for each supervisor now (once per user and day)."""
+        rt = ctx.runtime
+        at = parse_now(now_text)
+        settings = settings_from_env(rt.config.sweep_interval_seconds)
+        n = accountability.daily_digest(
+            _uow(rt, FixedClock(at) if at else None), smtp=settings.smtp
+        )
+        click.echo(f"{n} digest notification(s) written")
