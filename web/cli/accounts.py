@@ -8,12 +8,11 @@ from __future__ import annotations
 import click
 
 from engine.directory import records as directory_records
+from web.cli.base import Ctx, handled, pass_ctx
 
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the `tongbu user` group."""
-    from web.cli.base import Ctx, handled, pass_ctx
-
     group = main.commands["user"]
     assert isinstance(group, click.Group)
 

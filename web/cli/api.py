@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import click
 
+from engine.access import tokens
+from web.cli.base import Ctx, handled, pass_ctx
+
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the `tongbu` group."""
-    # Imported here: web.cli imports this module while it is itself being imported.
-    from engine.access import tokens
-    from web.cli.base import Ctx, handled, pass_ctx
 
     @main.group()
     def token() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Any
 
 import click
 from marshmallow import ValidationError
@@ -12,8 +11,6 @@ from marshmallow import ValidationError
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.definitions.loader import collect, definitions_dir
-from engine.directory import records as directory_records
-from engine.directory import service as directory
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
 from engine.registry import load_registry
 from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
@@ -113,90 +110,6 @@ def definitions_show(ctx: Ctx, name: str, version: int | None) -> None:
         click.echo(
             f"   {'':<22} remind {dl.remind_before.isoformat() if dl.remind_before else '-'} before; "
             f"escalate: {esc or '-'}"
-        )
-
-
-@main.group()
-def unit() -> None:
-    """Units of the unit tree."""
-
-
-@unit.command("add")
-@click.option("--code", required=True)
-@click.option("--name-zh", required=True)
-@click.option("--name-en", required=True)
-@click.option("--kind", required=True)
-@click.option("--parent", default=None, help="code of the parent unit")
-@click.option("--district", default=None)
-@pass_ctx
-@handled
-def unit_add(ctx: Ctx, **kw: Any) -> None:
-    uid = directory.create_unit(ctx.runtime.uow(), kw)
-    click.echo(f"unit {uid} created")
-
-
-@main.group()
-def user() -> None:
-    """Users."""
-
-
-@user.command("add")
-@click.option("--username", required=True)
-@click.option("--name", "display_name", required=True)
-@click.option("--role", required=True, help="caseworker, supervisor or admin")
-@click.option("--unit", required=True, help="unit code")
-@click.option("--email", default=None)
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="the user's password (asked twice when not given); stored only as a hash",
-)
-@pass_ctx
-@handled
-def user_add(ctx: Ctx, password: str, **kw: Any) -> None:
-    """Create a user who can sign in to the web UI (password hashed with werkzeug)."""
-    from web.auth import hash_password
-
-    kw["password_hash"] = hash_password(password)
-    uid = directory.create_user(ctx.runtime.uow(), kw)
-    click.echo(f"user {uid} created")
-
-
-@main.group()
-def org() -> None:
-    """Social organizations."""
-
-
-@org.command("add")
-@click.option("--name", required=True)
-@click.option(
-    "--type", "org_type", required=True, help="social_group, social_service or foundation"
-)
-@click.option("--category", required=True)
-@click.option("--unit", required=True, help="code of the registration authority unit")
-@click.option("--credit-code", default=None)
-@click.option("--supervisory-unit", default=None)
-@click.option("--industry-regulator", default=None)
-@click.option("--local-party-org", default=None)
-@click.option("--district", default=None)
-@pass_ctx
-@handled
-def org_add(ctx: Ctx, **kw: Any) -> None:
-    oid = directory.create_organization(ctx.runtime.uow(), kw)
-    click.echo(f"organization {oid} created")
-
-
-@org.command("list")
-@click.option("--search", default=None)
-@click.option("--limit", type=click.IntRange(1, 1000), default=50)
-@pass_ctx
-@handled
-def org_list(ctx: Ctx, search: str | None, limit: int) -> None:
-    for o in directory_records.list_organizations(ctx.runtime.uow(), search=search, limit=limit):
-        click.echo(
-            f"{o['id']:>5}  {o['credit_code'] or '-':<18}  {o['status']:<10} {o['coverage']:<10} {o['name']}"
         )
 
 

@@ -25,6 +25,7 @@ from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
 from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
 from engine.store.unit_of_work import UnitOfWork
+from web.cli.base import Ctx, _echo_json, handled, pass_ctx
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,6 @@ def start_in_process_scheduler(runtime: Any) -> Any:
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the `tongbu` group."""
-    from web.cli.base import Ctx, _echo_json, handled, pass_ctx
 
     @main.command("scheduler")
     @click.option(

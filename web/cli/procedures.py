@@ -18,6 +18,7 @@ import click
 from engine.directory import records as directory_records
 from engine.directory import service as directory
 from engine.vocabulary import MEMBER_ROLES, MEMBER_STATUSES, PARTY_ORG_KINDS
+from web.cli.base import Ctx, _actor, _echo_json, handled, pass_ctx
 
 KIND_ZH = {
     "committee": "党委",
@@ -45,8 +46,6 @@ def _relation(m: dict) -> str:
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the `tongbu` group."""
-    from web.cli.base import Ctx, _actor, _echo_json, handled, pass_ctx
-
     # ------------------------------------------------------------ party organizations
 
     @main.group("party-org")
