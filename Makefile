@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml 2>/dev/null | s
 DB_FILE ?= var/tongbu.db
 export TONGBU_DATABASE_URL ?= sqlite:///$(abspath $(DB_FILE))
 
-.PHONY: help run test lint bench screenshots clean check-python
+.PHONY: help run test lint bench screenshots clean check-python system-deps
 
 help:
 	@echo "make run   — set up, migrate, load demo data and start tongbu on http://127.0.0.1:5000"
@@ -29,7 +29,29 @@ $(STAMP): setup.cfg pyproject.toml | check-python
 	@$(BIN)/python -m pip install -q -e '.[test]' || { echo "error: installing tongbu and its test extras failed (see above)" >&2; exit 1; }
 	@rm -f $(VENV)/.installed-* && touch $@
 
-run: $(STAMP)
+# The procedure diagrams are laid out by Graphviz's `dot`, which needs Chinese fonts to measure
+# (and the browser tests to draw) the labels: install Debian's packages where missing
+# (idempotent). Without them the pages say how to install Graphviz; under CI=true that fails.
+system-deps:
+	@missing=""; \
+	command -v dot >/dev/null || missing="graphviz"; \
+	{ fc-list :lang=zh family 2>/dev/null | grep -q . || dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
+	  missing="$$missing fonts-noto-cjk"; \
+	missing="$${missing# }"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's $$missing for the procedure diagrams"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || \
+	      { echo "error: apt-get could not install $$missing (needed to draw the procedure diagrams)" >&2; exit 1; }; \
+	  else \
+	    echo "error: the procedure diagrams need Debian's $$missing (Graphviz's dot, Chinese fonts)" \
+	         "and this user cannot install it; as root run: apt-get update && apt-get install -y $$missing" >&2; \
+	    if [ "$${CI:-}" = true ]; then exit 1; fi; \
+	    echo "the procedure diagrams will say how to install Graphviz instead (fails under CI=true)" >&2; \
+	  fi; \
+	fi
+
+run: $(STAMP) system-deps
 	@mkdir -p $(dir $(DB_FILE))
 	@$(BIN)/tongbu db upgrade
 	@$(BIN)/tongbu demo
@@ -41,7 +63,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/tongbu definitions check
 
-test: lint
+test: lint system-deps
 	@# Browser tests drive Debian's Chromium: install it where missing (idempotent).
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -61,7 +83,7 @@ bench: $(STAMP)
 	@$(BIN)/python -m pip install -q -e '.[test,bench]' || { echo "error: installing the bench extra (SpiffWorkflow) failed" >&2; exit 1; }
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
 
-screenshots: $(STAMP)
+screenshots: $(STAMP) system-deps
 	TONGBU_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e
 
 clean:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, url_for
+from werkzeug.exceptions import ServiceUnavailable
 
 from engine.calendar import Period
-from engine.definitions import Definition
+from engine.definitions.model import Definition
+from web import diagram
 from web.api import bp, resources, schemas
 from web.api.common import args, json_response, operation, runtime
-from web.api.diagram import render_svg
 
 
 def iso_period(p: Period | None) -> str | None:
@@ -122,8 +123,10 @@ def get_definition(procedure: str) -> Response:
 @bp.get("/definitions/<procedure>/diagram.svg")
 @operation(
     summary="A procedure definition as an SVG diagram",
-    description="Drawn from the definition itself: states (initial bold, terminal doubled) "
-    "and steps; hover for labels, roles and rules.",
+    description="Drawn from the definition itself and laid out by Graphviz: states (a dot "
+    "points at the initial one, terminal ones doubled) and steps, labelled in Chinese and "
+    "English with state ids and triggers; hover for the rules. 503 where Graphviz's `dot` "
+    "is not installed.",
     tags=["definitions"],
     args=schemas.DefinitionArgs,
     media="image/svg+xml",
@@ -131,4 +134,7 @@ def get_definition(procedure: str) -> Response:
 )
 def definition_diagram(procedure: str) -> Response:
     d = _definition(procedure)
-    return Response(render_svg(d), mimetype="image/svg+xml")
+    try:
+        return Response(diagram.document(d), mimetype="image/svg+xml")
+    except diagram.GraphvizMissing as err:
+        raise ServiceUnavailable(str(err)) from err
