@@ -85,7 +85,7 @@ STEPS_PER_CASE = len(steps(0))
 
 def _runtime(url: str, synchronous: str = "NORMAL"):
     from engine.clock import FixedClock
-    from web.config import Config
+    from engine.config import Config
     from web.runtime import build_runtime
 
     cfg = Config(database_url=url, scheduler=False, sqlite_synchronous=synchronous)

@@ -44,9 +44,9 @@ from bench.common import (
 )
 from engine.calendar import end_of_day, local_date
 from engine.clock import FixedClock
+from engine.config import Config
 from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
 from web import create_app
-from web.config import Config
 from web.runtime import build_runtime
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

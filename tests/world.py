@@ -10,9 +10,9 @@ from engine.access.actor import Actor
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.clock import FixedClock
+from engine.config import Config
 from engine.definitions import sync as definition_sync
 from engine.directory import service as directory
-from web.config import Config
 from web.runtime import Runtime, build_runtime
 
 UNITS = [

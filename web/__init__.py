@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -10,8 +9,8 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from engine.config import Config
 from engine.definitions import sync as definition_sync
-from web.config import Config
 from web.runtime import Runtime, build_runtime
 
 csrf = CSRFProtect()
@@ -22,13 +21,6 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
 )
-
-
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def select_locale() -> str:
@@ -43,14 +35,6 @@ def select_locale() -> str:
         if primary in LANGUAGES:
             return primary
     return "zh"
-
-
-def _secure_cookies(runtime: Runtime) -> bool:
-    """Secure cookies need https; `make run` serves plain http on 127.0.0.1, so it is a switch."""
-    configured = getattr(runtime.config, "secure_cookies", None)
-    if configured is not None:
-        return bool(configured)
-    return _flag("TONGBU_SECURE_COOKIES", False)
 
 
 def create_app(
@@ -72,10 +56,9 @@ def create_app(
         SESSION_COOKIE_NAME="tongbu_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=_secure_cookies(runtime),
-        PERMANENT_SESSION_LIFETIME=timedelta(
-            hours=int(os.environ.get("TONGBU_SESSION_HOURS") or 8)
-        ),
+        # Secure cookies need https; `make run` serves plain http on 127.0.0.1: a switch.
+        SESSION_COOKIE_SECURE=runtime.config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=runtime.config.session_hours),
         # A caseworker may keep a form open for a long time: the token lives as long as the
         # session (which expires), not one hour.
         WTF_CSRF_TIME_LIMIT=None,

@@ -11,12 +11,12 @@ from sqlalchemy import Engine
 
 from engine.calendar import LegalCalendar
 from engine.clock import Clock, SystemClock
+from engine.config import Config
 from engine.definitions.loader import load_definitions
 from engine.definitions.model import Definitions
 from engine.registry import Registry, load_registry
 from engine.store.db import make_engine
 from engine.store.unit_of_work import UnitOfWork
-from web.config import Config
 
 
 @dataclass

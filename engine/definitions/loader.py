@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -262,13 +261,14 @@ def _build(
     )
 
 
-def definitions_dir() -> Path:
-    return Path(os.environ.get("TONGBU_DEFINITIONS_DIR") or DEFAULT_DIR)
+def definitions_dir(configured: Path | None = None) -> Path:
+    """The configured folder (Config.definitions_dir), else the shipped `definitions/`."""
+    return Path(configured) if configured else DEFAULT_DIR
 
 
 def collect(directory: Path | None, registry: Registry) -> tuple[Definitions | None, list[Problem]]:
     """Load everything in a folder; return the definitions and every problem found."""
-    directory = Path(directory) if directory else definitions_dir()
+    directory = definitions_dir(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), "<dir>", "definitions folder does not exist")]

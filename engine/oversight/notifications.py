@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from engine.clock import Clock
+from engine.config import SmtpSettings
 from engine.errors import NotFound
 from engine.store.bulk import insert_rows
 from engine.store.tables import User
@@ -36,53 +37,6 @@ log = logging.getLogger(__name__)
 notifications_t = Notification.__table__
 outbox_t = EmailOutbox.__table__
 users_t = User.__table__
-
-
-def _truthy(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Where and how to send e-mail; `host` None means e-mail is off (in-app only).
-
-    Read from TONGBU_SMTP_* (see docs/operations.md) by the composition root.
-    """
-
-    host: str | None = None
-    port: int = 25
-    user: str | None = None
-    password: str | None = None
-    sender: str = "tongbu@localhost"
-    starttls: bool = False
-    timeout: float = 10.0
-    max_attempts: int = 10
-    backoff_base: float = 60.0
-    backoff_max: float = 6 * 3600.0
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.host)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> SmtpSettings:
-        """TONGBU_SMTP_HOST/PORT/USER/PASSWORD/FROM/STARTTLS/TIMEOUT/MAX_ATTEMPTS,
-        TONGBU_MAIL_BACKOFF_BASE/MAX (seconds)."""
-        d = cls()
-        return cls(
-            host=env.get("TONGBU_SMTP_HOST") or None,
-            port=int(env.get("TONGBU_SMTP_PORT") or d.port),
-            user=env.get("TONGBU_SMTP_USER") or None,
-            password=env.get("TONGBU_SMTP_PASSWORD") or None,
-            sender=env.get("TONGBU_SMTP_FROM") or d.sender,
-            starttls=_truthy(env.get("TONGBU_SMTP_STARTTLS"), d.starttls),
-            timeout=float(env.get("TONGBU_SMTP_TIMEOUT") or d.timeout),
-            max_attempts=int(env.get("TONGBU_SMTP_MAX_ATTEMPTS") or d.max_attempts),
-            backoff_base=float(env.get("TONGBU_MAIL_BACKOFF_BASE") or d.backoff_base),
-            backoff_max=float(env.get("TONGBU_MAIL_BACKOFF_MAX") or d.backoff_max),
-        )
 
 
 def backoff(attempts: int, settings: SmtpSettings) -> timedelta:

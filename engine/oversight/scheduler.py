@@ -18,7 +18,6 @@ and ledger, not by there being a single scheduler. See docs/operations.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,10 +31,10 @@ from sqlalchemy import Engine
 
 from engine.calendar import SHANGHAI, LegalCalendar, local_date
 from engine.clock import Clock, SystemClock
+from engine.config import Config, SmtpSettings
 from engine.definitions.model import Definitions
 from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
-from engine.oversight.notifications import SmtpSettings
 from engine.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,8 +44,8 @@ log = logging.getLogger(__name__)
 class SchedulerSettings:
     """How often to sweep, when to send the digest, how big a claim is, where mail goes.
 
-    Read by the composition root from TONGBU_SWEEP_INTERVAL, TONGBU_DIGEST_HOUR,
-    TONGBU_SWEEP_BATCH and TONGBU_SMTP_* (docs/operations.md).
+    Taken from the one `Config` (TONGBU_SWEEP_INTERVAL, TONGBU_DIGEST_HOUR, TONGBU_SWEEP_BATCH,
+    TONGBU_SMTP_*; docs/operations.md).
     """
 
     interval_seconds: float = 60.0
@@ -55,23 +54,14 @@ class SchedulerSettings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str], *, interval_seconds: float | None = None
+    def from_config(
+        cls, config: Config, *, interval_seconds: float | None = None
     ) -> SchedulerSettings:
-        """`TONGBU_DIGEST_HOUR` is 0-23 (Shanghai) or `off`."""
-        hour_text = (env.get("TONGBU_DIGEST_HOUR") or "8").strip().lower()
-        hour = None if hour_text in ("off", "none", "-1") else int(hour_text)
-        if hour is not None and not 0 <= hour <= 23:
-            raise ValueError(f"TONGBU_DIGEST_HOUR must be 0-23 or 'off', not {hour_text!r}")
-        interval = interval_seconds
-        if interval is None:
-            interval = float(env.get("TONGBU_SWEEP_INTERVAL") or cls.interval_seconds)
+        """The scheduler's part of the one Config; `interval_seconds` overrides (CLI flag)."""
+        interval = config.sweep_interval_seconds if interval_seconds is None else interval_seconds
         if interval <= 0:
             raise ValueError("the sweep interval must be positive")
-        batch = int(env.get("TONGBU_SWEEP_BATCH") or escalation.DEFAULT_BATCH)
-        if batch < 1:
-            raise ValueError("TONGBU_SWEEP_BATCH must be at least 1")
-        return cls(interval, hour, batch, SmtpSettings.from_env(env))
+        return cls(interval, config.digest_hour, config.sweep_batch, config.smtp)
 
 
 class OffsetClock:

@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, literal_column, select
 
+from engine.config import DEFAULT_SWEEP_BATCH, SmtpSettings
 from engine.definitions.model import DeadlineDef, Definitions
 from engine.errors import NotFound
 from engine.oversight.ladder import Action, Plan, message_for, plan_deadline
-from engine.oversight.notifications import Message, SmtpSettings, notify
+from engine.oversight.notifications import Message, notify
 from engine.oversight.recipients import SYSTEM_ACTOR, Directory
 from engine.oversight.stalls import sweep_stalled
 from engine.store.bulk import insert_gated, update_rows
@@ -47,7 +48,7 @@ ledger_t = DeadlineAction.__table__
 OPEN = deadlines_t.c.status == literal_column("'open'")
 
 
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = DEFAULT_SWEEP_BATCH
 
 
 SWEEP_WORKERS = 2

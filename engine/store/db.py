@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -10,20 +9,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
-DEFAULT_URL = "sqlite:///tongbu.db"
 
-
-def database_url(url: str | None = None) -> str:
-    url = url or os.environ.get("TONGBU_DATABASE_URL") or DEFAULT_URL
+def database_url(url: str) -> str:
+    """The URL as SQLAlchemy should get it: plain `postgresql://` means psycopg 3."""
     u = make_url(url)
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(
-    url: str | None = None, *, sqlite_synchronous: str = "NORMAL", **kwargs: Any
-) -> Engine:
+def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", **kwargs: Any) -> Engine:
     """Create the one Engine a process uses.
 
     SQLite: WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` for every transaction,

@@ -11,7 +11,7 @@ from alembic.config import Config
 from engine.store.db import database_url
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str) -> Config:
     spec = find_spec("migrations")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the migrations package is not installed")
@@ -21,14 +21,14 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """`heads`: independent branches (one per capability) all apply; see docs/operations.md."""
     command.upgrade(alembic_config(url), revision)
 
 
-def downgrade(url: str | None = None, revision: str = "base") -> None:
+def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def revision(message: str, url: str | None = None) -> None:
+def revision(message: str, url: str) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)

@@ -27,8 +27,8 @@ CASES = 16
 def _worker(url: str, instants: list[datetime], barrier, batch: int, out) -> None:
     """A scheduler process: its own engine, definitions and clock; sweeps at each instant."""
     from engine.clock import FixedClock
+    from engine.config import Config
     from engine.oversight import sweep as escalation
-    from web.config import Config
     from web.runtime import build_runtime
 
     clock = FixedClock(instants[0])

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from engine.clock import FixedClock
+from engine.config import Config
 from web import create_app
-from web.config import Config
 from web.demo import DEMO_PASSWORD, load_demo
 from web.runtime import build_runtime
 

@@ -13,9 +13,9 @@ import click
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.access import actor as access
+from engine.config import Config, ConfigError
 from engine.definitions import sync as definition_sync
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
-from web.config import Config
 from web.runtime import Runtime, build_runtime
 
 EXIT = {
@@ -67,6 +67,11 @@ def handled(fn: Callable) -> Callable:
         except NotFound as err:
             click.echo(f"not found / 未找到: {err}", err=True)
             sys.exit(6)
+        except ConfigError as err:
+            click.echo("bad configuration / 配置有误:", err=True)
+            for name, msg in _flat(err.messages):
+                click.echo(f"  {name}: {msg}", err=True)
+            sys.exit(2)
         except DefinitionError as err:
             click.echo("definition problems / 定义文件有误:", err=True)
             for p in err.problems:

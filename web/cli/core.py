@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 
 from engine.cases import read as case_read
 from engine.cases import service as case_service
+from engine.config import Config
 from engine.definitions.loader import collect, definitions_dir
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
 from engine.registry import load_registry
 from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
-from web.config import Config
 
 EXIT = {
     DefinitionError: 1,
@@ -38,6 +38,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.option("--revision", default="heads", show_default=True)
+@handled
 def db_upgrade(revision: str) -> None:
     """Migrate the database at TONGBU_DATABASE_URL to the newest schema."""
     from engine.store.migrate import upgrade
@@ -59,11 +60,12 @@ def definitions() -> None:
     default=None,
     help="folder of definitions (default: TONGBU_DEFINITIONS_DIR or the shipped ones)",
 )
+@handled
 def definitions_check(directory: str | None) -> None:
     """Validate every definition file, the rules catalogue and the parameters; list all problems."""
     from pathlib import Path
 
-    folder = Path(directory) if directory else definitions_dir()
+    folder = Path(directory) if directory else definitions_dir(Config.from_env().definitions_dir)
     defs, problems = collect(folder, load_registry())
     if problems:
         for p in problems:

@@ -1,14 +1,12 @@
 """`tongbu` commands: scheduler, sweep, accountability report, notifications (issue 5).
 
-Configuration (environment, see docs/operations.md): TONGBU_SWEEP_INTERVAL (seconds, via
-web.config), TONGBU_SWEEP_BATCH, TONGBU_DIGEST_HOUR, TONGBU_SMTP_HOST/PORT/USER/PASSWORD/
-FROM/STARTTLS/TIMEOUT/MAX_ATTEMPTS, TONGBU_MAIL_BACKOFF_BASE/MAX.
+Configuration comes from the one `engine.config.Config` (TONGBU_SWEEP_INTERVAL,
+TONGBU_SWEEP_BATCH, TONGBU_DIGEST_HOUR, TONGBU_SMTP_*, TONGBU_MAIL_BACKOFF_*; README).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 from datetime import UTC, date, datetime, time
@@ -20,6 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from engine.access import actor as access
 from engine.calendar import SHANGHAI
 from engine.clock import Clock, FixedClock
+from engine.config import Config
 from engine.directory import records as directory_records
 from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
@@ -65,12 +64,12 @@ def parse_now(text: str | None) -> datetime | None:
     return local.astimezone(UTC)
 
 
-def settings_from_env(interval_seconds: float | None = None) -> SchedulerSettings:
-    """Scheduler and SMTP settings from the environment; a bad value is a named input error."""
+def scheduler_settings(config: Config, interval_seconds: float | None = None) -> SchedulerSettings:
+    """The scheduler's settings from the one Config; a bad --interval is a named input error."""
     try:
-        return SchedulerSettings.from_env(os.environ, interval_seconds=interval_seconds)
+        return SchedulerSettings.from_config(config, interval_seconds=interval_seconds)
     except ValueError as exc:
-        raise ValidationError({"environment": [str(exc)]}) from exc
+        raise ValidationError({"--interval": [str(exc)]}) from exc
 
 
 def _uow(rt: Any, clock: Clock | None) -> UnitOfWork:
@@ -88,7 +87,7 @@ def _local(at: datetime) -> str:
 def start_in_process_scheduler(runtime: Any) -> Any:
     """The embedded default (`make run` / `tongbu serve`): a BackgroundScheduler in the web
     process. Safe next to `tongbu scheduler` processes: the sweep is exactly-once anyway."""
-    settings = settings_from_env(runtime.config.sweep_interval_seconds)
+    settings = scheduler_settings(runtime.config)
     ticker = Ticker(
         runtime.engine,
         runtime.definitions,
@@ -124,7 +123,7 @@ def register(main: click.Group) -> None:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         rt = ctx.runtime
         start = parse_now(now_text)
-        settings = settings_from_env(interval or rt.config.sweep_interval_seconds)
+        settings = scheduler_settings(rt.config, interval)
         clock = OffsetClock(start) if start else rt.clock
         ticker = Ticker(rt.engine, rt.definitions, settings, clock=clock, calendar=rt.calendar)
         scheduler = build_scheduler(ticker, blocking=True)
@@ -159,7 +158,7 @@ def register(main: click.Group) -> None:
         """Remind, escalate and flag stalled cases once, at --now (or now)."""
         rt = ctx.runtime
         at = parse_now(now_text)
-        settings = settings_from_env(rt.config.sweep_interval_seconds)
+        settings = scheduler_settings(rt.config)
         result = escalation.sweep(
             _uow(rt, FixedClock(at) if at else None),
             rt.definitions,
@@ -370,7 +369,7 @@ def register(main: click.Group) -> None:
     def notifications_deliver(ctx: Ctx, now_text: str | None) -> None:
         """Send due e-mail now (what the scheduler's mail job does each tick)."""
         rt = ctx.runtime
-        settings = settings_from_env(rt.config.sweep_interval_seconds)
+        settings = scheduler_settings(rt.config)
         if not settings.smtp.enabled:
             raise ValidationError({"TONGBU_SMTP_HOST": ["e-mail is off: set TONGBU_SMTP_HOST"]})
         at = parse_now(now_text)
@@ -396,7 +395,7 @@ def register(main: click.Group) -> None:
         """Write today's ACC-1 digest for each supervisor now (once per user and day)."""
         rt = ctx.runtime
         at = parse_now(now_text)
-        settings = settings_from_env(rt.config.sweep_interval_seconds)
+        settings = scheduler_settings(rt.config)
         n = accountability.daily_digest(
             _uow(rt, FixedClock(at) if at else None), smtp=settings.smtp
         )
