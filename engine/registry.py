@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from engine.cases.snapshot import Action, Guard
+from engine.snapshot import Action, Guard
 
 ENTRY_POINT_GROUP = "tongbu.workflows"
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from engine.cases.snapshot import CaseView, Intent, SetData
 from engine.rules import Refusal
+from engine.snapshot import CaseView, Intent, SetData
 
 
 def as_date(value: Any) -> date | None:

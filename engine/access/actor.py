@@ -11,20 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 
 from engine.errors import NotFound
-from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
+from engine.store.tables import Unit, User
 from engine.store.unit_of_work import UnitOfWork
-
-cases_t = Case.__table__
-
-
-events_t = Event.__table__
-
-
-deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
 
 units_t = Unit.__table__
 

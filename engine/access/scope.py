@@ -12,48 +12,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.access.actor import Actor
 from engine.store.tables import (
-    Case,
-    Deadline,
-    Instructor,
-    Member,
-    Organization,
-    PartyOfficer,
-    PartyOrganization,
     Unit,
     User,
 )
 from engine.store.unit_of_work import UnitOfWork
 
-cases_t = Case.__table__
-
-
-deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
-
 units_t = Unit.__table__
 
 
 users_t = User.__table__
-
-
-party_t = PartyOrganization.__table__
-
-
-instructors_t = Instructor.__table__
-
-
-members_t = Member.__table__
-
-
-officers_t = PartyOfficer.__table__
-
-
-#: How overdue a case is, in days past its earliest open deadline: (lower, upper) bounds,
-#: upper exclusive, None for open-ended. A presentation grouping for the ACC-1 chart.
-AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (7, 30), (30, 90), (90, None))
 
 
 def scope_unit_ids(r: UnitOfWork, actor: Actor) -> list[int] | None:

@@ -8,24 +8,6 @@ from typing import Any
 
 from engine.calendar import SHANGHAI, LegalCalendar, escalation_due, local_date
 from engine.definitions.model import Definition
-from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
-
-cases_t = Case.__table__
-
-
-events_t = Event.__table__
-
-
-deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
-
-units_t = Unit.__table__
-
-
-users_t = User.__table__
 
 
 def _anchor_date(spec_anchor: str, data: Mapping[str, Any], now: datetime) -> date:

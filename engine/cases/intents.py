@@ -1,6 +1,6 @@
 """Applying the intents an action returns, inside the step's transaction.
 
-Actions are pure (engine.cases.snapshot); this is where their intents touch the database.
+Actions are pure (engine.snapshot); this is where their intents touch the database.
 """
 
 from __future__ import annotations
@@ -12,40 +12,20 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from engine.cases.snapshot import CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
 from engine.errors import NotFound
+from engine.snapshot import CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
 from engine.store.fire_sql import hot_sql
 from engine.store.tables import (
-    Case,
-    Deadline,
-    Event,
     Instructor,
     Member,
     Organization,
     OrgLifeMeeting,
     PartyOfficer,
     PartyOrganization,
-    Unit,
-    User,
 )
 from engine.store.unit_of_work import UnitOfWork
 
-cases_t = Case.__table__
-
-
-events_t = Event.__table__
-
-
-deadlines_t = Deadline.__table__
-
-
 orgs_t = Organization.__table__
-
-
-units_t = Unit.__table__
-
-
-users_t = User.__table__
 
 
 RECORD_TABLES = {

@@ -29,11 +29,7 @@ from engine.paging import Page, page_count
 from engine.store.tables import (
     Case,
     Deadline,
-    Instructor,
-    Member,
     Organization,
-    PartyOfficer,
-    PartyOrganization,
     Unit,
     User,
 )
@@ -54,26 +50,9 @@ units_t = Unit.__table__
 users_t = User.__table__
 
 
-party_t = PartyOrganization.__table__
-
-
-instructors_t = Instructor.__table__
-
-
-members_t = Member.__table__
-
-
-officers_t = PartyOfficer.__table__
-
-
 #: Case list views. "due_soon" means inside the reminder window the definition gives the
 #: deadline (remind_before), so no window is invented here.
 VIEWS = ("open", "due_soon", "overdue", "stalled", "mine", "closed", "all")
-
-
-#: How overdue a case is, in days past its earliest open deadline: (lower, upper) bounds,
-#: upper exclusive, None for open-ended. A presentation grouping for the ACC-1 chart.
-AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (7, 30), (30, 90), (90, None))
 
 
 @dataclass(frozen=True)

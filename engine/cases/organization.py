@@ -9,25 +9,13 @@ from sqlalchemy import Connection, select
 
 from engine.cases.intents import RECORD_TABLES
 from engine.errors import NotFound
-from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
+from engine.store.tables import Case, Organization
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
 
 
-events_t = Event.__table__
-
-
-deadlines_t = Deadline.__table__
-
-
 orgs_t = Organization.__table__
-
-
-units_t = Unit.__table__
-
-
-users_t = User.__table__
 
 
 def _open_cases(conn: Connection, org: OrganizationView) -> tuple[dict[str, Any], ...]:

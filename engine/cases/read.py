@@ -10,7 +10,7 @@ from engine.access.actor import Actor
 from engine.cases.organization import load_organization
 from engine.cases.service import load_case
 from engine.definitions.model import Definitions
-from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
+from engine.store.tables import Case, Deadline, Event, Organization, Unit
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
@@ -26,9 +26,6 @@ orgs_t = Organization.__table__
 
 
 units_t = Unit.__table__
-
-
-users_t = User.__table__
 
 
 def get_case(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -> dict[str, Any]:

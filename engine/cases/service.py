@@ -20,12 +20,12 @@ from engine.calendar import local_date
 from engine.cases.deadlines import deadline_rows
 from engine.cases.intents import apply_intents, jsonable
 from engine.cases.organization import OrganizationView, load_organization
-from engine.cases.snapshot import CaseView, Intent
 from engine.definitions.model import Definition, Definitions, TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.rules import Refusal
+from engine.snapshot import CaseView, Intent
 from engine.store.fire_sql import hot_sql
-from engine.store.tables import Case, Deadline, Event, Organization, Unit, User
+from engine.store.tables import Case, Event, Unit
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
@@ -34,16 +34,7 @@ cases_t = Case.__table__
 events_t = Event.__table__
 
 
-deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
-
 units_t = Unit.__table__
-
-
-users_t = User.__table__
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import yaml
 from marshmallow import ValidationError
 
 from engine.calendar import Period
+from engine.definitions.machine import ProcedureMachine
 from engine.definitions.model import (
     DeadlineDef,
     Definition,
@@ -35,7 +36,6 @@ from engine.definitions.schema import (
     flatten_messages,
 )
 from engine.errors import DefinitionError, Problem
-from engine.machine import ProcedureMachine
 from engine.registry import Registry
 from engine.rules import Rule, RuleCatalogue
 

@@ -95,7 +95,7 @@ class Definition:
     """Local parameters the procedure's guards and actions read, checked to exist at load."""
     _by_source: dict[str, dict[str, list[TransitionDef]]] = field(default_factory=dict, repr=False)
     machine_factory: Callable[[Definition], Any] | None = field(default=None, repr=False)
-    """Builds the shared machine (the loader passes `engine.machine.ProcedureMachine`)."""
+    """Builds the shared machine (the loader passes `engine.definitions.machine.ProcedureMachine`)."""
     _machine: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

@@ -6,25 +6,10 @@ from sqlalchemy import insert, select
 
 from engine.definitions.model import Definitions
 from engine.errors import DefinitionError, Problem
-from engine.store.tables import Case, Deadline, DefinitionVersion, Event, Organization, Unit, User
+from engine.store.tables import Case, DefinitionVersion
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
-
-
-events_t = Event.__table__
-
-
-deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
-
-units_t = Unit.__table__
-
-
-users_t = User.__table__
 
 
 def sync_definitions(uow: UnitOfWork, defs: Definitions) -> list[Problem]:

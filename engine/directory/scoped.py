@@ -11,19 +11,13 @@ from sqlalchemy import Select, or_, select
 from engine.access.actor import Actor
 from engine.directory import service as directory
 from engine.errors import Forbidden, NotFound
-from engine.store.tables import Case, Deadline, Organization, Unit
+from engine.store.tables import Organization, Unit
 from engine.store.unit_of_work import UnitOfWork
 
 orgs_t = Organization.__table__
 
 
 units_t = Unit.__table__
-
-
-cases_t = Case.__table__
-
-
-deadlines_t = Deadline.__table__
 
 
 # Who may add an organization: those who open cases for it (services.open_case).

@@ -23,42 +23,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.store.base import UTCDateTime
 from engine.store.tables import (
-    Case,
     Deadline,
-    Instructor,
-    Member,
-    Organization,
-    PartyOfficer,
-    PartyOrganization,
-    Unit,
-    User,
 )
 
-cases_t = Case.__table__
-
-
 deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
-
-units_t = Unit.__table__
-
-
-users_t = User.__table__
-
-
-party_t = PartyOrganization.__table__
-
-
-instructors_t = Instructor.__table__
-
-
-members_t = Member.__table__
-
-
-officers_t = PartyOfficer.__table__
 
 
 #: How overdue a case is, in days past its earliest open deadline: (lower, upper) bounds,

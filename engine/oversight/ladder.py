@@ -5,7 +5,6 @@ Pure: plans from a deadline row, its definition and `now`; the sweep applies the
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,28 +15,6 @@ from engine.calendar import Period, escalation_due, local_date
 from engine.definitions.model import DeadlineDef
 from engine.oversight.notifications import Message
 from engine.oversight.recipients import TARGET_LABEL
-from engine.store.tables import Case, Deadline, Event, Organization, User
-from engine.store.tables_oversight import DeadlineAction
-
-log = logging.getLogger(__name__)
-
-
-deadlines_t = Deadline.__table__
-
-
-cases_t = Case.__table__
-
-
-events_t = Event.__table__
-
-
-orgs_t = Organization.__table__
-
-
-users_t = User.__table__
-
-
-ledger_t = DeadlineAction.__table__
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ database (notifications, events) is exactly once.
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,8 +30,6 @@ from engine.store.bulk import insert_rows
 from engine.store.tables import User
 from engine.store.tables_oversight import EmailOutbox, Notification
 from engine.store.unit_of_work import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 notifications_t = Notification.__table__
 outbox_t = EmailOutbox.__table__

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from engine.cases import read as case_read
 from engine.cases import service as case_service
-from engine.cases.snapshot import CreateRecord, SetData, UpdateOrganization
 from engine.config import Config
 from engine.definitions import sync as definition_sync
 from engine.definitions.loader import DEFAULT_DIR
 from engine.errors import Conflict, DefinitionError, Forbidden, TransitionRefused
 from engine.registry import load_registry
+from engine.snapshot import CreateRecord, SetData, UpdateOrganization
 from engine.store.tables import Event, Organization
 from tests.world import make_world, registration_steps, survey
 from web.runtime import build_runtime

@@ -14,9 +14,9 @@ from engine.cases import intents
 from engine.cases import organization as case_org
 from engine.cases import read as case_read
 from engine.cases import service as case_service
-from engine.cases.snapshot import UpdateRecord
 from engine.directory import service as directory
 from engine.errors import NotFound, TransitionRefused
+from engine.snapshot import UpdateRecord
 from engine.store.tables import Member, Organization, PartyOrganization
 from tests.world import make_world
 

@@ -6,9 +6,9 @@ import tracemalloc
 from datetime import date
 from types import MappingProxyType
 
-from engine.cases.snapshot import CaseView
 from engine.definitions.loader import load_definitions
 from engine.registry import load_registry
+from engine.snapshot import CaseView
 
 DEFS = load_definitions(None, load_registry())
 

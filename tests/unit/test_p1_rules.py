@@ -14,10 +14,10 @@ from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar
 from engine.cases.deadlines import deadline_rows
-from engine.cases.snapshot import CaseView, CreateRecord, SetData, UpdateOrganization
 from engine.definitions.loader import load_definitions
 from engine.errors import TransitionRefused
 from engine.registry import load_registry
+from engine.snapshot import CaseView, CreateRecord, SetData, UpdateOrganization
 from tests.world import CHARTER_OK, survey
 
 DEFS = load_definitions(None, load_registry())

@@ -17,10 +17,10 @@ from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar
 from engine.cases.deadlines import deadline_rows
-from engine.cases.snapshot import CaseView, SetData, UpdateOrganization, UpdateRecord
 from engine.definitions.loader import DEFAULT_DIR, load_definitions
 from engine.errors import DefinitionError, TransitionRefused
 from engine.registry import load_registry
+from engine.snapshot import CaseView, SetData, UpdateOrganization, UpdateRecord
 
 DEFS = load_definitions(None, load_registry())
 P2 = DEFS.get("adjustment", 1)

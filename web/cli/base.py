@@ -18,15 +18,6 @@ from engine.definitions import sync as definition_sync
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
 from web.runtime import Runtime, build_runtime
 
-EXIT = {
-    DefinitionError: 1,
-    ValidationError: 2,
-    TransitionRefused: 3,
-    Conflict: 4,
-    Forbidden: 5,
-    NotFound: 6,
-}
-
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_default))
@@ -158,8 +149,3 @@ pass_ctx = click.make_pass_decorator(Ctx, ensure=True)
 
 def _actor(rt: Runtime, username: str) -> access.Actor:
     return access.actor_for(rt.uow(), username)
-
-
-AS_USER = click.option(
-    "--as", "username", required=True, envvar="TONGBU_USER", help="acting user (or TONGBU_USER)"
-)

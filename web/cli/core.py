@@ -6,24 +6,13 @@ import sys
 from datetime import datetime
 
 import click
-from marshmallow import ValidationError
 
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.config import Config
 from engine.definitions.loader import collect, definitions_dir
-from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
 from engine.registry import load_registry
 from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
-
-EXIT = {
-    DefinitionError: 1,
-    ValidationError: 2,
-    TransitionRefused: 3,
-    Conflict: 4,
-    Forbidden: 5,
-    NotFound: 6,
-}
 
 
 @click.group()

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from engine import paging
 from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
@@ -25,6 +24,7 @@ from engine.definitions.model import Definition, TransitionDef
 from engine.definitions.parameters import Parameter
 from engine.directory import read as directory_read
 from engine.errors import Conflict, NotFound, TransitionRefused
+from engine.oversight import figures
 from engine.rules import Refusal
 from web import diagram, forms
 from web.export import xlsx_response
@@ -56,7 +56,7 @@ class CaseListArgs(Schema):
     unit = fields.Integer(load_default=None, validate=validate.Range(min=1))
     organization = fields.Integer(load_default=None, validate=validate.Range(min=1))
     age = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=len(paging.AGE_BUCKETS) - 1)
+        load_default=None, validate=validate.Range(min=0, max=len(figures.AGE_BUCKETS) - 1)
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "xlsx")))
@@ -90,7 +90,7 @@ def _controls(schema: Schema) -> dict[str, Any]:
 
 def age_labels() -> list[str]:
     out = []
-    for low, high in paging.AGE_BUCKETS:
+    for low, high in figures.AGE_BUCKETS:
         if high is None:
             out.append(_("over %(n)s days", n=low))
         else:

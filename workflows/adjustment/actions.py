@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar, Period
-from engine.cases.snapshot import CaseView, Intent, SetData, UpdateOrganization, UpdateRecord
+from engine.snapshot import CaseView, Intent, SetData, UpdateOrganization, UpdateRecord
 from workflows.adjustment.guards import attached_members
 from workflows.common import active_party_org, record_withdrawal, running_cases
 

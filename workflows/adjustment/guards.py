@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.cases.snapshot import CaseView
 from engine.rules import Refusal
+from engine.snapshot import CaseView
 from workflows.common import party_org
 
 Payload = Mapping[str, Any] | None

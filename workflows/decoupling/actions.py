@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from engine.cases.snapshot import (
+from engine.snapshot import (
     CaseView,
     CreateRecord,
     Intent,

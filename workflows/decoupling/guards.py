@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.cases.snapshot import CaseView
 from engine.rules import Refusal
+from engine.snapshot import CaseView
 from workflows.common import as_date, not_in_future
 
 Payload = Mapping[str, Any] | None

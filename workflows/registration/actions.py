@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.cases.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
+from engine.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
 
 
 def record_application(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:

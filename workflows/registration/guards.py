@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.cases.snapshot import CaseView
 from engine.rules import Refusal
+from engine.snapshot import CaseView
 from engine.vocabulary import DIRECT_CATEGORIES, SUPERVISED_CATEGORIES
 from workflows.registration.schemas import CHARTER_ITEMS
 

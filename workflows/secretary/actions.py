@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar, Period
-from engine.cases.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateRecord
+from engine.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateRecord
 from workflows.common import active_party_org, as_date, party_org, record_withdrawal, running_cases
 from workflows.secretary.guards import SOURCE_ROLE, active_officers, inside_members, member
 from workflows.secretary.schemas import SOURCES

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from transitions import Machine
 
-from engine.cases.snapshot import CaseView, Intent
 from engine.errors import TransitionRefused
 from engine.rules import Refusal
+from engine.snapshot import CaseView, Intent
 
 if TYPE_CHECKING:
     from engine.definitions.model import Definition, TransitionDef
