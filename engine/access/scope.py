@@ -1,4 +1,4 @@
-"""The units an actor may see, read once per transaction for the lists' filters."""
+"""The units an actor may see: read once per transaction for the lists, checked for one record."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.access.actor import Actor
+from engine.errors import Forbidden
 from engine.store.tables import (
     Unit,
     User,
@@ -40,6 +41,21 @@ def scope_unit_ids(r: UnitOfWork, actor: Actor) -> list[int] | None:
 
 def units_filter(column: Any, ids: list[int] | None) -> ColumnElement[bool]:
     return literal(True) if ids is None else column.in_(ids)
+
+
+def require_visible(r: UnitOfWork, actor: Actor, unit_id: int | None, what: str) -> None:
+    """Forbidden unless the actor sees the unit `what` belongs to (their unit and below).
+
+    A record attached to no unit (a Party organization outside every organization) is the
+    administrators' alone.
+    """
+    if actor.is_admin:
+        return
+    if unit_id is None:
+        raise Forbidden(f"{what} is attached to no unit you see")
+    path = r.conn.execute(select(units_t.c.path).where(units_t.c.id == unit_id)).scalar_one()
+    if not actor.can_see(path):
+        raise Forbidden(f"{what} belongs to another unit; you see only your unit and below")
 
 
 def credentials(uow: UnitOfWork, username: str) -> dict[str, Any] | None:

@@ -5,12 +5,13 @@ Each write validates its payload (marshmallow) and commits in its own unit of wo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import insert, select, update
 
+from engine.access.actor import SYSTEM, Actor
 from engine.definitions.model import Definitions
 from engine.errors import Forbidden, NotFound, TransitionRefused
 from engine.rules import Refusal
@@ -132,20 +133,37 @@ def set_password_hash(uow: UnitOfWork, username: str, password_hash: str) -> Non
         uow.commit()
 
 
+#: Who may add an organization: those who open its cases (`engine.cases.service.open_case`).
+ORGANIZATION_CREATORS = ("caseworker", "admin")
+
+
+def may_create_organizations(actor: Actor | None) -> bool:
+    """Whether `actor` may record organizations at all (the page offers the button only then)."""
+    return actor is not None and actor.role in ORGANIZATION_CREATORS
+
+
 def create_organization(
-    uow: UnitOfWork,
-    payload: Mapping[str, Any],
-    *,
-    check_unit: Callable[[Any], None] | None = None,
+    uow: UnitOfWork, payload: Mapping[str, Any], *, actor: Actor = SYSTEM
 ) -> int:
-    """Add an organization. `check_unit(unit_row)` may refuse the unit (the caller's scope)
-    inside the same transaction, before anything is written."""
+    """Add an organization under a unit the actor acts for; return its id.
+
+    A caseworker (or an administrator) records it, in their unit or below; the credit code,
+    if given, must not be registered yet (INF-1). The role and the unit are checked inside the
+    one transaction, before anything is written. The CLI and the demo loader act as `SYSTEM`.
+    """
+    if not may_create_organizations(actor):
+        raise Forbidden("only caseworkers add organizations (they open its cases)")
+    if not isinstance(payload, Mapping):
+        raise ValidationError({"_schema": ["send the organization as an object"]})
     data = OrganizationSchema().load(dict(payload))
     orgs = Organization.__table__
     with uow:
-        unit = unit_by_code(uow, data.pop("unit"))
-        if check_unit is not None:
-            check_unit(unit)
+        try:
+            unit = unit_by_code(uow, data.pop("unit"))
+        except NotFound as exc:
+            raise ValidationError({"unit": [f"no unit with code {exc.key!r}"]}) from None
+        if not actor.can_see(unit.path):
+            raise Forbidden(f"unit {unit.code!r} is outside your unit; you act on it and below")
         if (
             data["credit_code"]
             and uow.conn.execute(
@@ -227,7 +245,7 @@ class MemberSchema(Schema):
             )
 
 
-def party_org_row(uow: UnitOfWork, party_organization_id: int) -> Any:
+def _party_organization_row(uow: UnitOfWork, party_organization_id: int) -> Any:
     t = PartyOrganization.__table__
     row = uow.conn.execute(select(t).where(t.c.id == party_organization_id)).mappings().first()
     if row is None:
@@ -273,7 +291,7 @@ def create_member(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
     with uow:
         _organization_row(uow, data["organization_id"])
         if data["party_organization_id"] is not None:
-            po = party_org_row(uow, data["party_organization_id"])
+            po = _party_organization_row(uow, data["party_organization_id"])
             if po["status"] != "active":
                 raise ValidationError(
                     {"party_organization_id": ["this Party organization has been revoked"]}
@@ -288,7 +306,7 @@ def deregister_organization(
     definitions: Definitions,
     organization_id: int,
     *,
-    actor: Any,
+    actor: Actor,
 ) -> None:
     """The registration authority completes a deregistration (注销登记).
 

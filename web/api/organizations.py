@@ -1,10 +1,15 @@
-"""Social organizations in your units: list, read, add (INF-1 credit codes are checked)."""
+"""Social organizations in your units: list, read, add (INF-1 credit codes are checked).
+
+The list and the detail are the pages' and the CLI's readers (`engine.directory.read`), so
+the API shows the same rows in the same order; a search is typed literally (`%`, `_`).
+"""
 
 from __future__ import annotations
 
 from flask import Response, url_for
 
-from engine.directory import scoped
+from engine.directory import read as directory_read
+from engine.directory import service as directory
 from engine.directory.service import OrganizationSchema
 from web.api import bp, resources, schemas
 from web.api.common import (
@@ -14,7 +19,6 @@ from web.api.common import (
     json_body,
     json_response,
     operation,
-    page,
     runtime,
 )
 
@@ -24,14 +28,24 @@ from web.api.common import (
     summary="List organizations in your units",
     tags=["organizations"],
     args=schemas.OrganizationListArgs,
-    responses={200: (resources.OrganizationPage, "a page of organizations, by id")},
+    responses={200: (resources.OrganizationPage, "a page of organizations, by name")},
 )
 def list_organizations() -> Response:
     a = args(schemas.OrganizationListArgs)
-    rows = scoped.list_organizations(
-        runtime().uow(), actor=actor(), search=a["search"], limit=a["limit"] + 1, offset=a["offset"]
+    found = directory_read.list_organizations(
+        runtime().reader(),
+        actor(),
+        directory_read.OrgFilter(q=a["search"]),
+        per_page=a["limit"],
+        offset=a["offset"],
     )
-    return json_response(resources.OrganizationPage().dump(page(rows, a["limit"], a["offset"])))
+    body = {
+        "items": found.rows,
+        "limit": found.per_page,
+        "offset": found.offset,
+        "next_offset": found.next_offset,
+    }
+    return json_response(resources.OrganizationPage().dump(body))
 
 
 @bp.post("/organizations")
@@ -47,11 +61,13 @@ def list_organizations() -> Response:
 )
 @idempotent
 def create_organization() -> Response:
-    org = scoped.create_organization(runtime().uow(), json_body(), actor=actor())
+    rt = runtime()
+    org_id = directory.create_organization(rt.uow(), json_body(), actor=actor())
+    org = directory_read.organization(rt.reader(), actor(), org_id)
     return json_response(
         resources.Organization().dump(org),
         201,
-        {"Location": url_for("api.get_organization", organization_id=org["id"])},
+        {"Location": url_for("api.get_organization", organization_id=org_id)},
     )
 
 
@@ -63,5 +79,5 @@ def create_organization() -> Response:
     responses={200: (resources.Organization, "the organization")},
 )
 def get_organization(organization_id: int) -> Response:
-    org = scoped.get_organization(runtime().uow(), organization_id, actor=actor())
+    org = directory_read.organization(runtime().reader(), actor(), organization_id)
     return json_response(resources.Organization().dump(org))

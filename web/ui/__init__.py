@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from engine.access.actor import Actor
-from engine.directory import scoped
+from engine.directory import service as directory_service
 from engine.oversight import notifications
 from web.ui import cases, common, dashboard, directory, procedures
 from web.ui.labels import CHOICES, choice_label, field_label
@@ -40,9 +40,9 @@ def _choice_or_raw(value: str) -> str:
 
 
 def _can_create_organizations(who: Actor | None) -> bool:
-    """Whether `who` may record an organization: the role rule `scoped.create_organization`
-    applies, so the page offers the button only to those the form will accept."""
-    return who is not None and who.role in scoped.ORGANIZATION_CREATORS
+    """Whether `who` may record an organization: the role rule `create_organization` applies,
+    so the page offers the button only to those the form will accept."""
+    return directory_service.may_create_organizations(who)
 
 
 def _unread() -> int:

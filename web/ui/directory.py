@@ -13,10 +13,9 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
+from engine.directory import party as party_read
 from engine.directory import read as directory_read
-from engine.directory import scoped
 from engine.directory import service as directory
-from engine.errors import Forbidden
 from engine.vocabulary import PARTY_ORG_KINDS
 from web import forms
 from web.export import xlsx_response
@@ -94,8 +93,8 @@ def _unit_choices() -> list[tuple[str, tuple[str, str]]]:
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 def new_organization() -> Any:
-    """Record an applicant organization: the same schema as the CLI and the API validates,
-    and the same rules as the API (`scoped.create_organization`: role, unit in scope) apply."""
+    """Record an applicant organization: the same service as the CLI and the API
+    (`directory.create_organization`: its schema, the role, the unit in scope)."""
     units = _unit_choices()
     schema = directory.OrganizationSchema()
     state = forms.FormState()
@@ -103,16 +102,14 @@ def new_organization() -> Any:
     if request.method == "POST":
         state = forms.FormState(values=MultiDict(request.form))
         payload = forms.parse(schema, request.form)
-        if payload.get("unit") not in {code for code, _label in units}:
-            raise Forbidden("an organization can be recorded only in your unit or below")
         try:
-            org = scoped.create_organization(runtime().uow(), payload, actor=actor())
+            org_id = directory.create_organization(runtime().uow(), payload, actor=actor())
         except ValidationError as err:
             state.errors = forms.flatten_errors(err.messages, translate=forms.translate_message)
             status = 422
         else:
             flash(_("Organization recorded."), "success")
-            return see_other("directory.organization", org_id=org["id"])
+            return see_other("directory.organization", org_id=org_id)
     fields_ = forms.describe(schema, choices={"unit": units})
     return render_template("organization_new.html", fields=fields_, state=state), status
 
@@ -126,11 +123,10 @@ class PartyOrgArgs(Schema):
 @bp.get("/party-organizations")
 def party_organizations() -> Any:
     args = parse_args(PartyOrgArgs())
-    page = directory_read.list_party_organizations(
+    page = party_read.list_party_organizations(
         runtime().reader(),
         actor(),
-        args["q"],
-        args["kind"],
+        party_read.PartyOrgFilter(q=args["q"], kind=args["kind"]),
         page=args["page"],
         per_page=PER_PAGE,
     )
@@ -141,5 +137,5 @@ def party_organizations() -> Any:
 
 @bp.get("/party-organizations/<int:party_org_id>")
 def party_organization(party_org_id: int) -> Any:
-    p = directory_read.party_organization(runtime().reader(), actor(), party_org_id)
+    p = party_read.party_organization(runtime().reader(), actor(), party_org_id)
     return render_template("party_organization.html", p=p)
