@@ -11,7 +11,8 @@ import pytest
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine.directory import records as directory_records
+from engine.access.actor import SYSTEM
+from engine.directory import party as party_read
 from engine.directory import service as directory
 from engine.errors import TransitionRefused
 from engine.store.tables import PartyOfficer, PartyOrganization
@@ -269,8 +270,8 @@ def test_sec5_a_large_party_org_gets_the_warning_and_the_deputy_answers_it(world
     )
     approve(world, cid)
     assert world.case(cid)["data"]["warnings"]["SEC-5"]["threshold"] == threshold
-    detail = directory_records.party_organization_detail(world.uow(), world.po)
-    assert "SEC-5" in detail["cases"][0]["warnings"]
+    detail = party_read.party_organization(world.rt.reader(), SYSTEM, world.po)
+    assert "SEC-5" in detail["open_cases"][0]["warnings"]
     world.fire(
         cid,
         "appoint_deputy",

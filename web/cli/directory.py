@@ -6,9 +6,17 @@ from typing import Any
 
 import click
 
-from engine.directory import records as directory_records
+from engine.access.actor import SYSTEM
+from engine.directory import read as directory_read
 from engine.directory import service as directory
+from engine.paging import Page
 from web.cli.base import Ctx, handled, pass_ctx
+
+
+def echo_more(page: Page, what: str) -> None:
+    """After a listing: say how many there are in all when this is not the last page."""
+    if page.next_offset is not None:
+        click.echo(f"({len(page.rows)} of {page.total} {what}; next: --offset {page.next_offset})")
 
 
 def register(main: click.Group) -> None:
@@ -77,18 +85,29 @@ def register(main: click.Group) -> None:
     @pass_ctx
     @handled
     def org_add(ctx: Ctx, **kw: Any) -> None:
-        oid = directory.create_organization(ctx.runtime.uow(), kw)
+        oid = directory.create_organization(ctx.runtime.uow(), kw, actor=SYSTEM)
         click.echo(f"organization {oid} created")
 
     @org.command("list")
-    @click.option("--search", default=None)
+    @click.option(
+        "--search", default=None, help="part of the name (typed literally) or a credit code"
+    )
     @click.option("--limit", type=click.IntRange(1, 1000), default=50)
+    @click.option("--offset", type=click.IntRange(min=0), default=0)
     @pass_ctx
     @handled
-    def org_list(ctx: Ctx, search: str | None, limit: int) -> None:
-        for o in directory_records.list_organizations(
-            ctx.runtime.uow(), search=search, limit=limit
-        ):
+    def org_list(ctx: Ctx, search: str | None, limit: int, offset: int) -> None:
+        """Organizations by name: the rows the pages and the API list (as the system actor)."""
+        page = directory_read.list_organizations(
+            ctx.runtime.reader(),
+            SYSTEM,
+            directory_read.OrgFilter(q=search),
+            per_page=limit,
+            offset=offset,
+        )
+        for o in page.rows:
             click.echo(
-                f"{o['id']:>5}  {o['credit_code'] or '-':<18}  {o['status']:<10} {o['coverage']:<10} {o['name']}"
+                f"{o['id']:>5}  {o['credit_code'] or '-':<18}  {o['status']:<10} "
+                f"{o['coverage']:<10} {o['name']}"
             )
+        echo_more(page, "organizations")

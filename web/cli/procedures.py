@@ -15,10 +15,12 @@ from typing import Any
 
 import click
 
-from engine.directory import records as directory_records
+from engine.access.actor import SYSTEM
+from engine.directory import party as party_read
 from engine.directory import service as directory
 from engine.vocabulary import MEMBER_ROLES, MEMBER_STATUSES, PARTY_ORG_KINDS
 from web.cli.base import Ctx, _actor, _echo_json, handled, pass_ctx
+from web.cli.directory import echo_more
 
 KIND_ZH = {
     "committee": "党委",
@@ -55,29 +57,40 @@ def register(main: click.Group) -> None:
     @party_org.command("list")
     @click.option("--org", "organization_id", type=click.IntRange(min=1), default=None)
     @click.option("--status", type=click.Choice(["active", "revoked", "all"]), default="active")
+    @click.option("--search", default=None, help="part of the name (typed literally)")
     @click.option("--limit", type=click.IntRange(1, 1000), default=50)
     @click.option("--offset", type=click.IntRange(min=0), default=0)
     @pass_ctx
     @handled
     def party_org_list(
-        ctx: Ctx, organization_id: int | None, status: str, limit: int, offset: int
+        ctx: Ctx,
+        organization_id: int | None,
+        status: str,
+        search: str | None,
+        limit: int,
+        offset: int,
     ) -> None:
-        """List Party organizations with their host organization and member count."""
-        rows = directory_records.list_party_organizations(
-            ctx.runtime.uow(),
-            organization_id=organization_id,
-            status=None if status == "all" else status,
-            limit=limit,
+        """List Party organizations by name, with their host organization and member count."""
+        page = party_read.list_party_organizations(
+            ctx.runtime.reader(),
+            SYSTEM,
+            party_read.PartyOrgFilter(
+                q=search,
+                status=None if status == "all" else status,
+                organization_id=organization_id,
+            ),
+            per_page=limit,
             offset=offset,
         )
-        for p in rows:
+        for p in page.rows:
             click.echo(
                 f"{p['id']:>5}  {KIND_ZH.get(p['kind'], p['kind']):<5} {p['status']:<8} "
-                f"{p['members']:>4}人  {p['name']}  (上级 {p['upper_party_org'] or '-'}; "
+                f"{p['members_count']:>4}人  {p['name']}  (上级 {p['upper_party_org'] or '-'}; "
                 f"{p['organization'] or '-'})"
             )
-        if not rows:
+        if not page.rows:
             click.echo("no Party organizations / 没有党组织")
+        echo_more(page, "Party organizations")
 
     @party_org.command("show")
     @click.argument("party_organization_id", type=click.IntRange(min=1))
@@ -86,7 +99,7 @@ def register(main: click.Group) -> None:
     @handled
     def party_org_show(ctx: Ctx, party_organization_id: int, as_json: bool) -> None:
         """Show a Party organization: term, members, officers, meetings, open cases, warnings."""
-        p = directory_records.party_organization_detail(ctx.runtime.uow(), party_organization_id)
+        p = party_read.party_organization(ctx.runtime.reader(), SYSTEM, party_organization_id)
         if as_json:
             _echo_json(p)
             return
@@ -130,7 +143,7 @@ def register(main: click.Group) -> None:
                     f"    {_date(mt['held_on'])}  {mt['kind']:<22} {mt['topic']}  "
                     f"(under {mt['under_body'] or '-'})"
                 )
-        for c in p["cases"]:
+        for c in p["open_cases"]:
             click.echo(f"  open case / 在办案件 #{c['id']} {c['procedure']} at {c['state']}")
             for key, w in (c.get("warnings") or {}).items():
                 click.echo(f"    ⚠ [{w.get('rule', key)}] {w['zh']} / {w['en']}")
@@ -178,22 +191,25 @@ def register(main: click.Group) -> None:
         limit: int,
         offset: int,
     ) -> None:
-        """List members by employer (--org) or by Party organization (--party-org)."""
-        rows = directory_records.list_members(
-            ctx.runtime.uow(),
-            organization_id=organization_id,
-            party_organization_id=party_organization_id,
-            limit=limit,
+        """List members by number, by employer (--org) or by Party organization (--party-org)."""
+        page = party_read.list_members(
+            ctx.runtime.reader(),
+            SYSTEM,
+            party_read.MemberFilter(
+                organization_id=organization_id, party_organization_id=party_organization_id
+            ),
+            per_page=limit,
             offset=offset,
         )
-        for m in rows:
+        for m in page.rows:
             click.echo(
                 f"{m['id']:>6}  {m['name']:<6} {STATUS_ZH.get(m['status'], m['status'])} "
                 f"{ROLE_ZH.get(m['role'] or 'staff', m['role']):<4} org #{m['organization_id']}  "
                 f"组织关系：{_relation(m)}"
             )
-        if not rows:
+        if not page.rows:
             click.echo("no members / 没有党员")
+        echo_more(page, "members")
 
     @member.command("show")
     @click.argument("member_id", type=click.IntRange(min=1))
@@ -202,14 +218,14 @@ def register(main: click.Group) -> None:
     @handled
     def member_show(ctx: Ctx, member_id: int, as_json: bool) -> None:
         """Show one member: status, role, employer and where the relation sits."""
-        m = directory_records.get_member(ctx.runtime.uow(), member_id)
+        m = party_read.member(ctx.runtime.reader(), SYSTEM, member_id)
         if as_json:
             _echo_json(m)
             return
         click.echo(f"#{m['id']}  {m['name']}")
         click.echo(f"  status / 类别: {STATUS_ZH.get(m['status'], m['status'])} ({m['status']})")
         click.echo(f"  role / 岗位: {ROLE_ZH.get(m['role'] or 'staff')} ({m['role'] or 'staff'})")
-        click.echo(f"  employed by / 所在社会组织: #{m['organization_id']}")
+        click.echo(f"  employed by / 所在社会组织: #{m['organization_id']} {m['organization']}")
         click.echo(f"  organizational relation / 组织关系: {_relation(m)}")
 
     @member.command("add")
