@@ -2,9 +2,11 @@
 
 A definition names a step's input schema; this module turns it into fields (String → text,
 Integer → number, Boolean → checkbox, Date → date, OneOf → select, List of scalars → one per
-line, Nested → a group, List of Nested → repeated rows) and turns a posted form back into the
-payload the service loads with that very schema. So a new procedure gets its forms without
-any UI code, and a field error comes back with the field's dotted path, shown beside it.
+line, Nested → a group, List of Nested → repeated rows), each labelled with the words the
+schema gives it (`metadata={"label": {...}, "choices": {...}}`, read by web/ui/labels.py), and
+turns a posted form back into the payload the service loads with that very schema. So a new
+procedure gets its forms, in both languages, without any UI code, and a field error comes back
+with the field's dotted path, shown beside it.
 
 Input names are dotted paths (`member_survey.full_members`, `recipients.0.name`); control
 inputs of the page start with an underscore and are never part of the payload.
@@ -165,7 +167,7 @@ def describe(
                     name=f"{name}.{key}",
                     key=key,
                     kind=value_kind,
-                    label=choice_label(key),
+                    label=choice_label(key, data_key, f.metadata),
                     required=False,
                     maxlength=_length_max(f.value_field) if f.value_field else None,
                 )
@@ -176,7 +178,7 @@ def describe(
             kind = _scalar_kind(f)
             options = list((choices or {}).get(data_key, []))
             if kind == "select" and not options:
-                options = [(c, choice_label(c, data_key)) for c in _one_of(f) or ()]
+                options = [(c, choice_label(c, data_key, f.metadata)) for c in _one_of(f) or ()]
             elif options:
                 kind = "select"
             low, high = _range(f)

@@ -66,3 +66,19 @@ def not_in_future(
 def record_withdrawal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """The withdrawal's reason, kept on the case."""
     yield SetData("withdrawn", dict(payload))
+
+
+def label(
+    zh: str, en: str, *, choices: Mapping[str, tuple[str, str]] | None = None, **metadata: Any
+) -> dict[str, Any]:
+    """A schema field's metadata: its label in Chinese and English (the forms, the case page
+    and the procedures page show it), the labels of its choices where the field has its own
+    words for them, and any other metadata (`description`, `help`).
+
+    `fields.Date(required=True, metadata=label("申请日期", "Application date"))` is the same as
+    writing `metadata={"label": {"zh": "申请日期", "en": "Application date"}}`.
+    """
+    out: dict[str, Any] = {"label": {"zh": zh, "en": en}, **metadata}
+    if choices:
+        out["choices"] = {value: {"zh": z, "en": e} for value, (z, e) in choices.items()}
+    return out

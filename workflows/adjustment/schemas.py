@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import PARTY_ORG_KINDS
+from workflows.common import label
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
@@ -19,17 +20,40 @@ class ReportSchema(Schema):
     organization; the report opens the case."""
 
     party_organization_id = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1)
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党组织编号", "Party organization (number)"),
     )
-    change_kind = fields.String(required=True, validate=validate.OneOf(CHANGE_KINDS))
+    change_kind = fields.String(
+        required=True,
+        validate=validate.OneOf(CHANGE_KINDS),
+        metadata=label(
+            "变动类型",
+            "Kind of change",
+            choices={
+                "change": ("变更", "Change"),
+                "merger": ("合并", "Merger"),
+                "split": ("分立", "Split"),
+                "deregistration": ("注销", "Deregistration"),
+            },
+        ),
+    )
     change_on = fields.Date(
-        required=True, metadata={"description": "day the organization's change was decided"}
+        required=True,
+        metadata=label(
+            "变动日期",
+            "Date of the change",
+            description="day the organization's change was decided",
+        ),
     )
-    reported_on = fields.Date(required=True)
+    reported_on = fields.Date(required=True, metadata=label("报告日期", "Reported on"))
     reported_to = fields.String(
-        required=True, validate=Text, metadata={"description": "the upper Party organization"}
+        required=True,
+        validate=Text,
+        metadata=label("报告对象", "Reported to", description="the upper Party organization"),
     )
-    summary = fields.String(required=True, validate=LongText)
+    summary = fields.String(required=True, validate=LongText, metadata=label("情况说明", "Summary"))
 
     @validates_schema
     def _order(self, data: dict, **_: Any) -> None:
@@ -38,9 +62,18 @@ class ReportSchema(Schema):
 
 
 class ReceivingPartyOrgSchema(Schema):
-    name = fields.String(required=True, validate=Text)
-    contacted_on = fields.Date(required=True)
-    contact_person = fields.String(load_default=None, allow_none=True, validate=Text)
+    name = fields.String(
+        required=True,
+        validate=Text,
+        metadata=label("接收党组织名称", "Receiving Party organization"),
+    )
+    contacted_on = fields.Date(required=True, metadata=label("联系日期", "Contacted on"))
+    contact_person = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("联系人", "Contact person"),
+    )
 
 
 class ReceivingSchema(Schema):
@@ -50,9 +83,13 @@ class ReceivingSchema(Schema):
         required=True,
         validate=Text,
         error_messages={"required": "TRF-2: name the person who supervises the transfers"},
-        metadata={"description": "TRF-2: the person who supervises and assists the transfers"},
+        metadata=label(
+            "指定的督促协助人",
+            "Person assigned to supervise",
+            description="TRF-2: the person who supervises and assists the transfers",
+        ),
     )
-    assigned_on = fields.Date(required=True)
+    assigned_on = fields.Date(required=True, metadata=label("指定日期", "Assigned on"))
     receiving_party_orgs = fields.List(
         fields.Nested(ReceivingPartyOrgSchema),
         required=True,
@@ -60,19 +97,59 @@ class ReceivingSchema(Schema):
         validate=validate.Length(
             min=1, error="TRF-2: name at least one receiving Party organization"
         ),
+        metadata=label("接收党组织", "Receiving Party organizations"),
     )
 
 
 class DestinationSchema(Schema):
     """TRF-3: where one member's organizational relation goes."""
 
-    member_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    kind = fields.String(required=True, validate=validate.OneOf(DESTINATION_KINDS))
-    to_party_org = fields.String(load_default=None, allow_none=True, validate=Text)
-    transferred_on = fields.Date(load_default=None, allow_none=True)
-    relation_kept_at = fields.String(load_default=None, allow_none=True, validate=Text)
-    life_at = fields.String(load_default=None, allow_none=True, validate=Text)
-    note = fields.String(load_default=None, allow_none=True, validate=LongText)
+    member_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党员编号", "Member (number)"),
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(DESTINATION_KINDS),
+        metadata=label(
+            "类别",
+            "Kind",
+            choices={
+                "transfer": ("转移组织关系", "Transfer the relation"),
+                "keep_elsewhere": (
+                    "保留关系、异地参加组织生活",
+                    "Keep the relation, organizational life elsewhere",
+                ),
+                "remain": ("留在原党组织", "Remain"),
+            },
+        ),
+    )
+    to_party_org = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("转入党组织", "Transferred to"),
+    )
+    transferred_on = fields.Date(
+        load_default=None, allow_none=True, metadata=label("转移日期", "Transferred on")
+    )
+    relation_kept_at = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("组织关系保留在", "Relation kept at"),
+    )
+    life_at = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("参加组织生活的党组织", "Takes part in organizational life at"),
+    )
+    note = fields.String(
+        load_default=None, allow_none=True, validate=LongText, metadata=label("备注", "Note")
+    )
 
     @validates_schema
     def _complete(self, data: dict, **_: Any) -> None:
@@ -96,6 +173,7 @@ class DestinationsSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
         error_messages={"required": "TRF-3: give at least one member's destination"},
+        metadata=label("党员去向", "Members' destinations"),
     )
 
     @validates_schema
@@ -106,32 +184,48 @@ class DestinationsSchema(Schema):
 
 
 class CompletionSchema(Schema):
-    completed_on = fields.Date(required=True)
+    completed_on = fields.Date(required=True, metadata=label("完成日期", "Completed on"))
 
 
 class ChangeDecisionSchema(Schema):
     """TRF-4: the upper Party organization adjusts the Party organization."""
 
-    decided_on = fields.Date(required=True)
-    decision_no = fields.String(required=True, validate=Text)
-    new_name = fields.String(load_default=None, allow_none=True, validate=Text)
-    new_kind = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(PARTY_ORG_KINDS)
+    decided_on = fields.Date(required=True, metadata=label("决定日期", "Decided on"))
+    decision_no = fields.String(
+        required=True, validate=Text, metadata=label("决定文号", "Decision number")
     )
-    new_upper_party_org = fields.String(load_default=None, allow_none=True, validate=Text)
-    note = fields.String(load_default=None, allow_none=True, validate=LongText)
+    new_name = fields.String(
+        load_default=None, allow_none=True, validate=Text, metadata=label("新名称", "New name")
+    )
+    new_kind = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(PARTY_ORG_KINDS),
+        metadata=label("新的组织形式", "New kind"),
+    )
+    new_upper_party_org = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("新的上级党组织", "New upper Party organization"),
+    )
+    note = fields.String(
+        load_default=None, allow_none=True, validate=LongText, metadata=label("备注", "Note")
+    )
 
 
 class RevocationSchema(Schema):
     """TRF-4: the upper Party organization revokes the Party organization per regulations."""
 
-    decided_on = fields.Date(required=True)
-    decision_no = fields.String(required=True, validate=Text)
-    reason = fields.String(required=True, validate=LongText)
+    decided_on = fields.Date(required=True, metadata=label("决定日期", "Decided on"))
+    decision_no = fields.String(
+        required=True, validate=Text, metadata=label("决定文号", "Decision number")
+    )
+    reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=LongText)
+    reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 
 SCHEMAS = {

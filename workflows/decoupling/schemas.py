@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import MEETING_KINDS
+from workflows.common import label
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
@@ -17,24 +18,38 @@ class DecouplingSchema(Schema):
     """DEC-1: decoupling starts with the inventory of Party-building archives to hand over."""
 
     party_organization_id = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1)
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党组织编号", "Party organization (number)"),
     )
     original_supervisory_party_org = fields.String(
         required=True,
         validate=Text,
-        metadata={"description": "the original supervisory unit's Party organization"},
+        metadata=label(
+            "原业务主管单位党组织",
+            "Original supervisory unit's Party organization",
+            description="the original supervisory unit's Party organization",
+        ),
     )
     receiving_party_org = fields.String(
         required=True,
         validate=Text,
-        metadata={"description": "the Party organization that takes the decoupled one over"},
+        metadata=label(
+            "接收党组织",
+            "Receiving Party organization",
+            description="the Party organization that takes the decoupled one over",
+        ),
     )
-    decoupling_approved_on = fields.Date(required=True)
+    decoupling_approved_on = fields.Date(
+        required=True, metadata=label("脱钩批准日期", "Decoupling approved on")
+    )
     archive_items = fields.List(
         fields.String(validate=Text),
         required=True,
         validate=validate.Length(min=1, error="DEC-1: list the archives to hand over"),
         error_messages={"required": "DEC-1: list the archives to hand over"},
+        metadata=label("移交的党建档案（每行一项）", "Archives to hand over (one per line)"),
     )
 
     @validates_schema
@@ -51,28 +66,37 @@ class DecouplingSchema(Schema):
 class ReceiptSchema(Schema):
     """DEC-1: who handed over and who received which archive, and when."""
 
-    item = fields.String(required=True, validate=Text)
-    handed_over_by = fields.String(required=True, validate=Text)
-    received_by = fields.String(required=True, validate=Text)
-    received_on = fields.Date(required=True)
+    item = fields.String(required=True, validate=Text, metadata=label("档案", "Archive item"))
+    handed_over_by = fields.String(
+        required=True, validate=Text, metadata=label("移交人", "Handed over by")
+    )
+    received_by = fields.String(
+        required=True, validate=Text, metadata=label("接收人", "Received by")
+    )
+    received_on = fields.Date(required=True, metadata=label("接收日期", "Received on"))
 
 
 class ReceiptsSchema(Schema):
     items = fields.List(
-        fields.Nested(ReceiptSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(ReceiptSchema),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=label("档案交接", "Archive receipts"),
     )
 
 
 class HandoverSchema(Schema):
-    handover_on = fields.Date(required=True)
+    handover_on = fields.Date(required=True, metadata=label("移交日期", "Handover date"))
 
 
 class TransferSchema(Schema):
     """DEC-1: the Party organization's relation and its members' relations transferred."""
 
-    transferred_on = fields.Date(required=True)
+    transferred_on = fields.Date(required=True, metadata=label("转移日期", "Transferred on"))
     member_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list
+        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        load_default=list,
+        metadata=label("党员编号（每行一个）", "Members (numbers, one per line)"),
     )
 
 
@@ -83,41 +107,66 @@ class LeadershipSchema(Schema):
         required=True,
         validate=validate.OneOf(BODY_KINDS),
         error_messages={"required": "DEC-4: which kind of body leads after decoupling"},
+        metadata=label("领导机关类别", "Kind of leading body"),
     )
     body_name = fields.String(
         required=True,
         validate=Text,
         error_messages={"required": "DEC-2: name the body that states the leadership relation"},
+        metadata=label("领导机关名称", "Name of the leading body"),
     )
-    stated_on = fields.Date(required=True)
+    stated_on = fields.Date(required=True, metadata=label("明确日期", "Stated on"))
     local_rule = fields.String(
         load_default=None,
         allow_none=True,
         validate=LongText,
-        metadata={"description": "DEC-4: the local decoupling rule, for a non-default body"},
+        metadata=label(
+            "依据的地方规定",
+            "Local rule applied",
+            description="DEC-4: the local decoupling rule, for a non-default body",
+        ),
     )
-    contact_person = fields.String(load_default=None, allow_none=True, validate=Text)
+    contact_person = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("联系人", "Contact person"),
+    )
 
 
 class MeetingSchema(Schema):
     """DEC-3: an organizational-life meeting held under the new body."""
 
-    held_on = fields.Date(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(MEETING_KINDS))
-    topic = fields.String(required=True, validate=validate.Length(min=2, max=300))
+    held_on = fields.Date(required=True, metadata=label("召开日期", "Held on"))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(MEETING_KINDS),
+        metadata=label("会议类别", "Kind of meeting"),
+    )
+    topic = fields.String(
+        required=True, validate=validate.Length(min=2, max=300), metadata=label("主题", "Topic")
+    )
     attendees = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("参加人数", "Attendees"),
     )
 
 
 class ConfirmationSchema(Schema):
-    confirmed_on = fields.Date(required=True)
-    confirmed_by = fields.String(required=True, validate=Text)
-    note = fields.String(load_default=None, allow_none=True, validate=LongText)
+    confirmed_on = fields.Date(required=True, metadata=label("确认日期", "Confirmed on"))
+    confirmed_by = fields.String(
+        required=True, validate=Text, metadata=label("确认单位", "Confirmed by")
+    )
+    note = fields.String(
+        load_default=None, allow_none=True, validate=LongText, metadata=label("备注", "Note")
+    )
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=LongText)
+    reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 
 SCHEMAS = {

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import CreditCode
+from workflows.common import label
 
 NonNegative = validate.Range(min=0, error="REG-2: must be a whole number ≥ 0")
 Text = validate.Length(min=1, max=500)
@@ -15,11 +16,18 @@ Text = validate.Length(min=1, max=500)
 class ApplicationSchema(Schema):
     """REG-4: the authority vets founders and proposed leaders, so the application names them."""
 
-    applied_on = fields.Date(required=True)
+    applied_on = fields.Date(required=True, metadata=label("申请日期", "Application date"))
     founders = fields.List(
-        fields.String(validate=Text), required=True, validate=validate.Length(min=1)
+        fields.String(validate=Text),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=label("发起人（每行一人）", "Founders (one per line)"),
     )
-    proposed_leaders = fields.List(fields.String(validate=Text), load_default=list)
+    proposed_leaders = fields.List(
+        fields.String(validate=Text),
+        load_default=list,
+        metadata=label("拟任负责人（每行一人）", "Proposed leaders (one per line)"),
+    )
 
 
 class MemberSurveySchema(Schema):
@@ -29,20 +37,33 @@ class MemberSurveySchema(Schema):
         required=True,
         strict=True,
         validate=NonNegative,
-        metadata={"description": "full members among the staff"},
+        metadata=label("正式党员人数", "Full members", description="full members among the staff"),
     )
     full_time_full_members = fields.Integer(
         required=True,
         strict=True,
         validate=NonNegative,
-        metadata={"description": "of which full-time staff (the ≥3 test)"},
+        metadata=label(
+            "其中专职工作人员中的正式党员",
+            "Of which full-time staff",
+            description="of which full-time staff (the ≥3 test)",
+        ),
     )
-    probationary_members = fields.Integer(required=True, strict=True, validate=NonNegative)
+    probationary_members = fields.Integer(
+        required=True,
+        strict=True,
+        validate=NonNegative,
+        metadata=label("预备党员人数", "Probationary members"),
+    )
     members_elsewhere = fields.Integer(
         required=True,
         strict=True,
         validate=NonNegative,
-        metadata={"description": "members whose organizational relation is elsewhere"},
+        metadata=label(
+            "组织关系在外的党员人数",
+            "Members whose relation is elsewhere",
+            description="members whose organizational relation is elsewhere",
+        ),
     )
 
     @validates_schema
@@ -63,8 +84,15 @@ class MemberSurveySchema(Schema):
 class DocumentsSchema(Schema):
     """REG-1: record receipt of the commitment letter (附件1) and/or the member survey (附件2)."""
 
-    commitment_letter = fields.Boolean(load_default=False)
-    member_survey = fields.Nested(MemberSurveySchema, load_default=None, allow_none=True)
+    commitment_letter = fields.Boolean(
+        load_default=False, metadata=label("已收到党建工作承诺书", "Commitment letter received")
+    )
+    member_survey = fields.Nested(
+        MemberSurveySchema,
+        load_default=None,
+        allow_none=True,
+        metadata=label("社会组织党员情况调查表", "Party-member survey"),
+    )
 
     @validates_schema
     def _something(self, data: dict, **_: Any) -> None:
@@ -86,48 +114,108 @@ CHARTER_ITEMS = (
 class CharterSchema(Schema):
     """REG-3: the charter checklist; every item must be ticked to approve."""
 
-    party_status_in_general_provisions = fields.Boolean(required=True)
-    chapter_form = fields.Boolean(required=True)
-    chapter_duties = fields.Boolean(required=True)
-    chapter_funding = fields.Boolean(required=True)
-    chapter_major_matters = fields.Boolean(required=True)
-    overall_leadership = fields.Boolean(required=True)
-    core_values = fields.Boolean(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    party_status_in_general_provisions = fields.Boolean(
+        required=True,
+        metadata=label(
+            "总则载明党组织法律地位和作用",
+            "General provisions state the Party organization's status and role",
+        ),
+    )
+    chapter_form = fields.Boolean(
+        required=True, metadata=label("党建专章：党组织设置形式", "Party-building chapter: form")
+    )
+    chapter_duties = fields.Boolean(
+        required=True,
+        metadata=label("党建专章：职责权限", "Party-building chapter: duties and powers"),
+    )
+    chapter_funding = fields.Boolean(
+        required=True, metadata=label("党建专章：经费保障", "Party-building chapter: funding")
+    )
+    chapter_major_matters = fields.Boolean(
+        required=True,
+        metadata=label(
+            "党建专章：参与讨论重大事项", "Party-building chapter: role in major matters"
+        ),
+    )
+    overall_leadership = fields.Boolean(
+        required=True,
+        metadata=label("载明坚持党的全面领导", "States the Party's overall leadership"),
+    )
+    core_values = fields.Boolean(
+        required=True, metadata=label("载明社会主义核心价值观", "Carries the socialist core values")
+    )
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata=label("备注", "Note"),
+    )
 
 
 class RegistrationSchema(Schema):
     """REG-4: the registration decision; the credit code is issued here (INF-1)."""
 
-    registered_on = fields.Date(required=True)
-    credit_code = CreditCode(required=True)
-    registration_mode = fields.String(required=True, validate=validate.OneOf(("direct", "dual")))
-    supervisory_unit = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    registered_on = fields.Date(required=True, metadata=label("登记日期", "Registration date"))
+    credit_code = CreditCode(
+        required=True, metadata=label("统一社会信用代码", "Unified social credit code")
     )
-    necessity_checked = fields.Boolean(required=True)
-    representativeness_checked = fields.Boolean(required=True)
-    founders_vetted = fields.Boolean(required=True)
+    registration_mode = fields.String(
+        required=True,
+        validate=validate.OneOf(("direct", "dual")),
+        metadata=label(
+            "登记方式",
+            "Registration mode",
+            choices={
+                "direct": ("直接登记", "Direct registration"),
+                "dual": ("双重管理（经业务主管单位）", "Dual management (supervisory unit)"),
+            },
+        ),
+    )
+    supervisory_unit = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata=label("业务主管单位", "Business supervisory unit"),
+    )
+    necessity_checked = fields.Boolean(
+        required=True, metadata=label("已审查成立必要性", "Necessity checked")
+    )
+    representativeness_checked = fields.Boolean(
+        required=True,
+        metadata=label(
+            "已审查发起人代表性和会员广泛性", "Founders' representativeness and membership checked"
+        ),
+    )
+    founders_vetted = fields.Boolean(
+        required=True,
+        metadata=label("已审查发起人和拟任负责人", "Founders and proposed leaders vetted"),
+    )
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    reason = fields.String(
+        required=True, validate=validate.Length(min=2, max=2000), metadata=label("理由", "Reason")
+    )
 
 
 class RecipientSchema(Schema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(("supervisory_unit", "industry_regulator", "local_party_org")),
+        metadata=label("接收单位类别", "Kind of recipient"),
     )
-    name = fields.String(required=True, validate=Text)
-    delivered_on = fields.Date(required=True)
+    name = fields.String(required=True, validate=Text, metadata=label("接收单位名称", "Recipient"))
+    delivered_on = fields.Date(required=True, metadata=label("送达日期", "Delivered on"))
 
 
 class ForwardingSchema(Schema):
     """REG-5: both documents go to every recipient."""
 
     recipients = fields.List(
-        fields.Nested(RecipientSchema), required=True, validate=validate.Length(min=1)
+        fields.Nested(RecipientSchema),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=label("接收单位", "Recipients"),
     )
 
 
@@ -143,21 +231,32 @@ RESPONSIBLE_KINDS = (
 class ResponsibleBodySchema(Schema):
     """REG-6: who carries Party building for this organization."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(RESPONSIBLE_KINDS))
-    unit_name = fields.String(required=True, validate=Text)
-    territorial_relation = fields.Boolean(load_default=False)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(RESPONSIBLE_KINDS),
+        metadata=label("责任主体类别", "Kind of responsible body"),
+    )
+    unit_name = fields.String(required=True, validate=Text, metadata=label("单位名称", "Unit name"))
+    territorial_relation = fields.Boolean(
+        load_default=False, metadata=label("有属地关系", "Territorial relation")
+    )
 
 
 class JointBranchSchema(Schema):
     """REG-7: the other organizations the joint branch covers (this one included, at most 5)."""
 
     partner_organizations = fields.List(
-        fields.String(validate=Text), required=True, validate=validate.Length(min=1)
+        fields.String(validate=Text),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=label("联合的其他社会组织（每行一个）", "Partner organizations (one per line)"),
     )
 
 
 class AffiliatedSchema(Schema):
-    host_party_org = fields.String(required=True, validate=Text)
+    host_party_org = fields.String(
+        required=True, validate=Text, metadata=label("挂靠的党组织", "Host Party organization")
+    )
 
 
 class InstructorSchema(Schema):
@@ -166,24 +265,39 @@ class InstructorSchema(Schema):
     mode = fields.String(
         required=True,
         validate=validate.OneOf(("instructor", "stationed_branch", "lead_organization")),
+        metadata=label("方式", "Mode"),
     )
-    name = fields.String(required=True, validate=Text)
-    dispatched_by = fields.String(required=True, validate=Text)
-    dispatched_on = fields.Date(required=True)
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    name = fields.String(required=True, validate=Text, metadata=label("名称 / 姓名", "Name"))
+    dispatched_by = fields.String(
+        required=True, validate=Text, metadata=label("选派单位", "Dispatched by")
+    )
+    dispatched_on = fields.Date(required=True, metadata=label("选派日期", "Dispatched on"))
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata=label("理由", "Reason"),
+    )
 
 
 class PartyOrgSchema(Schema):
     """REG-7 / REG-8: the Party organization approved by the upper Party organization."""
 
-    name = fields.String(required=True, validate=Text)
+    name = fields.String(
+        required=True, validate=Text, metadata=label("党组织名称", "Name of the Party organization")
+    )
     kind = fields.String(
         required=True,
         validate=validate.OneOf(("branch", "general_branch", "committee", "joint_branch")),
+        metadata=label("组织形式", "Kind of Party organization"),
     )
-    approved_by = fields.String(required=True, validate=Text)
-    established_on = fields.Date(required=True)
-    county_level_approval = fields.Boolean(load_default=False)
+    approved_by = fields.String(
+        required=True, validate=Text, metadata=label("批准的上级党组织", "Approved by")
+    )
+    established_on = fields.Date(required=True, metadata=label("成立日期", "Established on"))
+    county_level_approval = fields.Boolean(
+        load_default=False, metadata=label("经县级以上党组织批准", "County-level approval")
+    )
 
 
 SCHEMAS = {

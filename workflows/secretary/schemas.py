@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import CADRE_STATUSES, OFFICER_ORIGINS
+from workflows.common import label
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
@@ -27,18 +28,47 @@ POSITION_CHANGES = (
 STIPEND_PAYERS = ("party_funds", "public_finance", "organization")
 EVALUATIONS = ("excellent", "good", "fair", "poor")
 
+# The words of these choices (the engine's vocabulary names the rest: head, management, ...).
+POSITION_CHANGE_LABELS = {
+    "left_organization": ("离开本组织", "Left the organization"),
+    "transferred": ("调动", "Transferred"),
+    "resigned": ("辞职", "Resigned"),
+    "dismissed": ("免职", "Dismissed"),
+    "deceased": ("去世", "Deceased"),
+}
+SOURCE_LABELS = {"other_member": ("其他党员", "Another member")}
+STIPEND_PAYER_LABELS = {
+    "party_funds": ("党费", "Party funds"),
+    "public_finance": ("财政经费", "Public finance"),
+    "organization": ("社会组织支付", "Paid by the organization"),
+}
+
 
 class PositionChangeSchema(Schema):
     """SEC-8: a change of a Party-affairs worker's position, as reported to the upper body."""
 
     officer_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党务工作者编号", "Officer (number)"),
     )
-    name = fields.String(required=True, validate=Text)
-    change = fields.String(required=True, validate=validate.OneOf(POSITION_CHANGES))
-    changed_on = fields.Date(required=True)
-    reported_on = fields.Date(required=True)
-    reported_to = fields.String(required=True, validate=Text)
+    name = fields.String(required=True, validate=Text, metadata=label("姓名", "Name"))
+    change = fields.String(
+        required=True,
+        validate=validate.OneOf(POSITION_CHANGES),
+        metadata=label(
+            "变动情况",
+            "Change",
+            choices=POSITION_CHANGE_LABELS,
+        ),
+    )
+    changed_on = fields.Date(required=True, metadata=label("变动日期", "Changed on"))
+    reported_on = fields.Date(required=True, metadata=label("报告日期", "Reported on"))
+    reported_to = fields.String(
+        required=True, validate=Text, metadata=label("报告对象", "Reported to")
+    )
 
     @validates_schema
     def _order(self, data: dict, **_: Any) -> None:
@@ -51,10 +81,30 @@ class VacancySchema(Schema):
     position change (SEC-8)."""
 
     party_organization_id = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1)
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党组织编号", "Party organization (number)"),
     )
-    vacancy = fields.String(required=True, validate=validate.OneOf(VACANCIES))
-    position_change = fields.Nested(PositionChangeSchema, load_default=None, allow_none=True)
+    vacancy = fields.String(
+        required=True,
+        validate=validate.OneOf(VACANCIES),
+        metadata=label(
+            "空缺原因",
+            "Vacancy",
+            choices={
+                "new_organization": ("新成立", "New organization"),
+                "term_renewal": ("换届", "Term renewal"),
+                "position_change": ("岗位变动", "Position change"),
+            },
+        ),
+    )
+    position_change = fields.Nested(
+        PositionChangeSchema,
+        load_default=None,
+        allow_none=True,
+        metadata=label("党务工作者岗位变动", "Position change"),
+    )
 
     @validates_schema
     def _report(self, data: dict, **_: Any) -> None:
@@ -69,55 +119,114 @@ class VacancySchema(Schema):
 class CompensationSchema(Schema):
     """SEC-4: what the social organization itself pays, in yuan per month."""
 
-    salary = fields.Integer(load_default=0, strict=True, validate=Yuan)
-    bonus = fields.Integer(load_default=0, strict=True, validate=Yuan)
-    allowance = fields.Integer(load_default=0, strict=True, validate=Yuan)
-    other = fields.Integer(load_default=0, strict=True, validate=Yuan)
+    salary = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=Yuan,
+        metadata=label("工资（元/月）", "Salary (yuan/month)"),
+    )
+    bonus = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=Yuan,
+        metadata=label("奖金（元/月）", "Bonus (yuan/month)"),
+    )
+    allowance = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=Yuan,
+        metadata=label("津贴（元/月）", "Allowance (yuan/month)"),
+    )
+    other = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=Yuan,
+        metadata=label("其他待遇（元/月）", "Other benefits (yuan/month)"),
+    )
 
 
 class DispatchedCandidateSchema(Schema):
     """SEC-2 (last source) and SEC-4: a candidate the upper Party organization dispatches."""
 
-    name = fields.String(required=True, validate=Text)
-    from_unit = fields.String(required=True, validate=Text)
-    cadre_status = fields.String(required=True, validate=validate.OneOf(CADRE_STATUSES))
-    compensation = fields.Nested(CompensationSchema, load_default=dict)
+    name = fields.String(required=True, validate=Text, metadata=label("姓名", "Name"))
+    from_unit = fields.String(
+        required=True, validate=Text, metadata=label("派出单位", "Dispatched from")
+    )
+    cadre_status = fields.String(
+        required=True,
+        validate=validate.OneOf(CADRE_STATUSES),
+        metadata=label("干部身份", "Cadre status"),
+    )
+    compensation = fields.Nested(
+        CompensationSchema,
+        load_default=dict,
+        metadata=label("从社会组织领取的报酬", "Compensation from the organization"),
+    )
 
 
 class AssessmentSchema(Schema):
     """SEC-1: the standard — firm conviction, dedication, capability, good conduct; politically
     strong and able to do mass work — each judged and recorded."""
 
-    conviction = fields.Boolean(required=True)
-    dedication = fields.Boolean(required=True)
-    capability = fields.Boolean(required=True)
-    conduct = fields.Boolean(required=True)
-    political_strength = fields.Boolean(required=True)
-    mass_work = fields.Boolean(required=True)
-    assessed_by = fields.String(required=True, validate=Text)
-    assessed_on = fields.Date(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=LongText)
+    conviction = fields.Boolean(required=True, metadata=label("信念坚定", "Firm conviction"))
+    dedication = fields.Boolean(required=True, metadata=label("为民服务", "Dedication"))
+    capability = fields.Boolean(required=True, metadata=label("勤政务实", "Capability"))
+    conduct = fields.Boolean(required=True, metadata=label("敢于担当、清正廉洁", "Good conduct"))
+    political_strength = fields.Boolean(
+        required=True, metadata=label("政治素质好", "Politically strong")
+    )
+    mass_work = fields.Boolean(required=True, metadata=label("善做群众工作", "Good at mass work"))
+    assessed_by = fields.String(
+        required=True, validate=Text, metadata=label("考察人", "Assessed by")
+    )
+    assessed_on = fields.Date(required=True, metadata=label("考察日期", "Assessed on"))
+    note = fields.String(
+        load_default=None, allow_none=True, validate=LongText, metadata=label("备注", "Note")
+    )
 
 
 class NominationSchema(Schema):
     """SEC-1/SEC-2: the candidate, the source, why each higher source is unavailable, and the
     standard assessment."""
 
-    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
-    member_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+    source = fields.String(
+        required=True,
+        validate=validate.OneOf(SOURCES),
+        metadata=label(
+            "人选来源",
+            "Source of the candidate",
+            choices=SOURCE_LABELS,
+        ),
     )
-    dispatched = fields.Nested(DispatchedCandidateSchema, load_default=None, allow_none=True)
+    member_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党员编号", "Member (number)"),
+    )
+    dispatched = fields.Nested(
+        DispatchedCandidateSchema,
+        load_default=None,
+        allow_none=True,
+        metadata=label("上级选派的人选", "Dispatched candidate"),
+    )
     unavailable = fields.Dict(
         keys=fields.String(validate=validate.OneOf(SOURCES[:-1])),
         values=fields.String(validate=validate.Length(min=2, max=500)),
         load_default=dict,
-        metadata={"description": "SEC-2: source -> why no suitable person there"},
+        metadata=label(
+            "前序来源无合适人选的理由",
+            "Why no suitable person in each higher source",
+            choices=SOURCE_LABELS,
+            description="SEC-2: source -> why no suitable person there",
+        ),
     )
     assessment = fields.Nested(
         AssessmentSchema,
         required=True,
         error_messages={"required": "SEC-1: record the standard assessment of the candidate"},
+        metadata=label("人选考察", "Assessment of the candidate"),
     )
 
     @validates_schema
@@ -138,10 +247,25 @@ class NominationSchema(Schema):
 class ElectionSchema(Schema):
     """SEC-3: the members' election, which the upper Party body then approves."""
 
-    elected_on = fields.Date(required=True)
-    eligible_voters = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    votes_cast = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    votes_for = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    elected_on = fields.Date(required=True, metadata=label("选举日期", "Elected on"))
+    eligible_voters = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("应到会党员", "Eligible voters"),
+    )
+    votes_cast = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata=label("实到会投票", "Votes cast"),
+    )
+    votes_for = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata=label("赞成票", "Votes for"),
+    )
 
     @validates_schema
     def _counts(self, data: dict, **_: Any) -> None:
@@ -154,9 +278,13 @@ class ElectionSchema(Schema):
 class DispatchSchema(Schema):
     """SEC-2: the upper Party organization dispatches the candidate, per Party rules."""
 
-    dispatched_on = fields.Date(required=True)
-    dispatched_by = fields.String(required=True, validate=Text)
-    order_no = fields.String(required=True, validate=Text)
+    dispatched_on = fields.Date(required=True, metadata=label("选派日期", "Dispatched on"))
+    dispatched_by = fields.String(
+        required=True, validate=Text, metadata=label("选派单位", "Dispatched by")
+    )
+    order_no = fields.String(
+        required=True, validate=Text, metadata=label("选派文号", "Order number")
+    )
 
 
 class ApprovalSchema(Schema):
@@ -166,48 +294,114 @@ class ApprovalSchema(Schema):
         required=True,
         validate=Text,
         error_messages={"required": "SEC-3: the upper Party body that approves"},
+        metadata=label("批准的上级党组织", "Approved by"),
     )
-    approved_on = fields.Date(required=True)
-    approval_no = fields.String(required=True, validate=Text)
+    approved_on = fields.Date(required=True, metadata=label("批准日期", "Approved on"))
+    approval_no = fields.String(
+        required=True, validate=Text, metadata=label("批复文号", "Approval number")
+    )
     stipend_yuan_per_month = fields.Integer(
         required=True,
         strict=True,
         validate=Yuan,
         error_messages={"required": "SEC-6: the secretary's Party-work stipend, yuan/month"},
+        metadata=label("工作补贴（元/月）", "Stipend (yuan/month)"),
     )
-    stipend_paid_by = fields.String(required=True, validate=validate.OneOf(STIPEND_PAYERS))
-    full_time = fields.Boolean(load_default=False)
+    stipend_paid_by = fields.String(
+        required=True,
+        validate=validate.OneOf(STIPEND_PAYERS),
+        metadata=label(
+            "补贴来源",
+            "Stipend paid by",
+            choices=STIPEND_PAYER_LABELS,
+        ),
+    )
+    full_time = fields.Boolean(load_default=False, metadata=label("专职", "Full-time"))
 
 
 class AnnualReportSchema(Schema):
     """SEC-7: the secretary's yearly report to the upper Party organization and the members."""
 
-    reported_on = fields.Date(required=True)
-    reported_to = fields.String(required=True, validate=Text)
-    members_present = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    evaluation = fields.String(required=True, validate=validate.OneOf(EVALUATIONS))
-    summary = fields.String(required=True, validate=LongText)
+    reported_on = fields.Date(required=True, metadata=label("报告日期", "Reported on"))
+    reported_to = fields.String(
+        required=True, validate=Text, metadata=label("报告对象", "Reported to")
+    )
+    members_present = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata=label("到会党员", "Members present"),
+    )
+    evaluation = fields.String(
+        required=True,
+        validate=validate.OneOf(EVALUATIONS),
+        metadata=label(
+            "评议结果",
+            "Evaluation",
+            choices={
+                "excellent": ("优秀", "Excellent"),
+                "good": ("良好", "Good"),
+                "fair": ("一般", "Fair"),
+                "poor": ("较差", "Poor"),
+            },
+        ),
+    )
+    summary = fields.String(required=True, validate=LongText, metadata=label("情况说明", "Summary"))
 
 
 class DeputySchema(Schema):
     """SEC-3/SEC-4/SEC-5/SEC-6: a deputy secretary, elected and approved by the upper body."""
 
-    name = fields.String(required=True, validate=Text)
+    name = fields.String(required=True, validate=Text, metadata=label("姓名", "Name"))
     member_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党员编号", "Member (number)"),
     )
-    origin = fields.String(required=True, validate=validate.OneOf(OFFICER_ORIGINS))
-    cadre_status = fields.String(load_default="none", validate=validate.OneOf(CADRE_STATUSES))
-    dispatched_from = fields.String(load_default=None, allow_none=True, validate=Text)
-    full_time = fields.Boolean(required=True)
-    elected_on = fields.Date(load_default=None, allow_none=True)
-    approved_by = fields.String(required=True, validate=Text)
-    approved_on = fields.Date(required=True)
-    stipend_yuan_per_month = fields.Integer(load_default=0, strict=True, validate=Yuan)
+    origin = fields.String(
+        required=True, validate=validate.OneOf(OFFICER_ORIGINS), metadata=label("来源", "Origin")
+    )
+    cadre_status = fields.String(
+        load_default="none",
+        validate=validate.OneOf(CADRE_STATUSES),
+        metadata=label("干部身份", "Cadre status"),
+    )
+    dispatched_from = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("派出单位", "Dispatched from"),
+    )
+    full_time = fields.Boolean(required=True, metadata=label("专职", "Full-time"))
+    elected_on = fields.Date(
+        load_default=None, allow_none=True, metadata=label("选举日期", "Elected on")
+    )
+    approved_by = fields.String(
+        required=True, validate=Text, metadata=label("批准的上级党组织", "Approved by")
+    )
+    approved_on = fields.Date(required=True, metadata=label("批准日期", "Approved on"))
+    stipend_yuan_per_month = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=Yuan,
+        metadata=label("工作补贴（元/月）", "Stipend (yuan/month)"),
+    )
     stipend_paid_by = fields.String(
-        load_default="party_funds", validate=validate.OneOf(STIPEND_PAYERS)
+        load_default="party_funds",
+        validate=validate.OneOf(STIPEND_PAYERS),
+        metadata=label(
+            "补贴来源",
+            "Stipend paid by",
+            choices=STIPEND_PAYER_LABELS,
+        ),
     )
-    compensation = fields.Nested(CompensationSchema, load_default=dict)
+    compensation = fields.Nested(
+        CompensationSchema,
+        load_default=dict,
+        metadata=label("从社会组织领取的报酬", "Compensation from the organization"),
+    )
 
     @validates_schema
     def _who(self, data: dict, **_: Any) -> None:
@@ -222,10 +416,20 @@ class DeputySchema(Schema):
 class SecretaryChangeSchema(Schema):
     """SEC-8: the secretary's position changes, reported to the upper Party organization."""
 
-    change = fields.String(required=True, validate=validate.OneOf(POSITION_CHANGES))
-    changed_on = fields.Date(required=True)
-    reported_on = fields.Date(required=True)
-    reported_to = fields.String(required=True, validate=Text)
+    change = fields.String(
+        required=True,
+        validate=validate.OneOf(POSITION_CHANGES),
+        metadata=label(
+            "变动情况",
+            "Change",
+            choices=POSITION_CHANGE_LABELS,
+        ),
+    )
+    changed_on = fields.Date(required=True, metadata=label("变动日期", "Changed on"))
+    reported_on = fields.Date(required=True, metadata=label("报告日期", "Reported on"))
+    reported_to = fields.String(
+        required=True, validate=Text, metadata=label("报告对象", "Reported to")
+    )
 
     @validates_schema
     def _order(self, data: dict, **_: Any) -> None:
@@ -234,23 +438,30 @@ class SecretaryChangeSchema(Schema):
 
 
 class DeputyChangeSchema(SecretaryChangeSchema):
-    officer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    officer_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata=label("党务工作者编号", "Officer (number)"),
+    )
 
 
 class TermRenewalSchema(Schema):
     """SEC-9: the term-renewal election starts."""
 
-    started_on = fields.Date(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=LongText)
+    started_on = fields.Date(required=True, metadata=label("开始日期", "Started on"))
+    note = fields.String(
+        load_default=None, allow_none=True, validate=LongText, metadata=label("备注", "Note")
+    )
 
 
 class ClosingSchema(Schema):
-    closed_on = fields.Date(required=True)
-    reason = fields.String(required=True, validate=LongText)
+    closed_on = fields.Date(required=True, metadata=label("办结日期", "Closed on"))
+    reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=LongText)
+    reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 
 SCHEMAS = {
