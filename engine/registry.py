@@ -1,16 +1,24 @@
-"""Name -> callable/schema registry that definition files refer to.
+"""Name -> callable/schema registry that definition files refer to, and each procedure's demo.
 
 Definitions name guards, actions and schemas as plain strings; the loader resolves each
 name here, never through `transitions`' dotted-path import (slow, and an injection risk
 for files read from a folder). Procedure packages are found through the
-`tongbu.workflows` entry-point group, so the engine never imports `workflows`.
+`tongbu.workflows` entry-point group, so the engine never imports `workflows`: a province
+ships its own procedure as a package that declares an entry point in that group
+(docs/adding-a-procedure.md).
+
+A procedure may also register its demo cases (`Registry.demo`): a function that drives a few
+cases through the services by way of a `DemoContext`, which `tongbu demo` hands it after the
+shared base data (units, users) is in place. The demo never sees a Session or SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Protocol
 
 from marshmallow import Schema
 
@@ -19,11 +27,78 @@ from engine.snapshot import Action, Guard
 ENTRY_POINT_GROUP = "tongbu.workflows"
 
 
+@dataclass
+class DemoCase:
+    """A case a demo opened: its id, the version it is at now, and the unit handling it."""
+
+    id: int
+    version: int
+    unit: str
+
+
+class DemoContext(Protocol):
+    """What a procedure's demo may do: the base data's districts and the services.
+
+    Every write goes through the engine's services (validation, guards, intents, deadlines),
+    each with a clock fixed on the day given as `on` (never later than `today`), so a demo
+    can age its cases and leave some deadlines overdue today.
+    """
+
+    #: The demo's "today" (a fixed date in tests).
+    today: date
+    #: The loaded policy parameters (definitions/parameters.yaml).
+    parameters: Mapping[str, Any]
+    #: (unit code, district name) of the registration authorities that serve a district.
+    districts: Sequence[tuple[str, str]]
+
+    def credit_code(self, unit: str, org_type: str) -> str:
+        """A fresh, valid unified social credit code for an organization of `unit`."""
+        ...
+
+    def organization(self, payload: Mapping[str, Any]) -> int:
+        """Record a social organization (the directory's organization payload)."""
+        ...
+
+    def party_organization(self, payload: Mapping[str, Any]) -> int:
+        """Record an existing Party organization of an organization."""
+        ...
+
+    def member(self, payload: Mapping[str, Any]) -> int:
+        """Record a Party member."""
+        ...
+
+    def open(
+        self, procedure: str, organization_id: int, payload: Mapping[str, Any], *, on: date
+    ) -> DemoCase:
+        """Open a case on an organization this demo recorded, as that unit's caseworker."""
+        ...
+
+    def fire(
+        self,
+        case: DemoCase,
+        trigger: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        on: date,
+        role: str = "caseworker",
+    ) -> None:
+        """Fire a step as the nearest user with `role` at or above the case's unit."""
+        ...
+
+    def deregister(self, organization_id: int, *, on: date) -> None:
+        """The registration authority deregisters an organization this demo recorded."""
+        ...
+
+
+Demo = Callable[[DemoContext], None]
+
+
 class Registry:
     def __init__(self) -> None:
         self.guards: dict[str, Guard] = {}
         self.actions: dict[str, Action] = {}
         self.schemas: dict[str, type[Schema]] = {}
+        self.demos: dict[str, Demo] = {}
         self._schema_instances: dict[str, Schema] = {}
 
     def _put(self, table: dict, kind: str, name: str, value: Any) -> None:
@@ -56,6 +131,11 @@ class Registry:
     def add_schemas(self, mapping: dict[str, type[Schema]]) -> None:
         for name, cls in mapping.items():
             self._put(self.schemas, "schema", name, cls)
+
+    def demo(self, procedure: str, fn: Demo) -> Demo:
+        """Register the demo cases of `procedure` (run by `tongbu demo` when it is loaded)."""
+        self._put(self.demos, "demo", procedure, fn)
+        return fn
 
     def schema(self, name: str) -> Schema:
         """One schema instance per name, built once (marshmallow schemas are reusable)."""

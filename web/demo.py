@@ -1,34 +1,38 @@
 """`tongbu demo`: a realistic, self-consistent data set for trying the product.
 
-Four districts of Changchun under the city's comprehensive Party committee, a few dozen
-social organizations with valid credit codes, and P1 cases in every state — aged with a
-past clock so that some deadlines are overdue today. Loading twice does nothing the second
+First the shared base data: the Jilin organization department, Changchun's comprehensive Party
+committee and civil affairs bureau, four district registration authorities, and their users.
+Then every loaded procedure's own demo (`Registry.demo`, e.g. workflows/registration/demo.py):
+cases in every state, driven through the services (`ServiceDemoContext`) with a clock set in
+the past, so that some deadlines are overdue today. Loading twice does nothing the second
 time. Passwords are for a demo on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, date, datetime, time, timedelta
-from importlib.util import find_spec
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
 from stdnum.cn import uscc
 from werkzeug.security import generate_password_hash
 
 from engine.access import actor as access
+from engine.access.actor import Actor
 from engine.cases import service as case_service
 from engine.clock import FixedClock
 from engine.definitions import sync as definition_sync
 from engine.directory import service as directory
-from engine.store.tables import Unit
+from engine.errors import NotFound
+from engine.registry import DemoCase
 from engine.store.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 
 DEMO_PASSWORD = "demo12345"
 
 UNITS = [
+    # code, zh, en, kind, parent, district
     (
         "jl-org",
         "吉林省委组织部",
@@ -86,10 +90,11 @@ UNITS = [
         "绿园区",
     ),
 ]
+#: Administrative division codes (GB/T 2260) of the districts, for valid credit codes.
 DIVISION = {"cc-ng": "220102", "cc-kc": "220103", "cc-cy": "220104", "cc-ly": "220106"}
-DISTRICT = {"cc-ng": "南关区", "cc-cy": "朝阳区", "cc-kc": "宽城区", "cc-ly": "绿园区"}
 
 USERS = [
+    # username, name, role, unit
     ("wang", "王芳", "caseworker", "cc-ng"),
     ("li", "李强", "supervisor", "cc-ng"),
     ("zhao", "赵敏", "caseworker", "cc-cy"),
@@ -100,218 +105,132 @@ USERS = [
     ("admin", "系统管理员", "admin", "jl-org"),
 ]
 
-# (name suffix, org_type, category, supervisory unit or None)
-ORG_KINDS = [
-    ("物流行业协会", "social_group", "industry_association", None),
-    ("餐饮行业协会", "social_group", "industry_association", None),
-    ("青少年科技创新协会", "social_group", "science_technology", None),
-    ("人工智能学会", "social_group", "science_technology", None),
-    ("慈善助学基金会", "foundation", "charity", None),
-    ("扶老助残志愿服务中心", "social_service", "charity", None),
-    ("社区邻里互助服务中心", "social_service", "community_service", None),
-    ("社区养老服务中心", "social_service", "community_service", None),
-    ("中医药健康促进会", "social_group", "health", "卫生健康局"),
-    ("民营医院协会", "social_group", "health", "卫生健康局"),
-    ("小额信贷服务中心", "social_service", "financial", "地方金融监督管理局"),
-    ("书画研究会", "social_group", "ideology", "文化广电和旅游局"),
-]
 
-CHARTER_OK = dict.fromkeys(
-    (
-        "party_status_in_general_provisions",
-        "chapter_form",
-        "chapter_duties",
-        "chapter_funding",
-        "chapter_major_matters",
-        "overall_leadership",
-        "core_values",
-    ),
-    True,
-)
+class ServiceDemoContext:
+    """The `engine.registry.DemoContext` a procedure's demo is handed: the base data's districts
+    and users, and the services, each call with a clock fixed on its day (never after today)."""
 
+    def __init__(self, rt: Runtime, today: date, usernames: list[str]) -> None:
+        self.rt = rt
+        self.today = today
+        self.parameters: Mapping[str, Any] = rt.definitions.parameters
+        with rt.reader() as r:
+            self._paths = {code: directory.unit_by_code(r, code).path for code, *_ in UNITS}
+        self.districts = [(code, district) for code, *_, district in UNITS if district]
+        self._actors = [access.actor_for(rt.uow(), name) for name in usernames]
+        self._org_unit: dict[int, str] = {}
+        self._serial = 1000
+        self.counts: Counter[str] = Counter()
 
-def credit_code(unit: str, org_type: str, serial: int) -> str:
-    """A valid GB 32100-2015 code: 5 (civil affairs) + kind + division + organization code."""
-    kind = {"social_group": "1", "social_service": "2", "foundation": "3"}[org_type]
-    body = f"5{kind}{DIVISION[unit]}MJ{serial:07d}"
-    return body + uscc.calc_check_digit(body)
+    def _uow(self, day: date) -> UnitOfWork:
+        clock = FixedClock(datetime.combine(min(day, self.today), time(2, 0), tzinfo=UTC))
+        return UnitOfWork(self.rt.engine, clock, self.rt.calendar)  # 10:00 in Shanghai
 
+    def actor(self, unit: str, role: str) -> Actor:
+        """The nearest user with `role` at the unit or above it; the administrator otherwise."""
+        path = self._paths[unit]
+        nearest = sorted(
+            (a for a in self._actors if a.role == role and path.startswith(a.unit_path)),
+            key=lambda a: -len(a.unit_path),
+        )
+        if nearest:
+            return nearest[0]
+        return next(a for a in self._actors if a.is_admin)
 
-def _at(day: date) -> FixedClock:
-    return FixedClock(datetime.combine(day, time(2, 0), tzinfo=UTC))  # 10:00 Shanghai
+    def credit_code(self, unit: str, org_type: str) -> str:
+        """A valid GB 32100-2015 code: 5 (civil affairs) + kind + division + organization code."""
+        self._serial += 1
+        kind = {"social_group": "1", "social_service": "2", "foundation": "3"}[org_type]
+        body = f"5{kind}{DIVISION.get(unit, '220100')}MJ{self._serial:07d}"
+        return body + uscc.calc_check_digit(body)
 
+    def organization(self, payload: Mapping[str, Any]) -> int:
+        oid = directory.create_organization(self.rt.uow(), payload)
+        self._org_unit[oid] = payload["unit"]
+        self.counts["organizations"] += 1
+        return oid
 
-def _steps(
-    org: dict[str, Any], unit: str, serial: int, day0: date, full: int
-) -> list[tuple[str, dict, str, int]]:
-    """The P1 path as (trigger, payload, user role, day offset from the application)."""
-    mode = "dual" if org["supervisory_unit"] else "direct"
-    recipients = (
-        [
-            {
-                "kind": "supervisory_unit",
-                "name": org["supervisory_unit"],
-                "delivered_on": str(day0 + timedelta(days=30)),
-            }
-        ]
-        if mode == "dual"
-        else [
-            {
-                "kind": "industry_regulator",
-                "name": org["industry_regulator"],
-                "delivered_on": str(day0 + timedelta(days=30)),
-            },
-            {
-                "kind": "local_party_org",
-                "name": org["local_party_org"],
-                "delivered_on": str(day0 + timedelta(days=30)),
-            },
-        ]
-    )
-    if org["category"] == "community_service":
-        body = {
-            "kind": "street_township",
-            "unit_name": org["local_party_org"],
-            "territorial_relation": True,
-        }
-    elif mode == "dual":
-        body = {"kind": "supervisory_party_org", "unit_name": f"{org['supervisory_unit']}机关党委"}
-    else:
-        body = {
-            "kind": "local_party_org",
-            "unit_name": org["local_party_org"],
-            "territorial_relation": True,
-        }
-    survey = {
-        "full_members": full,
-        "full_time_full_members": full,
-        "probationary_members": 1,
-        "members_elsewhere": min(full, 1),
-    }
-    return [
-        ("record_documents", {"commitment_letter": True, "member_survey": survey}, "caseworker", 1),
-        ("accept", {}, "caseworker", 3),
-        ("approve_charter", CHARTER_OK, "caseworker", 10),
-        (
-            "register",
-            {
-                "registered_on": str(day0 + timedelta(days=20)),
-                "credit_code": credit_code(unit, org["org_type"], serial),
-                "registration_mode": mode,
-                "supervisory_unit": org["supervisory_unit"],
-                "necessity_checked": True,
-                "representativeness_checked": True,
-                "founders_vetted": True,
-            },
-            "supervisor",
-            20,
-        ),
-        ("forward_documents", {"recipients": recipients}, "caseworker", 30),
-        ("assign_responsible_body", body, "caseworker", 35),
-    ]
+    def party_organization(self, payload: Mapping[str, Any]) -> int:
+        self.counts["Party organizations"] += 1
+        return directory.create_party_organization(self.rt.uow(), payload)
+
+    def member(self, payload: Mapping[str, Any]) -> int:
+        self.counts["members"] += 1
+        return directory.create_member(self.rt.uow(), payload)
+
+    def open(
+        self, procedure: str, organization_id: int, payload: Mapping[str, Any], *, on: date
+    ) -> DemoCase:
+        unit = self._org_unit[organization_id]
+        cid = case_service.open_case(
+            self._uow(on),
+            self.rt.definitions,
+            procedure,
+            organization_id,
+            payload,
+            actor=self.actor(unit, "caseworker"),
+        )
+        self.counts[f"case:{procedure}"] += 1
+        return DemoCase(cid, 1, unit)
+
+    def fire(
+        self,
+        case: DemoCase,
+        trigger: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        on: date,
+        role: str = "caseworker",
+    ) -> None:
+        out = case_service.fire(
+            self._uow(on),
+            self.rt.definitions,
+            case.id,
+            trigger,
+            payload or {},
+            actor=self.actor(case.unit, role),
+            expected_version=case.version,
+        )
+        case.version = out["version"]
+
+    def deregister(self, organization_id: int, *, on: date) -> None:
+        unit = self._org_unit[organization_id]
+        directory.deregister_organization(
+            self._uow(on),
+            self.rt.definitions,
+            organization_id,
+            actor=self.actor(unit, "caseworker"),
+        )
 
 
-# target state -> (steps of the common path to run, extra steps after)
-PLANS: list[tuple[str, int, int]] = [
-    # (target state, full members, days ago the application was filed)
-    ("applied", 3, 5),
-    ("applied", 0, 40),
-    ("charter_review", 4, 12),
-    ("correction", 2, 25),
-    ("registration_review", 5, 15),
-    ("registered", 3, 28),
-    ("registered", 6, 75),  # the second: REG-5 overdue
-    ("responsibility", 4, 60),
-    ("coverage_routing", 0, 50),
-    ("coverage_routing", 4, 140),  # the second: REG-8 overdue
-    ("forming_party_org", 5, 70),
-    ("forming_party_org", 2, 130),
-    ("awaiting_coverage", 0, 90),
-    ("covered", 7, 120),
-    ("covered", 2, 160),
-    ("instructor_covered", 0, 100),
-    ("rejected", 3, 45),
-    ("withdrawn", 1, 35),
-]
+def run_demos(ctx: ServiceDemoContext) -> list[str]:
+    """Every loaded procedure's demo, in the procedures' name order; returns their names."""
+    ran = []
+    for d in ctx.rt.definitions.latest():
+        demo = d.registry.demos.get(d.procedure)
+        if demo is not None:
+            demo(ctx)
+            ran.append(d.procedure)
+    return ran
 
 
-def _finish(target: str, full: int, org: dict, day0: date) -> list[tuple[str, dict, str, int]]:
-    if target == "correction":
-        gaps = {**CHARTER_OK, "chapter_funding": False, "note": "党建专章未写明经费保障"}
-        return [("return_for_correction", gaps, "caseworker", 8)]
-    if target == "rejected":
-        return [("reject", {"reason": "发起人代表性不足，会员覆盖面过窄"}, "supervisor", 14)]
-    if target == "withdrawn":
-        return [("withdraw", {"reason": "发起人决定暂缓成立"}, "caseworker", 6)]
-    if target == "awaiting_coverage":
-        return [("defer_coverage", {"reason": "暂无党员，附近无可派指导员"}, "supervisor", 40)]
-    route = "route_standalone" if full >= 3 else "route_joint"
-    route_payload = (
-        {} if full >= 3 else {"partner_organizations": ["南关区家政服务协会", "南关区美容美发协会"]}
-    )
-    if target == "forming_party_org":
-        return [(route, route_payload, "caseworker", 40)]
-    if target == "covered":
-        kind = "branch" if full >= 3 else "joint_branch"
-        return [
-            (route, route_payload, "caseworker", 40),
-            (
-                "establish_party_org",
-                {
-                    "name": f"{org['name']}党支部" if full >= 3 else f"{org['name']}等联合党支部",
-                    "kind": kind,
-                    "approved_by": org["local_party_org"],
-                    "established_on": str(day0 + timedelta(days=70)),
-                },
-                "caseworker",
-                70,
-            ),
-        ]
-    if target == "instructor_covered":
-        return [
-            (
-                "dispatch_instructor",
-                {
-                    "mode": "instructor",
-                    "name": "郑国华",
-                    "dispatched_by": "长春市社会组织综合党委",
-                    "dispatched_on": str(day0 + timedelta(days=45)),
-                },
-                "supervisor",
-                45,
-            )
-        ]
-    return []
-
-
-COMMON_UPTO = {
-    "applied": 0,
-    "charter_review": 2,
-    "correction": 2,
-    "registration_review": 3,
-    "registered": 4,
-    "responsibility": 5,
-    "coverage_routing": 6,
-    "forming_party_org": 6,
-    "awaiting_coverage": 6,
-    "covered": 6,
-    "instructor_covered": 6,
-    "rejected": 3,
-    "withdrawn": 0,
-}
+def _loaded(rt: Runtime) -> bool:
+    with rt.reader() as r:
+        try:
+            directory.unit_by_code(r, UNITS[0][0])
+        except NotFound:
+            return False
+    return True
 
 
 def load_demo(rt: Runtime, today: date | None = None) -> str:
+    """The base data, then every loaded procedure's demo; a summary and the demo accounts."""
     today = today or date.today()
     definition_sync.sync_definitions(rt.uow(), rt.definitions)
-    with rt.reader() as r:
-        if r.conn.execute(
-            select(Unit.__table__.c.id).where(Unit.__table__.c.code == "jl-org")
-        ).first():
-            return "demo data already loaded\n" + accounts_text()
-    units: dict[str, int] = {}
+    if _loaded(rt):
+        return "demo data already loaded\n" + accounts_text()
     for code, zh, en, kind, parent, district in UNITS:
-        units[code] = directory.create_unit(
+        directory.create_unit(
             rt.uow(),
             {
                 "code": code,
@@ -335,79 +254,14 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
                 "password_hash": pw,
             },
         )
-    actors = {u[0]: access.actor_for(rt.uow(), u[0]) for u in USERS}
-    by_unit_role = {(u[3], u[2]): u[0] for u in USERS}
-    rng = random.Random(2026)
-    org_ids: list[int] = []
-    serial = 1000
-    district_units = ["cc-ng", "cc-cy", "cc-kc", "cc-ly"]
-    n_cases = 0
-    for i, (target, full, days_ago) in enumerate(PLANS * 2):
-        unit = district_units[i % 4]
-        suffix, org_type, category, sup = ORG_KINDS[i % len(ORG_KINDS)]
-        district = DISTRICT[unit]
-        name = (
-            f"长春市{district}{suffix}"
-            if i < len(PLANS)
-            else f"{district}{rng.choice('东南西北')}湖{suffix}"
-        )
-        org = {
-            "name": name,
-            "org_type": org_type,
-            "category": category,
-            "unit": unit,
-            "supervisory_unit": f"{district}{sup}" if sup else None,
-            "industry_regulator": f"{district}商务局",
-            "local_party_org": f"{district}{rng.choice(['自强', '桃源', '永吉', '清和'])}街道党工委",
-            "district": district,
-        }
-        if target in ("covered", "forming_party_org") and full < 3:
-            category = org["category"] = "industry_association"
-        oid = directory.create_organization(rt.uow(), org)
-        org_ids.append(oid)
-        day0 = today - timedelta(days=days_ago)
-        caseworker = actors[by_unit_role.get((unit, "caseworker"), "admin")]
-        supervisor = actors[by_unit_role.get((unit, "supervisor"), "chen")]
-        clock = _at(day0)
-        cid = case_service.open_case(
-            UnitOfWork(rt.engine, clock, rt.calendar),
-            rt.definitions,
-            "registration",
-            oid,
-            {
-                "applied_on": str(day0),
-                "founders": ["张伟", "刘洋", "陈静"],
-                "proposed_leaders": ["张伟"],
-            },
-            actor=caseworker,
-        )
-        serial += 1
-        plan = _steps(org, unit, serial, day0, full)[: COMMON_UPTO[target]] + _finish(
-            target, full, org, day0
-        )
-        version = 1
-        for trigger, payload, role, offset in plan:
-            when = min(day0 + timedelta(days=offset), today)
-            actor = caseworker if role == "caseworker" else supervisor
-            out = case_service.fire(
-                UnitOfWork(rt.engine, _at(when), rt.calendar),
-                rt.definitions,
-                cid,
-                trigger,
-                payload,
-                actor=actor,
-                expected_version=version,
-            )
-            version = out["version"]
-        n_cases += 1
-    extra = ""
-    if find_spec("web.demo_procedures") is not None:
-        from web import demo_procedures
-
-        extra = demo_procedures.load(rt, units, org_ids, today)
+    ctx = ServiceDemoContext(rt, today, [u[0] for u in USERS])
+    ran = run_demos(ctx)
+    c = ctx.counts
+    cases = ", ".join(f"{p} {c[f'case:{p}']}" for p in ran)
     return (
-        f"demo data loaded: {len(UNITS)} units, {len(USERS)} users, {len(org_ids)} organizations, "
-        f"{n_cases} registration cases\n" + (extra + "\n" if extra else "") + accounts_text()
+        f"demo data loaded: {len(UNITS)} units, {len(USERS)} users, "
+        f"{c['organizations']} organizations, {c['Party organizations']} Party organizations, "
+        f"{c['members']} members; cases opened: {cases or 'none'}\n" + accounts_text()
     )
 
 

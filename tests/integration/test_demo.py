@@ -1,4 +1,5 @@
-"""`tongbu demo`'s P2–P4 part: every state of every procedure, some deadlines overdue."""
+"""`tongbu demo`: the base data, then every loaded procedure's own demo (`Registry.demo`) —
+cases in every state of every procedure, some deadlines overdue today."""
 
 from __future__ import annotations
 
@@ -6,20 +7,22 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine.store.tables import Case, Deadline, Unit
-from tests.world import make_world
-from web import demo_procedures
+from engine.config import Config
+from engine.store.tables import Case, Deadline
+from web.demo import load_demo
+from web.runtime import build_runtime
 
 
-def test_p2_p4_demo_has_cases_in_every_state_and_some_overdue(db_url, clock):
-    world = make_world(db_url, clock)
+def test_demo_has_cases_in_every_state_of_every_procedure_and_some_overdue(db_url, clock):
+    rt = build_runtime(Config(database_url=db_url, scheduler=False, testing=True), clock=clock)
     today = date(2026, 11, 25)
-    with world.rt.reader() as r:
-        units = {u.code: u.id for u in r.conn.execute(select(Unit.__table__))}
-    summary = demo_procedures.load(world.rt, units, list(world.orgs.values()), today)
-    assert "adjustment" in summary and "secretary" in summary
+    summary = load_demo(rt, today)
+    procedures = [d.procedure for d in rt.definitions.latest()]
+    assert all(d.registry.demos.get(d.procedure) for d in rt.definitions.latest())
+    for procedure in procedures:
+        assert f"{procedure} " in summary
     cases, deadlines = Case.__table__, Deadline.__table__
-    with world.rt.reader() as r:
+    with rt.reader() as r:
         states = {
             (c.procedure, c.state) for c in r.conn.execute(select(cases.c.procedure, cases.c.state))
         }
@@ -31,11 +34,14 @@ def test_p2_p4_demo_has_cases_in_every_state_and_some_overdue(db_url, clock):
                 .where(deadlines.c.status == "open", deadlines.c.due_date < today)
             )
         }
-    for procedure in ("adjustment", "decoupling", "secretary"):
-        expected = {(procedure, s) for s in world.rt.definitions.get(procedure).states}
+    for procedure in procedures:
+        expected = {(procedure, s) for s in rt.definitions.get(procedure).states}
         assert expected <= states, expected - states
     assert {
+        ("registration", "forward_documents"),
         ("adjustment", "contact_receiving"),
         ("decoupling", "normal_operation"),
         ("secretary", "annual_report"),
     } <= overdue
+    assert load_demo(rt, today).startswith("demo data already loaded")
+    rt.engine.dispose()

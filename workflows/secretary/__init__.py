@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from engine.registry import Registry
-from workflows.secretary import actions, guards, schemas
+from workflows.secretary import actions, demo, guards, schemas
 
 
 def register(registry: Registry) -> None:
     registry.add_schemas(schemas.SCHEMAS)
     registry.add_guards(guards.GUARDS)
     registry.add_actions(actions.ACTIONS)
+    registry.demo("secretary", demo.load)
