@@ -2,11 +2,13 @@
 
     python -m web.procedures_doc            write docs/procedures.md
     python -m web.procedures_doc --check    exit 1 if the committed file differs
+    python -m web.procedures_doc --dir FOLDER --output FILE    another folder's procedures
 
 Everything in the document comes from the loaded definitions, the rules catalogue, the policy
 parameters and the registered guards and schemas (their docstrings and fields), so it cannot
 drift: tests/unit/test_procedures_doc.py fails when the committed file is not what this
-module generates.
+module generates. It names no procedure: whatever a folder defines and the installed packages
+register is documented (the committed file: the shipped folder, so the shipped procedures).
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ from engine.definitions.model import Definition, Definitions, Label
 from engine.registry import load_registry
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
-# The order DOMAIN.md gives them; any other procedure follows, by name.
-ORDER = ("registration", "adjustment", "decoupling", "secretary")
 ROLE = {
     "caseworker": ("经办人", "caseworker"),
     "supervisor": ("负责人（上级）", "supervisor"),
@@ -195,13 +195,27 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
     return out
 
 
+def in_catalogue_order(defs: Definitions) -> list[Definition]:
+    """The newest version of each procedure, in the catalogue's order of the rule each one
+    opens with (its first step's first rule): rules.yaml follows DOMAIN.md, so P1 … P4 come
+    out as DOMAIN.md numbers them. A procedure whose first step cites no catalogued rule
+    follows, by name."""
+    position = {rule_id: n for n, rule_id in enumerate(defs.catalogue.rules)}
+
+    def key(d: Definition) -> tuple[int, str]:
+        opening = d.transitions[0].rules[:1] if d.transitions else ()
+        return (
+            min((position.get(r, len(position)) for r in opening), default=len(position)),
+            d.procedure,
+        )
+
+    return sorted(defs.latest(), key=key)
+
+
 def generate(defs: Definitions | None = None) -> str:
     """The whole document, deterministic for given definitions and parameters."""
     defs = defs or load_definitions(None, load_registry())
-    latest = {d.procedure: d for d in defs.latest()}
-    ordered = [latest[p] for p in ORDER if p in latest] + [
-        latest[p] for p in sorted(latest) if p not in ORDER
-    ]
+    ordered = in_catalogue_order(defs)
     out = [
         "# The procedures, as a caseworker reads them / 办理程序",
         "",
@@ -239,8 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the file differs")
     parser.add_argument("--output", type=Path, default=DOC_PATH)
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="definitions folder (default: the shipped one)"
+    )
     args = parser.parse_args(argv)
-    text = generate()
+    text = generate(load_definitions(args.dir, load_registry()))
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current != text:
