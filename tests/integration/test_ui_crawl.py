@@ -1,8 +1,9 @@
 """Every page reachable from the start page renders, for every demo role, in both languages.
 
-The demo data (`tongbu demo`) has cases of every shipped procedure in many states, so this
-walks forms, diagrams and histories of all of them — a procedure added to definitions/
-is crawled the day it is shipped, with no test written for it.
+The demo data (`tongbu demo`) has cases of every shipped procedure in many states — each
+procedure's package brings its own (`workflows/<name>/demo.py`) — so this walks forms,
+diagrams and histories of all of them: a procedure is crawled the day it is shipped, with no
+test written for it.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from flask import current_app, has_app_context
 from marshmallow import Schema, fields, validate
 
 from engine.registry import Registry, load_registry
@@ -231,8 +232,6 @@ def _installed() -> Registry:
 
 def _current() -> list[Declared]:
     """What the running app's procedures declare; outside a request, the installed ones."""
-    from flask import current_app, has_app_context
-
     if has_app_context() and "tongbu" in current_app.extensions:
         registries = {
             id(d.registry): d.registry for d in current_app.extensions["tongbu"].definitions
