@@ -95,7 +95,7 @@ def measure(
         **os.environ,
         "TONGBU_DATABASE_URL": url,
         "TONGBU_SCHEDULER": "0",
-        "TONGBU_SECRET_KEY": "bench",
+        "TONGBU_SECRET_KEY": "bench-" + "0" * 26,
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(

@@ -6,8 +6,11 @@ and checks the server refused it and left the case exactly as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from engine.config import Config
 from tests.e2e.ui_support import (
     PASSWORD,
     app_for,
@@ -18,6 +21,7 @@ from tests.e2e.ui_support import (
     ui_world,
 )
 from tests.world import survey
+from web import create_app
 
 
 @pytest.fixture
@@ -59,9 +63,11 @@ def test_session_cookie_is_httponly_and_samesite_lax(app):
     assert "Secure" not in cookie  # plain http on 127.0.0.1 unless switched on
 
 
-def test_secure_cookies_switch(world, monkeypatch):
-    monkeypatch.setenv("TONGBU_SECURE_COOKIES", "1")
-    app = app_for(world)
+def test_secure_cookies_switch(world):
+    """TONGBU_SECURE_COOKIES=1 reaches the session cookie through the one Config."""
+    switched = Config.from_env({"TONGBU_SECURE_COOKIES": "1"}).secure_cookies
+    runtime = replace(world.rt, config=replace(world.rt.config, secure_cookies=switched))
+    app = create_app(runtime=runtime)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
