@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Protocol
 
 from marshmallow import Schema
@@ -99,6 +100,7 @@ class Registry:
         self.actions: dict[str, Action] = {}
         self.schemas: dict[str, type[Schema]] = {}
         self.demos: dict[str, Demo] = {}
+        self.definition_folders: list[Path] = []
         self._schema_instances: dict[str, Schema] = {}
 
     def _put(self, table: dict, kind: str, name: str, value: Any) -> None:
@@ -136,6 +138,19 @@ class Registry:
         """Register the demo cases of `procedure` (run by `tongbu demo` when it is loaded)."""
         self._put(self.demos, "demo", procedure, fn)
         return fn
+
+    def definitions(self, folder: Path) -> Path:
+        """Ship definition files with the package: `folder` holds `<procedure>.v<N>.yaml` and,
+        optionally, the package's own `rules.yaml` and `parameters.yaml`.
+
+        The loader reads it after the deployment's definitions folder: the rules catalogues are
+        merged (one rule ID, one text), and a parameter the deployment's `parameters.yaml` also
+        sets takes the deployment's value, since local policy is the deployment's to decide.
+        """
+        folder = Path(folder)
+        if folder not in self.definition_folders:
+            self.definition_folders.append(folder)
+        return folder
 
     def schema(self, name: str) -> Schema:
         """One schema instance per name, built once (marshmallow schemas are reusable)."""

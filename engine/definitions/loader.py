@@ -28,7 +28,7 @@ from engine.definitions.model import (
     StateDef,
     TransitionDef,
 )
-from engine.definitions.parameters import PARAMETERS_FILE, load_parameters
+from engine.definitions.parameters import PARAMETERS_FILE, Parameters, load_parameters
 from engine.definitions.schema import (
     PARAM_PREFIX,
     DefinitionSchema,
@@ -63,20 +63,47 @@ def content_hash(document: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_catalogue(directory: Path, problems: list[Problem]) -> RuleCatalogue:
+def load_catalogue(directory: Path, problems: list[Problem], label: str = "") -> RuleCatalogue:
+    """The rules of one folder; `label` prefixes the file name in problems (package folders)."""
     path = directory / RULES_FILE
     if not path.exists():
-        problems.append(Problem(RULES_FILE, "<file>", "rules catalogue missing"))
+        problems.append(Problem(label + RULES_FILE, "<file>", "rules catalogue missing"))
         return RuleCatalogue({})
     raw = _read_yaml(path, problems)
     try:
         doc = RulesFileSchema().load(raw if isinstance(raw, dict) else {})
     except ValidationError as err:
-        problems.extend(Problem(RULES_FILE, p, m) for p, m in flatten_messages(err.messages))
+        problems.extend(
+            Problem(label + RULES_FILE, p, m) for p, m in flatten_messages(err.messages)
+        )
         return RuleCatalogue({})
     return RuleCatalogue(
         {r["id"]: Rule(r["id"], r["zh"], r["en"], tuple(r["sources"])) for r in doc["rules"]}
     )
+
+
+def _merge_rules(
+    base: RuleCatalogue, extra: RuleCatalogue, label: str, problems: list[Problem]
+) -> RuleCatalogue:
+    """A package's rules join the catalogue; one ID means one text, wherever it is written."""
+    merged = dict(base.rules)
+    for rule_id, rule in extra.rules.items():
+        if rule_id in merged and merged[rule_id] != rule:
+            problems.append(
+                Problem(
+                    label + RULES_FILE,
+                    f"rules.{rule_id}",
+                    "already defined with another text by the deployment or another package",
+                )
+            )
+            continue
+        merged[rule_id] = rule
+    return RuleCatalogue(merged)
+
+
+def _package_folders(registry: Registry) -> list[tuple[Path, str]]:
+    """Definition folders the installed procedure packages ship, each with its display label."""
+    return [(f, f"{f.parent.name}/{f.name}/") for f in registry.definition_folders]
 
 
 def _check_semantics(
@@ -267,54 +294,70 @@ def definitions_dir(configured: Path | None = None) -> Path:
 
 
 def collect(directory: Path | None, registry: Registry) -> tuple[Definitions | None, list[Problem]]:
-    """Load everything in a folder; return the definitions and every problem found."""
+    """Load the deployment's folder and the folders procedure packages ship (`Registry.
+    definitions`); return the definitions and every problem found."""
     directory = definitions_dir(directory)
     problems: list[Problem] = []
     if not directory.is_dir():
         return None, [Problem(str(directory), "<dir>", "definitions folder does not exist")]
+    folders = [(directory, "")]
     catalogue = load_catalogue(directory, problems)
-    parameters = load_parameters(directory, catalogue, problems)
+    for folder, label in _package_folders(registry):
+        if not folder.is_dir():
+            problems.append(Problem(label, "<dir>", "a procedure package's folder is missing"))
+            continue
+        folders.append((folder, label))
+        if (folder / RULES_FILE).exists():
+            catalogue = _merge_rules(
+                catalogue, load_catalogue(folder, problems, label), label, problems
+            )
+    # The packages' parameters are defaults; the deployment's own file has the last word.
+    parameters = Parameters({})
+    for folder, label in [*folders[1:], folders[0]]:
+        parameters = parameters.merged(load_parameters(folder, catalogue, problems, label))
     items: list[Definition] = []
     seen: dict[tuple[str, int], str] = {}
-    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
-    for path in files:
+    paths = [
+        (path, label + path.name)
+        for folder, label in folders
+        for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    ]
+    for path, fname in paths:
         if path.name in (RULES_FILE, PARAMETERS_FILE):
             continue
         m = _DEFINITION_FILE.match(path.name)
         if not m:
             problems.append(
-                Problem(path.name, "<file>", "definition files are named <procedure>.v<N>.yaml")
+                Problem(fname, "<file>", "definition files are named <procedure>.v<N>.yaml")
             )
             continue
         raw = _read_yaml(path, problems)
         if raw is None:
             continue
         if not isinstance(raw, dict):
-            problems.append(Problem(path.name, "<root>", "must be a mapping"))
+            problems.append(Problem(fname, "<root>", "must be a mapping"))
             continue
         try:
             doc = DefinitionSchema().load(raw)
         except ValidationError as err:
-            problems.extend(Problem(path.name, p, msg) for p, msg in flatten_messages(err.messages))
+            problems.extend(Problem(fname, p, msg) for p, msg in flatten_messages(err.messages))
             continue
         if doc["procedure"] != m["name"] or doc["version"] != int(m["version"]):
             problems.append(
                 Problem(
-                    path.name, "procedure/version", "must match the file name <procedure>.v<N>.yaml"
+                    fname, "procedure/version", "must match the file name <procedure>.v<N>.yaml"
                 )
             )
-        sem = _check_semantics(doc, path.name, registry, catalogue, parameters)
+        sem = _check_semantics(doc, fname, registry, catalogue, parameters)
         if sem:
             problems.extend(sem)
             continue
         key = (doc["procedure"], doc["version"])
         if key in seen:
-            problems.append(
-                Problem(path.name, "version", f"same procedure and version as {seen[key]}")
-            )
+            problems.append(Problem(fname, "version", f"same procedure and version as {seen[key]}"))
             continue
-        seen[key] = path.name
-        items.append(_build(doc, path.name, content_hash(raw), registry, catalogue, parameters))
+        seen[key] = fname
+        items.append(_build(doc, fname, content_hash(raw), registry, catalogue, parameters))
     if problems:
         return None, problems
     return Definitions(items, catalogue, parameters), []

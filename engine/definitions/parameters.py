@@ -73,6 +73,10 @@ class Parameters(Mapping[str, Any]):
     def all(self) -> list[Parameter]:
         return [self._items[k] for k in sorted(self._items)]
 
+    def merged(self, later: Parameters) -> Parameters:
+        """These parameters with `later`'s on top: a parameter set in both takes `later`'s."""
+        return Parameters({**self._items, **later._items})
+
 
 def _check_value(p: dict) -> str | None:
     v, unit = p["value"], p["unit"]
@@ -92,8 +96,10 @@ def _check_value(p: dict) -> str | None:
 
 
 def load_parameters(
-    directory: Path, catalogue: RuleCatalogue, problems: list[Problem]
+    directory: Path, catalogue: RuleCatalogue, problems: list[Problem], label: str = ""
 ) -> Parameters:
+    """The parameters of one folder (none when it has no file); `label` prefixes problems."""
+    name = label + PARAMETERS_FILE
 
     path = directory / PARAMETERS_FILE
     if not path.exists():
@@ -102,28 +108,26 @@ def load_parameters(
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc = ParametersFileSchema().load(raw if isinstance(raw, dict) else {})
     except yaml.YAMLError as exc:
-        problems.append(Problem(PARAMETERS_FILE, "<file>", f"cannot read YAML: {exc}"))
+        problems.append(Problem(name, "<file>", f"cannot read YAML: {exc}"))
         return Parameters({})
     except ValidationError as err:
-        problems.extend(Problem(PARAMETERS_FILE, p, m) for p, m in flatten_messages(err.messages))
+        problems.extend(Problem(name, p, m) for p, m in flatten_messages(err.messages))
         return Parameters({})
     items: dict[str, Parameter] = {}
     for i, p in enumerate(doc["parameters"]):
         if p["id"] in items:
-            problems.append(
-                Problem(PARAMETERS_FILE, f"parameters.{i}.id", f"duplicate {p['id']!r}")
-            )
+            problems.append(Problem(name, f"parameters.{i}.id", f"duplicate {p['id']!r}"))
         if p["rule"] not in catalogue:
             problems.append(
                 Problem(
-                    PARAMETERS_FILE,
+                    name,
                     f"parameters.{i}.rule",
                     f"rule {p['rule']!r} is not in the rules catalogue",
                 )
             )
         msg = _check_value(p)
         if msg:
-            problems.append(Problem(PARAMETERS_FILE, f"parameters.{i}.value", msg))
+            problems.append(Problem(name, f"parameters.{i}.value", msg))
         items[p["id"]] = Parameter(
             p["id"],
             p["value"],

@@ -1,13 +1,13 @@
 """A procedure is a package: a fifth one, installed the way a province would ship its own, works
 everywhere with no line of engine/ or web/ about it.
 
-The toy (tests/toy) is `definitions/activity_room.v1.yaml` with its rules and parameter, and
-the package `toyproc` (guards, actions, schemas with labels, demo). It is installed here as a
-separate distribution would be — the package and a `*.dist-info` declaring
-`activity_room = toyproc:register` in the `tongbu.workflows` entry-point group, on sys.path —
-and the deployment's definitions folder is the shipped one plus the toy's files, the rules and
-parameters catalogues merged. Then the services, the API, the UI, the CLI, the diagram, the
-procedures doc and `tongbu demo` all serve it, on SQLite and PostgreSQL.
+The toy (tests/toy) is the package `toyproc`: guards, actions, schemas with labels, demo, and
+its own `definitions/` folder (activity_room.v1.yaml with its rules and parameter), which it
+hands the registry. It is installed here as a separate distribution would be — the package and
+a `*.dist-info` declaring `activity_room = toyproc:register` in the `tongbu.workflows`
+entry-point group, on sys.path — and the deployment keeps the shipped definitions folder
+untouched. Then the services, the API, the UI, the CLI, the diagram, the procedures doc and
+`tongbu demo` all serve it, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -32,7 +31,7 @@ from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.clock import FixedClock
 from engine.config import Config
-from engine.definitions.loader import DEFAULT_DIR, collect, load_definitions
+from engine.definitions.loader import collect, load_definitions
 from engine.directory import service as directory
 from engine.errors import Forbidden, TransitionRefused
 from engine.registry import Registry, load_registry
@@ -74,24 +73,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         del sys.modules[name]
 
 
-@pytest.fixture(scope="module")
-def definitions_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The deployment's definitions folder: the shipped procedures and the toy, with one rules
-    catalogue and one parameters file holding both."""
-    out = tmp_path_factory.mktemp("definitions")
-    for folder in (DEFAULT_DIR, TOY / "definitions"):
-        for path in folder.glob("*.v*.yaml"):
-            shutil.copy(path, out)
-    for name, key in (("rules.yaml", "rules"), ("parameters.yaml", "parameters")):
-        merged = [
-            item
-            for folder in (DEFAULT_DIR, TOY / "definitions")
-            for item in yaml.safe_load((folder / name).read_text(encoding="utf-8"))[key]
-        ]
-        (out / name).write_text(yaml.safe_dump({key: merged}, allow_unicode=True), "utf-8")
-    return out
-
-
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -106,12 +87,10 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def demo(database: str, installed: Path, definitions_dir: Path) -> Iterator[tuple[Runtime, str]]:
+def demo(database: str, installed: Path) -> Iterator[tuple[Runtime, str]]:
     """The product as a province runs it: the registry from the installed entry points (no
-    registry handed in), the deployment's folder, and `tongbu demo` loaded."""
-    config = Config(
-        database_url=database, definitions_dir=definitions_dir, scheduler=False, testing=True
-    )
+    registry handed in), the shipped definitions folder as it is, and `tongbu demo` loaded."""
+    config = Config(database_url=database, scheduler=False, testing=True)
     rt = build_runtime(config, clock=CLOCK)
     summary = load_demo(rt, TODAY)
     yield rt, summary
@@ -146,19 +125,22 @@ def _inspection(area: int, sign: bool) -> dict[str, Any]:
 # ---------------------------------------------------------------- the proofs
 
 
-def test_it_is_registered_by_its_entry_point_and_nothing_in_engine_or_web_names_it(
-    installed, definitions_dir
-):
+def test_it_is_registered_by_its_entry_point_and_nothing_in_engine_or_web_names_it(installed):
     registry = load_registry()
     assert {"activity_room.request", "activity_room.inspection"} <= set(registry.schemas)
     assert "activity_room.large_enough" in registry.guards
     assert "activity_room" in registry.demos
     assert "registration" in registry.demos  # the shipped packages are still there
-    out = CliRunner().invoke(cli, ["definitions", "check", "--dir", str(definitions_dir)])
+    # Its definitions come from where it is installed, not from the deployment's folder.
+    assert registry.definition_folders == [installed / "toyproc" / "definitions"]
+    out = CliRunner().invoke(cli, ["definitions", "check"])
     assert out.exit_code == 0, out.output
-    assert "activity_room.v1.yaml  activity_room v1" in out.output
-    # Without its package the same folder does not load: the names come from the registry.
-    _, problems = collect(definitions_dir, Registry())
+    assert "toyproc/definitions/activity_room.v1.yaml  activity_room v1" in out.output
+    assert "registration.v1.yaml  registration v1" in out.output  # the shipped ones too
+    defs = load_definitions(None, registry)
+    assert defs.parameters["toy_min_area_m2"] == 20 and "TOY-1" in defs.catalogue
+    # Its folder alone, without its package's names, does not load: names come from the registry.
+    _, problems = collect(TOY / "toyproc" / "definitions", Registry())
     assert any("activity_room.large_enough" in str(p) for p in problems)
     for folder in ("engine", "web"):
         for path in (ROOT / folder).rglob("*"):
@@ -339,11 +321,10 @@ def test_the_ui_lists_opens_labels_and_fires_it_in_both_languages(rt):
     assert "不予登记的理由" in html and "未悬挂标识" in html and "申请人撤回" in html
 
 
-def test_the_cli_opens_fires_and_shows_it(rt, database, definitions_dir):
+def test_the_cli_opens_fires_and_shows_it(rt, database):
     org = _organization(rt, "南关区命令行测试协会")
     env = {
         "TONGBU_DATABASE_URL": database,
-        "TONGBU_DEFINITIONS_DIR": str(definitions_dir),
         "TONGBU_SCHEDULER": "0",
     }
     today = date.today()
@@ -372,8 +353,11 @@ def test_its_diagram_and_its_section_of_the_procedures_doc(rt):
     assert "Inspect the room" in svg and 'aria-current="step"' in svg
     text = procedures_doc.generate(rt.definitions)
     assert f"## P5 — {d.label.zh} / {d.label.en}" in text
-    assert "`activity_room.v1.yaml`" in text and "`toy_min_area_m2`" in text
+    assert "`toyproc/definitions/activity_room.v1.yaml`" in text and "`toy_min_area_m2`" in text
     assert "TOY-1: the measured area is at least the local minimum" in text  # its guard's doc
-    # The shipped doc covers the shipped procedures only, the toy installed or not.
-    shipped = load_definitions(None, load_registry())
+    # The shipped doc covers the shipped procedures only: without the toy's folder it is
+    # exactly what the definitions folder in the repository generates.
+    registry = load_registry()
+    registry.definition_folders.clear()
+    shipped = load_definitions(None, registry)
     assert procedures_doc.DOC_PATH.read_text(encoding="utf-8") == procedures_doc.generate(shipped)

@@ -184,3 +184,69 @@ def test_show_prints_states_transitions_and_deadlines(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     for text in ("states:", "transitions:", "deadlines:", "forward_documents", "P1M", "REG-5"):
         assert text in result.output
+
+
+def _package_folder(tmp_path: Path, rules: list[dict], parameters: list[dict]) -> Path:
+    """A procedure package's own definitions folder: a copy of P1 under another name."""
+    folder = tmp_path / "pkg" / "definitions"
+    folder.mkdir(parents=True)
+    doc = yaml.safe_load((DEFAULT_DIR / "registration.v1.yaml").read_text(encoding="utf-8"))
+    doc["procedure"] = "registration_copy"
+    (folder / "registration_copy.v1.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+    (folder / "rules.yaml").write_text(yaml.safe_dump({"rules": rules}, allow_unicode=True))
+    (folder / "parameters.yaml").write_text(
+        yaml.safe_dump({"parameters": parameters}, allow_unicode=True)
+    )
+    return folder
+
+
+PKG_RULE = {"id": "PKG-1", "zh": "包内规则", "en": "A package rule", "sources": ["pkg §1"]}
+PKG_PARAMETER = {
+    "id": "pkg_days",
+    "value": 10,
+    "unit": "days",
+    "rule": "PKG-1",
+    "description": {"zh": "天数", "en": "days"},
+}
+
+
+def test_a_package_ships_its_definitions_rules_and_parameters(tmp_path):
+    registry = load_registry()
+    registry.definitions(_package_folder(tmp_path, [PKG_RULE], [PKG_PARAMETER]))
+    defs = load_definitions(DEFAULT_DIR, registry)
+    copy = defs.get("registration_copy")
+    assert copy.file == "pkg/definitions/registration_copy.v1.yaml"
+    assert "PKG-1" in defs.catalogue and defs.parameters["pkg_days"] == 10
+    assert {d.procedure for d in defs} >= {"registration", "registration_copy"}
+
+
+def test_the_deployment_parameters_override_a_package_default(tmp_path):
+    deployment = tmp_path / "deployment"
+    shutil.copytree(DEFAULT_DIR, deployment)
+    params = yaml.safe_load((deployment / "parameters.yaml").read_text(encoding="utf-8"))
+    params["parameters"].append({**PKG_PARAMETER, "value": 15})
+    (deployment / "parameters.yaml").write_text(yaml.safe_dump(params, allow_unicode=True))
+    rules = yaml.safe_load((deployment / "rules.yaml").read_text(encoding="utf-8"))
+    rules["rules"].append(PKG_RULE)  # the same rule, the same text: no conflict
+    (deployment / "rules.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True))
+    registry = load_registry()
+    registry.definitions(_package_folder(tmp_path, [PKG_RULE], [PKG_PARAMETER]))
+    assert load_definitions(deployment, registry).parameters["pkg_days"] == 15
+
+
+def test_a_package_rule_that_contradicts_the_catalogue_is_a_problem(tmp_path):
+    reg5 = {"id": "REG-5", "zh": "另一种说法", "en": "another text", "sources": ["pkg §5"]}
+    registry = load_registry()
+    registry.definitions(_package_folder(tmp_path, [PKG_RULE, reg5], [PKG_PARAMETER]))
+    _, problems = collect(DEFAULT_DIR, registry)
+    assert [(p.file, p.path) for p in problems] == [("pkg/definitions/rules.yaml", "rules.REG-5")]
+    assert "already defined with another text" in problems[0].problem
+
+
+def test_a_missing_package_folder_is_a_problem(tmp_path):
+    registry = load_registry()
+    registry.definitions(tmp_path / "gone" / "definitions")
+    _, problems = collect(DEFAULT_DIR, registry)
+    assert [(p.file, p.problem) for p in problems] == [
+        ("gone/definitions/", "a procedure package's folder is missing")
+    ]

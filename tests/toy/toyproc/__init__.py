@@ -6,12 +6,16 @@ everywhere; docs/adding-a-procedure.md walks through it).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.registry import Registry
 from toyproc import actions, demo, guards, schemas
 
 
 def register(registry: Registry) -> None:
-    """Fill tongbu's registry with the names definitions/activity_room.v1.yaml refers to."""
+    """Fill tongbu's registry: the package's definitions folder (its YAML, rules and parameter)
+    and the names activity_room.v1.yaml refers to."""
+    registry.definitions(Path(__file__).resolve().parent / "definitions")
     registry.add_schemas(schemas.SCHEMAS)
     registry.add_guards(guards.GUARDS)
     registry.add_actions(actions.ACTIONS)
