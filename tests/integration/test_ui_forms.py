@@ -201,7 +201,7 @@ def _choices(f: fields.Field):
 
 def test_every_field_and_choice_of_every_shipped_procedure_has_a_chinese_label():
     """A new procedure's form reads in Chinese: give each field metadata={"label": {...}}
-    or add the word to web/ui/labels.py."""
+    (and "choices" for its own codes) in the procedure's schemas.py."""
     registry = load_registry()
     unlabelled, unnamed = set(), set()
     for name in registry.schemas:
