@@ -1,4 +1,9 @@
-"""The case lists (inbox views, filters, the XLSX export's rows), scoped by the actor."""
+"""The case lists (inbox views, filters, the XLSX export's rows), scoped by the actor.
+
+The views "due_soon", "overdue" and "stalled" and the tab counts select with the predicates
+of `engine.oversight.figures`, so a tab holds exactly the cases the dashboard and the ACC-1
+report count.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +23,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids, units_filter
 from engine.directory.read import organization_matches
+from engine.oversight import figures
 from engine.oversight.figures import (
     Moment,
-    age_bounds,
     deadline_flags_select,
     due_soon_select,
     overdue_select,
@@ -77,13 +82,10 @@ def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment)
         by = (overdue_select(at) if view == "overdue" else due_soon_select(at)).subquery()
         q = q.join(by, by.c.case_id == cases_t.c.id)
         if view == "overdue" and filt.age is not None:
-            low, high = age_bounds(at.now, filt.age)
-            q = q.where(by.c.first_due_at < high)
-            if low is not None:
-                q = q.where(by.c.first_due_at >= low)
+            q = q.where(figures.in_age_bucket(by.c.first_due_at, at, filt.age))
         order = [by.c.first_due_at, cases_t.c.id]
     elif view == "stalled":
-        q = q.where(cases_t.c.updated_at < at.stalled_before)
+        q = q.where(figures.stalled(at))
         order = [cases_t.c.updated_at, cases_t.c.id]
     else:
         order = [cases_t.c.updated_at.desc(), cases_t.c.id.desc()]
@@ -92,7 +94,7 @@ def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment)
     if view == "closed":
         q = q.where(cases_t.c.status == "closed")
     elif view != "all":
-        q = q.where(cases_t.c.status == "open")
+        q = q.where(figures.open_case())
     if filt.q:
         q = q.join(orgs_t, orgs_t.c.id == cases_t.c.organization_id).where(
             organization_matches(filt.q)
@@ -199,7 +201,7 @@ def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
         return (
             select(func.count())
             .select_from(cases_t)
-            .where(cases_t.c.status == "open", units_filter(cases_t.c.unit_id, ids), *conds)
+            .where(figures.open_case(), units_filter(cases_t.c.unit_id, ids), *conds)
             .scalar_subquery()
         )
 
@@ -213,10 +215,10 @@ def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
                 func.coalesce(
                     func.sum(case((flags.c.first_due_at.is_not(None), 1), else_=0)), 0
                 ).label("overdue"),
-                count_cases(cases_t.c.updated_at < at.stalled_before).label("stalled"),
+                count_cases(figures.stalled(at)).label("stalled"),
                 count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
             )
             .select_from(flags.join(cases_t, cases_t.c.id == flags.c.case_id))
-            .where(cases_t.c.status == "open", units_filter(cases_t.c.unit_id, ids))
+            .where(figures.open_case(), units_filter(cases_t.c.unit_id, ids))
         )
         return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}

@@ -1,4 +1,8 @@
-"""Overdue and due deadlines as lists, within the actor's scope (API and CLI)."""
+"""Overdue and due deadlines as lists, within the actor's scope (API and CLI).
+
+Overdue and due soon are the predicates of `engine.oversight.figures`: the cases behind these
+rows are exactly the cases the report counts.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from engine.access.actor import Actor
+from engine.access.scope import scope_unit_ids, units_filter
 from engine.definitions.model import Definitions
-from engine.directory.scoped import scoped_to
+from engine.oversight import figures
+from engine.oversight.figures import Moment
 from engine.store.tables import Case, Deadline, Organization, Unit
 from engine.store.unit_of_work import UnitOfWork
 
@@ -25,8 +31,8 @@ cases_t = Case.__table__
 deadlines_t = Deadline.__table__
 
 
-def _deadline_query(actor: Actor) -> Select:
-    q = (
+def _deadline_query(unit_ids: list[int] | None) -> Select:
+    return (
         select(
             deadlines_t.c.id,
             deadlines_t.c.case_id,
@@ -51,10 +57,9 @@ def _deadline_query(actor: Actor) -> Select:
         .join(cases_t, cases_t.c.id == deadlines_t.c.case_id)
         .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
         .join(units_t, units_t.c.id == cases_t.c.unit_id)
-        .where(deadlines_t.c.status == "open")
+        .where(figures.open_case(), units_filter(cases_t.c.unit_id, unit_ids))
         .order_by(deadlines_t.c.due_at, deadlines_t.c.id)
     )
-    return scoped_to(q, actor)
 
 
 def _labelled(rows: Any, defs: Definitions) -> list[dict[str, Any]]:
@@ -69,34 +74,44 @@ def _labelled(rows: Any, defs: Definitions) -> list[dict[str, Any]]:
 
 
 def overdue_deadlines(
-    uow: UnitOfWork, defs: Definitions, *, actor: Actor, limit: int = 50, offset: int = 0
+    uow: UnitOfWork,
+    defs: Definitions,
+    at: Moment,
+    *,
+    actor: Actor,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Open deadlines whose period has run out (ACC-1: the overdue record), oldest first."""
+    """Overdue deadlines of open cases (ACC-1: the overdue record), oldest first."""
     with uow.reader() as r:
-        now = r.clock.now()
-        q = _deadline_query(actor).where(deadlines_t.c.due_at < now).limit(limit).offset(offset)
-        return _labelled(r.conn.execute(q).mappings(), defs)
+        q = _deadline_query(scope_unit_ids(r, actor)).where(figures.overdue(at))
+        return _labelled(r.conn.execute(q.limit(limit).offset(offset)).mappings(), defs)
 
 
 def due_deadlines(
     uow: UnitOfWork,
     defs: Definitions,
+    at: Moment,
     *,
     actor: Actor,
     until: date | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Open deadlines not yet overdue that fall due soon, soonest first.
+    """Deadlines of open cases not yet run out that fall due soon, soonest first.
 
     "Soon" is the definition's own reminder window (`remind_before`, e.g. 7 days before the
-    REG-5 month ends) unless `until` (a Shanghai date) asks for everything due by that day.
+    REG-5 month ends: `figures.due_soon`) unless `until` (a Shanghai date) asks for every
+    deadline still running that ends by that day.
     """
     with uow.reader() as r:
-        now = r.clock.now()
-        q = _deadline_query(actor).where(deadlines_t.c.due_at >= now)
+        q = _deadline_query(scope_unit_ids(r, actor))
         if until is not None:
-            q = q.where(deadlines_t.c.due_date <= until)
+            q = q.where(
+                deadlines_t.c.status == "open",
+                deadlines_t.c.due_at > at.now,
+                deadlines_t.c.due_date <= until,
+            )
         else:
-            q = q.where(deadlines_t.c.remind_at.is_not(None), deadlines_t.c.remind_at <= now)
+            q = q.where(figures.due_soon(at))
         return _labelled(r.conn.execute(q.limit(limit).offset(offset)).mappings(), defs)

@@ -1,11 +1,12 @@
-"""The escalation ladder of one deadline: reminder, levels, and what is due at an instant.
+"""The escalation ladder of one deadline: reminder, levels, what is due at an instant, and
+what a step says (its message, its audit event, its line in the sweep's report).
 
 Pure: plans from a deadline row, its definition and `now`; the sweep applies the plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -14,7 +15,7 @@ from typing import Any
 from engine.calendar import Period, escalation_due, local_date
 from engine.definitions.model import DeadlineDef
 from engine.oversight.notifications import Message
-from engine.oversight.recipients import TARGET_LABEL
+from engine.oversight.recipients import SYSTEM_ACTOR, TARGET_LABEL
 
 
 @dataclass(frozen=True)
@@ -128,3 +129,48 @@ def message_for(a: Action, case: Any, spec_label: Any, event_id: int | None) -> 
         body_en=f"{org}: '{spec_label.en}' was due on {due} and is not done ({a.rule}). "
         f"Escalated to the {en_to} (ACC-1).",
     )
+
+
+def report_item(a: Action, case: Any, recipients: Sequence[int] = ()) -> dict[str, Any]:
+    """One reminder or escalation level as the sweep reports it (`tongbu sweep`, --json)."""
+    return {
+        "deadline_id": a.deadline_id,
+        "case_id": a.case_id,
+        "organization": case.org_name,
+        "deadline": a.key,
+        "rule": a.rule,
+        "level": a.level,
+        "kind": a.kind,
+        "to": a.target,
+        "fell_due_at": a.fell_due_at,
+        "due_at": a.due_at,
+        "recipients": list(recipients),
+    }
+
+
+def event_row(
+    a: Action, case: Any, recipients: list[int], msg: Message, now: datetime
+) -> dict[str, Any]:
+    """The audit event of one reminder or escalation level."""
+    return {
+        "case_id": a.case_id,
+        "kind": a.kind,
+        "trigger": None,
+        "from_state": None,
+        "to_state": None,
+        "case_version": case.case_version,
+        "actor_id": None,
+        "actor_name": SYSTEM_ACTOR,
+        "at": now,
+        "comment": msg.comment,
+        "payload": {
+            "deadline_id": a.deadline_id,
+            "deadline": a.key,
+            "level": a.level,
+            "to": a.target,
+            "recipients": recipients,
+            "due_at": a.due_at.isoformat(),
+            "fell_due_at": a.fell_due_at.isoformat(),
+        },
+        "rules": [a.rule] if a.kind == "reminder" else [a.rule, "ACC-1"],
+    }

@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
-from engine.clock import Clock
 from engine.config import SmtpSettings
 from engine.errors import NotFound
 from engine.store.bulk import insert_rows
@@ -235,10 +234,23 @@ def smtp_send(settings: SmtpSettings, messages: Sequence[EmailMessage]) -> list[
 
 @dataclass
 class DeliveryResult:
+    claimed: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: DeliveryResult) -> None:
+        self.claimed += other.claimed
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.errors += other.errors
+
+    def more_waiting(self, batch: int) -> bool:
+        """Whether another batch may be due: this one came back full and the server did not
+        refuse all of it (then backoff, not the next tick, decides when to try again)."""
+        return self.claimed >= batch and self.retried < self.claimed
 
 
 def _claim_mail(conn: Connection, now: datetime, lease: timedelta, batch: int) -> list[Any]:
@@ -269,87 +281,84 @@ def _claim_mail(conn: Connection, now: datetime, lease: timedelta, batch: int) -
     ).all()
 
 
-def deliver_outbox(
+def deliver_batch(
     engine: Engine,
-    clock: Clock,
+    now: datetime,
     settings: SmtpSettings,
     *,
     batch: int = 50,
     sender: Sender = smtp_send,
 ) -> DeliveryResult:
-    """Send due e-mail; on failure keep it and schedule a retry with exponential backoff.
+    """Claim up to `batch` due e-mails at `now`, send them, record each outcome.
 
-    Each row is claimed in a short transaction that pushes its `next_attempt_at` past a lease,
-    so parallel schedulers never send the same row at the same time and a crashed sender's rows
-    come back after the lease. SMTP talk happens outside any transaction.
+    One unit of work of the mail job, judged and stamped at its one instant `now`: the claim
+    pushes each row's `next_attempt_at` past a lease from `now`, so parallel schedulers never
+    send the same row at the same time and a crashed sender's rows come back after the lease;
+    a failure waits `backoff` from `now`. SMTP talk happens outside any transaction. The
+    caller reads the clock for each batch (`scheduler.Ticker.deliver`), so that every lease
+    starts when its claim is made, however long the batches before it took.
     """
     result = DeliveryResult()
     if not settings.enabled:
         return result
-    uow = UnitOfWork(engine, clock)
+    uow = UnitOfWork(engine)
     lease = timedelta(seconds=settings.timeout * 3 + 60)
-    while True:
-        now = clock.now()
-        with uow:
-            claimed = _claim_mail(uow.conn, now, lease, batch)
-            uow.commit()
-        if not claimed:
-            return result
-        messages = []
-        for row in claimed:
-            msg = EmailMessage()
-            msg["From"] = settings.sender
-            msg["To"] = row.to_addr
-            msg["Subject"] = row.subject
-            msg.set_content(row.body)
-            messages.append(msg)
-        outcomes = sender(settings, messages)
-        now = clock.now()
-        sent, retry, failed = [], [], []
-        for row, exc in zip(claimed, outcomes, strict=True):
-            if exc is None:
-                sent.append({"b_id": row.id, "b_attempts": row.attempts, "b_now": now})
-                continue
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-            result.errors.append(f"mail {row.id} to {row.to_addr}: {error}")
-            give_up = isinstance(exc, PermanentMailError) or row.attempts >= settings.max_attempts
-            params = {"b_id": row.id, "b_attempts": row.attempts, "b_error": error}
-            if give_up:
-                failed.append(params)
-            else:
-                retry.append({**params, "b_next": now + backoff(row.attempts, settings)})
-        same_claim = (outbox_t.c.id == bindparam("b_id")) & (
-            outbox_t.c.attempts == bindparam("b_attempts")
-        )
-        with uow:
-            if sent:
-                uow.conn.execute(
-                    update(outbox_t)
-                    .where(same_claim)
-                    .values(status="sent", sent_at=bindparam("b_now"), last_error=None),
-                    sent,
-                )
-            if retry:
-                uow.conn.execute(
-                    update(outbox_t)
-                    .where(same_claim)
-                    .values(next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error")),
-                    retry,
-                )
-            if failed:
-                uow.conn.execute(
-                    update(outbox_t)
-                    .where(same_claim)
-                    .values(status="failed", last_error=bindparam("b_error")),
-                    failed,
-                )
-            uow.commit()
-        result.sent += len(sent)
-        result.retried += len(retry)
-        result.failed += len(failed)
-        if len(claimed) < batch or (retry and len(retry) == len(claimed)):
-            # The server is refusing everything: stop for this tick, backoff decides when next.
-            return result
+    with uow:
+        claimed = _claim_mail(uow.conn, now, lease, batch)
+        uow.commit()
+    result.claimed = len(claimed)
+    if not claimed:
+        return result
+    messages = []
+    for row in claimed:
+        msg = EmailMessage()
+        msg["From"] = settings.sender
+        msg["To"] = row.to_addr
+        msg["Subject"] = row.subject
+        msg.set_content(row.body)
+        messages.append(msg)
+    outcomes = sender(settings, messages)
+    sent, retry, failed = [], [], []
+    for row, exc in zip(claimed, outcomes, strict=True):
+        if exc is None:
+            sent.append({"b_id": row.id, "b_attempts": row.attempts, "b_now": now})
+            continue
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        result.errors.append(f"mail {row.id} to {row.to_addr}: {error}")
+        give_up = isinstance(exc, PermanentMailError) or row.attempts >= settings.max_attempts
+        params = {"b_id": row.id, "b_attempts": row.attempts, "b_error": error}
+        if give_up:
+            failed.append(params)
+        else:
+            retry.append({**params, "b_next": now + backoff(row.attempts, settings)})
+    same_claim = (outbox_t.c.id == bindparam("b_id")) & (
+        outbox_t.c.attempts == bindparam("b_attempts")
+    )
+    with uow:
+        if sent:
+            uow.conn.execute(
+                update(outbox_t)
+                .where(same_claim)
+                .values(status="sent", sent_at=bindparam("b_now"), last_error=None),
+                sent,
+            )
+        if retry:
+            uow.conn.execute(
+                update(outbox_t)
+                .where(same_claim)
+                .values(next_attempt_at=bindparam("b_next"), last_error=bindparam("b_error")),
+                retry,
+            )
+        if failed:
+            uow.conn.execute(
+                update(outbox_t)
+                .where(same_claim)
+                .values(status="failed", last_error=bindparam("b_error")),
+                failed,
+            )
+        uow.commit()
+    result.sent, result.retried, result.failed = len(sent), len(retry), len(failed)
+    return result
 
 
 def outbox(uow: UnitOfWork, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """APScheduler as a tick, nothing more (issue 5).
 
 The scheduler never holds one job per deadline: deadlines are rows in our own indexed table,
-and the tick runs `escalation.sweep` over whatever is due. Three jobs:
+and the tick runs `sweep.sweep` over whatever is due, at the one instant it read. Three jobs:
 
 * ``sweep`` every `interval_seconds` (first run at start-up: that is the catch-up after
   downtime — what fell due meanwhile is escalated once, not once per missed tick);
@@ -18,6 +18,7 @@ and ledger, not by there being a single scheduler. See docs/operations.md.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,6 +39,9 @@ from engine.oversight import sweep as escalation
 from engine.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+#: E-mails claimed per batch by the mail job.
+MAIL_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,15 @@ class OffsetClock:
 
 
 class Ticker:
-    """The work behind each job; each method is safe to call from any process at any time."""
+    """The work behind each job; each method is safe to call from any process at any time.
+
+    One instant per unit of work: each tick reads the clock once and hands that `now` down;
+    nothing below a tick reads a clock, so one tick never judges at two instants. A sweep
+    (deadlines, then stalls) and a digest are one unit each; the mail job's unit is one
+    claimed batch, because SMTP talk takes real time and each claim's lease must start when
+    that claim is made. `runs` counts the ticks that did their work, per job (a health check,
+    and the proof a test needs that a quiet window had ticks in it).
+    """
 
     def __init__(
         self,
@@ -93,6 +105,7 @@ class Ticker:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.calendar = calendar or LegalCalendar()
+        self.runs: Counter[str] = Counter()
         self._full_scan_day: date | None = None
 
     def uow(self) -> UnitOfWork:
@@ -105,26 +118,39 @@ class Ticker:
         stalled case, so that back-dated or imported cases are flagged too (see
         `stalls.sweep_stalled`).
         """
-        today = local_date(self.clock.now())
+        now = self.clock.now()
+        today = local_date(now)
         full = self._full_scan_day != today
         result = escalation.sweep(
             self.uow(),
             self.definitions,
+            now=now,
             smtp=self.settings.smtp,
             batch_size=self.settings.batch_size,
             full_stall_scan=full,
             collect=False,
         )
         self._full_scan_day = today
+        self.runs["sweep"] += 1
         if result.fired or result.stalled or result.errors:
-            log.info("sweep at %s: %s", result.now.isoformat(), result.summary())
+            log.info("sweep at %s: %s", now.isoformat(), result.summary())
+        else:
+            log.debug("sweep at %s: nothing due", now.isoformat())
         for e in result.errors:
             log.warning("sweep: %s", e)
         return result
 
-    def deliver(self) -> notifications.DeliveryResult:
-        """Send due e-mail from the outbox; failures wait for their backoff."""
-        result = notifications.deliver_outbox(self.engine, self.clock, self.settings.smtp)
+    def deliver(self, *, batch: int = MAIL_BATCH) -> notifications.DeliveryResult:
+        """Send due e-mail from the outbox, a batch at a time, each at its own instant;
+        failures wait for their backoff."""
+        result = notifications.DeliveryResult()
+        while True:
+            now = self.clock.now()
+            done = notifications.deliver_batch(self.engine, now, self.settings.smtp, batch=batch)
+            result.merge(done)
+            if not done.more_waiting(batch):
+                break
+        self.runs["mail"] += 1
         if result.sent or result.retried or result.failed:
             log.info(
                 "mail: sent %d, retry later %d, gave up %d",
@@ -139,12 +165,15 @@ class Ticker:
     def digest(self, *, force: bool = False) -> int:
         """Today's ACC-1 digest, unless the digest hour has not come yet (or `force`)."""
         hour = self.settings.digest_hour
-        now_local = self.clock.now().astimezone(SHANGHAI)
-        if not force and (hour is None or now_local.hour < hour):
+        now = self.clock.now()
+        if not force and (hour is None or now.astimezone(SHANGHAI).hour < hour):
             return 0
-        n = accountability.daily_digest(self.uow(), smtp=self.settings.smtp)
+        n = accountability.daily_digest(
+            self.uow(), self.definitions, now=now, smtp=self.settings.smtp
+        )
+        self.runs["digest"] += 1
         if n:
-            log.info("digest for %s: %d notification(s)", now_local.date(), n)
+            log.info("digest for %s: %d notification(s)", local_date(now), n)
         return n
 
 

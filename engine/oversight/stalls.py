@@ -9,7 +9,7 @@ exactly once, whoever scans. See docs/operations.md ("Catch-up after downtime").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, case, select, text
@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.calendar import local_date
 from engine.definitions.model import Definitions
+from engine.oversight import figures
+from engine.oversight.figures import Moment
 from engine.oversight.notifications import Message, SmtpSettings, notify
 from engine.oversight.recipients import SYSTEM_ACTOR, Directory
 from engine.store.bulk import insert_gated
@@ -59,8 +61,10 @@ def _stall_message(case: Any, days: int, since: datetime, event_id: int | None) 
 
 
 def _stalled_candidates(
-    conn: Connection, cutoff: datetime, after: datetime | None, exclude_flagged: bool
+    conn: Connection, at: Moment, after: datetime | None, exclude_flagged: bool
 ) -> list[Any]:
+    """Open cases stalled at `at` (`figures.stalled`, the figure's own test), optionally only
+    those that became stalled after the watermark, or not yet flagged for this stall."""
     q = (
         select(
             cases_t.c.id,
@@ -70,7 +74,7 @@ def _stalled_candidates(
             orgs_t.c.name.label("org_name"),
         )
         .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
-        .where(cases_t.c.status == "open", cases_t.c.updated_at <= cutoff)
+        .where(figures.open_case(), figures.stalled(at))
         .order_by(cases_t.c.id)
     )
     if after is not None:
@@ -111,21 +115,17 @@ def _raise_watermark(conn: Connection, value: datetime, now: datetime) -> None:
     )
 
 
-def stalled_after(defs: Definitions) -> int:
-    """ACC-1: days without activity after which an open case counts as stalled (local default)."""
-    return int(defs.parameters["stalled_after_days"])
-
-
 def sweep_stalled(
     uow: UnitOfWork,
     defs: Definitions,
     *,
+    now: datetime,
     smtp: SmtpSettings | None = None,
     dry_run: bool = False,
     advance_watermark: bool = True,
     full_scan: bool = False,
 ) -> StallSweep:
-    """Flag open cases with no activity for `stalled_after_days`, once per stall (ACC-1).
+    """Flag the cases stalled at `now` (`figures.stalled`), once per stall (ACC-1).
 
     Activity is `cases.updated_at`, which every step moves; the sweep's own events do not.
     UNIQUE (case_id, stalled_since) makes the flag, its event and its notifications exactly
@@ -138,13 +138,12 @@ def sweep_stalled(
     `advance_watermark=False` is for sweeps at a chosen time (`tongbu sweep --now`): they flag
     what is stalled at that time but leave the watermark to the real scheduler.
     """
-    now = uow.clock.now()
     result = StallSweep()
-    days = stalled_after(defs)
-    cutoff = now - timedelta(days=days)
+    at = Moment.of(defs, now)
+    days, cutoff = at.stalled_after_days, at.stall_cutoff
     if dry_run:
         with uow.reader() as r:
-            rows = _stalled_candidates(r.conn, cutoff, None, exclude_flagged=True)
+            rows = _stalled_candidates(r.conn, at, None, exclude_flagged=True)
             for c in rows:
                 result.stalled.append(_stall_item(c, days))
         return result
@@ -160,7 +159,7 @@ def sweep_stalled(
             if not got:
                 return result  # another sweeper is scanning right now; it covers this range
             after = None if full_scan else _watermark(conn)  # as that one may have left it
-        rows = _stalled_candidates(conn, cutoff, after, exclude_flagged=full_scan)
+        rows = _stalled_candidates(conn, at, after, exclude_flagged=full_scan)
         # The flag is the gate: only a flag that is new writes its audit event (one statement
         # on PostgreSQL), the same ledger mechanism the deadline sweep uses.
         fired = insert_gated(

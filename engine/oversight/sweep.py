@@ -15,9 +15,16 @@ from sqlalchemy import Connection, Select, literal_column, select
 from engine.config import DEFAULT_SWEEP_BATCH, SmtpSettings
 from engine.definitions.model import DeadlineDef, Definitions
 from engine.errors import NotFound
-from engine.oversight.ladder import Action, Plan, message_for, plan_deadline
-from engine.oversight.notifications import Message, notify
-from engine.oversight.recipients import SYSTEM_ACTOR, Directory
+from engine.oversight.ladder import (
+    Action,
+    Plan,
+    event_row,
+    message_for,
+    plan_deadline,
+    report_item,
+)
+from engine.oversight.notifications import notify
+from engine.oversight.recipients import Directory
 from engine.oversight.stalls import sweep_stalled
 from engine.store.bulk import insert_gated, update_rows
 from engine.store.tables import Case, Deadline, Event, Organization, User
@@ -26,30 +33,21 @@ from engine.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-
 deadlines_t = Deadline.__table__
-
 
 cases_t = Case.__table__
 
-
 events_t = Event.__table__
-
 
 orgs_t = Organization.__table__
 
-
 users_t = User.__table__
-
 
 ledger_t = DeadlineAction.__table__
 
-
 OPEN = deadlines_t.c.status == literal_column("'open'")
 
-
 DEFAULT_BATCH = DEFAULT_SWEEP_BATCH
-
 
 SWEEP_WORKERS = 2
 
@@ -58,7 +56,6 @@ SWEEP_WORKERS = 2
 
 A batch's cost is about half Python (planning, messages, JSON) and half server; with two,
 one batch is planned while the other's statements run (B4: `python -m bench.sweep`)."""
-
 
 RETRY_UNPLANNABLE = timedelta(days=1)
 
@@ -184,22 +181,6 @@ def _spec(defs: Definitions, case: Any, key: str) -> DeadlineDef:
     raise NotFound("deadline definition", f"{case.procedure} v{case.definition_version} {key}")
 
 
-def _item(a: Action, case: Any, recipients: Sequence[int] = ()) -> dict[str, Any]:
-    return {
-        "deadline_id": a.deadline_id,
-        "case_id": a.case_id,
-        "organization": case.org_name,
-        "deadline": a.key,
-        "rule": a.rule,
-        "level": a.level,
-        "kind": a.kind,
-        "to": a.target,
-        "fell_due_at": a.fell_due_at,
-        "due_at": a.due_at,
-        "recipients": list(recipients),
-    }
-
-
 def _plan_batch(
     rows: Sequence[Any], defs: Definitions, now: datetime
 ) -> tuple[dict[int, Plan], dict[int, DeadlineDef], list[str]]:
@@ -263,7 +244,7 @@ def _process_batch(
         link="event_id",
         table=events_t,
         rows=[
-            _event_row(a, cases[a.case_id], who, msg, now)
+            event_row(a, cases[a.case_id], who, msg, now)
             for a, who, msg in zip(actions, recipients, messages, strict=True)
         ],
     )
@@ -302,34 +283,6 @@ def _process_batch(
     )
 
 
-def _event_row(
-    a: Action, case: Any, recipients: list[int], msg: Message, now: datetime
-) -> dict[str, Any]:
-    """The audit event of one reminder or escalation level."""
-    return {
-        "case_id": a.case_id,
-        "kind": a.kind,
-        "trigger": None,
-        "from_state": None,
-        "to_state": None,
-        "case_version": case.case_version,
-        "actor_id": None,
-        "actor_name": SYSTEM_ACTOR,
-        "at": now,
-        "comment": msg.comment,
-        "payload": {
-            "deadline_id": a.deadline_id,
-            "deadline": a.key,
-            "level": a.level,
-            "to": a.target,
-            "recipients": recipients,
-            "due_at": a.due_at.isoformat(),
-            "fell_due_at": a.fell_due_at.isoformat(),
-        },
-        "rules": [a.rule] if a.kind == "reminder" else [a.rule, "ACC-1"],
-    }
-
-
 def _collect(
     result: SweepResult,
     actions: Sequence[Action],
@@ -339,7 +292,7 @@ def _collect(
 ) -> None:
     for a in actions:
         item = (
-            _item(a, cases[a.case_id], recipients.get((a.deadline_id, a.level), ()))
+            report_item(a, cases[a.case_id], recipients.get((a.deadline_id, a.level), ()))
             if collect
             else {"deadline_id": a.deadline_id, "level": a.level}
         )
@@ -353,6 +306,7 @@ def sweep_deadlines(
     uow: UnitOfWork,
     defs: Definitions,
     *,
+    now: datetime,
     smtp: SmtpSettings | None = None,
     batch_size: int = DEFAULT_BATCH,
     workers: int | None = None,
@@ -360,15 +314,15 @@ def sweep_deadlines(
     collect: bool = True,
     result: SweepResult | None = None,
 ) -> SweepResult:
-    """Remind and escalate every open deadline whose next step is due at `uow.clock.now()`.
+    """Remind and escalate every open deadline whose next step is due at `now`.
 
     Works in batches of `batch_size`, one transaction each, until nothing due is left, so
     parallel sweepers share the work and no transaction grows with the backlog. When the
     first batch comes back full, `workers` transactions (default `SWEEP_WORKERS` on
     PostgreSQL, 1 on SQLite) drain the rest side by side, each on its own connection; they
-    are parallel sweepers like any other (SKIP LOCKED, the ledger).
+    are parallel sweepers like any other (SKIP LOCKED, the ledger). Every batch, on every
+    worker, is judged and stamped at the same `now`.
     """
-    now = uow.clock.now()
     result = result or SweepResult(now=now, dry_run=dry_run)
     if dry_run:
         with uow.reader() as r:
@@ -455,6 +409,7 @@ def sweep(
     uow: UnitOfWork,
     defs: Definitions,
     *,
+    now: datetime | None = None,
     smtp: SmtpSettings | None = None,
     batch_size: int = DEFAULT_BATCH,
     workers: int | None = None,
@@ -463,14 +418,20 @@ def sweep(
     full_stall_scan: bool = False,
     collect: bool = True,
 ) -> SweepResult:
-    """One full sweep at `uow.clock.now()`: deadlines (reminders, escalations), then stalls.
+    """One full sweep at one instant: deadlines (reminders, escalations), then stalls.
 
+    `now` is the tick's instant (`scheduler.Ticker.sweep`, `tongbu sweep`); every statement,
+    timestamp and judgement of the sweep uses it, and nothing below reads a clock. A caller
+    outside any tick may leave it out: then it is read from the unit of work's clock, once.
     Safe to run from any number of processes at once; see the module docstring.
     """
-    result = SweepResult(now=uow.clock.now(), dry_run=dry_run)
+    if now is None:
+        now = uow.clock.now()
+    result = SweepResult(now=now, dry_run=dry_run)
     sweep_deadlines(
         uow,
         defs,
+        now=now,
         smtp=smtp,
         batch_size=batch_size,
         workers=workers,
@@ -481,6 +442,7 @@ def sweep(
     stalls = sweep_stalled(
         uow,
         defs,
+        now=now,
         smtp=smtp,
         dry_run=dry_run,
         advance_watermark=advance_watermark,

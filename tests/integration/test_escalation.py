@@ -17,6 +17,7 @@ from engine.calendar import escalation_due
 from engine.directory import service as directory
 from engine.oversight import accountability, notifications, recipients
 from engine.oversight import sweep as escalation
+from engine.oversight.figures import Moment
 from engine.store.tables import Deadline, Event
 from engine.store.tables_oversight import DeadlineAction, Notification, StallFlag
 from tests.world import World, make_world, registration_steps
@@ -64,7 +65,19 @@ def level_at(world: World, d: dict, level: int) -> datetime:
 
 def sweep_at(world: World, at: datetime, **kw) -> escalation.SweepResult:
     world.clock.at = at
-    return escalation.sweep(world.uow(), world.rt.definitions, **kw)
+    return escalation.sweep(world.uow(), world.rt.definitions, now=at, **kw)
+
+
+def moment(world: World) -> Moment:
+    return Moment.of(world.rt.definitions, world.clock.now())
+
+
+def report(world: World, who: str) -> list[dict]:
+    return accountability.accountability(world.uow(), world.actors[who], moment(world))
+
+
+def digest(world: World) -> int:
+    return accountability.daily_digest(world.uow(), world.rt.definitions, now=world.clock.now())
 
 
 def system_events(world: World, case_id: int) -> list[dict]:
@@ -293,9 +306,7 @@ def test_acc1_report_counts_per_responsible_unit_within_the_actors_subtree(world
     world.fire(ng[0], *registration_steps()[4][:2], by="wang")
     at = level_at(world, d, 2)
     sweep_at(world, at)
-    rows = {
-        r["unit_code"]: r for r in accountability.accountability(world.uow(), world.actors["admin"])
-    }
+    rows = {r["unit_code"]: r for r in report(world, "admin")}
     assert set(rows) == {"cc-ng", "cc-cy"}
     assert (rows["cc-ng"]["open"], rows["cc-ng"]["overdue"], rows["cc-ng"]["escalated"]) == (
         2,
@@ -309,24 +320,17 @@ def test_acc1_report_counts_per_responsible_unit_within_the_actors_subtree(world
     assert (rows["cc-cy"]["open"], rows["cc-cy"]["overdue"]) == (1, 1)
     assert rows["cc-cy"]["oldest_overdue"]["case_id"] == cy
     # Scope: the Nanguan supervisor sees Nanguan only; the committee sees both districts.
-    assert [
-        r["unit_code"] for r in accountability.accountability(world.uow(), world.actors["li"])
-    ] == ["cc-ng"]
-    assert {
-        r["unit_code"] for r in accountability.accountability(world.uow(), world.actors["chen"])
-    } == {
-        "cc-ng",
-        "cc-cy",
-    }
+    assert [r["unit_code"] for r in report(world, "li")] == ["cc-ng"]
+    assert {r["unit_code"] for r in report(world, "chen")} == {"cc-ng", "cc-cy"}
     # Each number opens to exactly the cases it counts.
     admin = world.actors["admin"]
     unit_ng = rows["cc-ng"]["unit_id"]
+    at = moment(world)
     for measure in accountability.MEASURES:
-        listed = accountability.LISTS[measure](world.uow(), admin, unit_id=unit_ng, limit=1000)
+        listed = accountability.LISTS[measure](world.uow(), admin, at, unit_id=unit_ng, limit=1000)
         assert len(listed) == rows["cc-ng"][measure], measure
-    assert [
-        x["case_id"] for x in accountability.overdue_cases(world.uow(), admin, unit_id=unit_ng)
-    ] == [ng[1]]
+    overdue = accountability.overdue_cases(world.uow(), admin, at, unit_id=unit_ng)
+    assert [x["case_id"] for x in overdue] == [ng[1]]
     totals = accountability.totals(list(rows.values()))
     assert totals["open"] == 3 and totals["overdue"] == 2
 
@@ -335,25 +339,21 @@ def test_acc1_lists_refuse_a_unit_outside_the_actors_subtree(world):
     from engine.errors import Forbidden
 
     registered_cases(world, 1, unit="cc-cy")
-    cy = next(
-        r["unit_id"]
-        for r in accountability.accountability(world.uow(), world.actors["admin"])
-        if r["unit_code"] == "cc-cy"
-    )
+    cy = next(r["unit_id"] for r in report(world, "admin") if r["unit_code"] == "cc-cy")
     with pytest.raises(Forbidden):
-        accountability.overdue_cases(world.uow(), world.actors["li"], unit_id=cy)
+        accountability.overdue_cases(world.uow(), world.actors["li"], moment(world), unit_id=cy)
 
 
 def test_daily_digest_once_per_supervisor_and_day(world):
     registered_cases(world, 1)
     world.clock.at = world.clock.now() + timedelta(days=60)
     sweep_at(world, world.clock.now())
-    assert accountability.daily_digest(world.uow()) == 2  # li (Nanguan) and chen (committee)
-    assert accountability.daily_digest(world.uow()) == 0
+    assert digest(world) == 2  # li (Nanguan) and chen (committee)
+    assert digest(world) == 0
     digests = [n for n in inbox(world, "li") if n["kind"] == "digest"]
     assert len(digests) == 1 and "南关区民政局" in digests[0]["body_zh"]
     world.clock.advance(days=1)
-    assert accountability.daily_digest(world.uow()) == 2
+    assert digest(world) == 2
 
 
 def test_notifications_are_read_per_user(world):

@@ -37,7 +37,7 @@ def _worker(url: str, instants: list[datetime], barrier, batch: int, out) -> Non
     for at in instants:
         clock.at = at
         barrier.wait(timeout=60)
-        r = escalation.sweep(rt.uow(), rt.definitions, batch_size=batch, collect=False)
+        r = escalation.sweep(rt.uow(), rt.definitions, now=at, batch_size=batch, collect=False)
         done.append(
             {
                 "fired": [(x["deadline_id"], x["level"]) for x in r.reminders + r.escalations],

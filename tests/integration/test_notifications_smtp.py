@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from engine.oversight import notifications
 from engine.oversight.notifications import SmtpSettings
+from engine.oversight.scheduler import SchedulerSettings, Ticker
 from engine.store.tables import User
 from engine.store.tables_oversight import EmailOutbox
 from tests.integration.test_escalation import deadline, registered_cases, sweep_at
@@ -88,7 +89,9 @@ def outbox(world) -> list[dict]:
 
 
 def deliver(world, settings):
-    return notifications.deliver_outbox(world.rt.engine, world.clock, settings)
+    """One tick of the mail job, at the world's clock."""
+    scheduler = SchedulerSettings(smtp=settings)
+    return Ticker(world.rt.engine, world.rt.definitions, scheduler, clock=world.clock).deliver()
 
 
 def test_smtp_down_keeps_the_notification_and_sends_it_later_with_backoff(world):

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.oversight import accountability
+from engine.oversight.figures import Moment
 from engine.oversight.scheduler import SchedulerSettings, Ticker, build_scheduler
 from engine.store.tables_oversight import DeadlineAction, Notification
 from tests.integration.test_escalation import deadline, level_at, registered_cases
@@ -90,7 +91,8 @@ def test_the_digest_catches_up_at_start_once_its_hour_has_passed(world):
     assert run_scheduler(world, settings, lambda: digests() == 2)
     run_scheduler(world, settings, lambda: False, seconds=1.5)  # restart the same day
     assert digests() == 2
-    rows = accountability.accountability(world.uow(), world.actors["li"])
+    at = Moment.of(world.rt.definitions, world.clock.now())
+    rows = accountability.accountability(world.uow(), world.actors["li"], at)
     assert rows and rows[0]["overdue"] == 1
 
 

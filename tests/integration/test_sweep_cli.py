@@ -75,7 +75,7 @@ def test_sweep_at_a_chosen_time_does_not_hide_later_stalls_from_the_real_schedul
     world.clock.advance(days=8)
     world.fire(cid, *registration_steps()[4][:2], by="wang")  # activity on 2026-03-10
     world.clock.advance(days=31)
-    r = escalation.sweep(world.uow(), world.rt.definitions)  # the real scheduler, 2026-04-10
+    r = escalation.sweep(world.uow(), world.rt.definitions, now=world.clock.now())  # 2026-04-10
     assert [s["case_id"] for s in r.stalled] == [cid]
 
 
@@ -90,10 +90,16 @@ def test_report_overdue_prints_the_acc1_table(world, tongbu):
     out = tongbu("report", "overdue", "--now", "2026-04-11")
     assert "ACC-1" in out
     line = next(x for x in out.splitlines() if x.startswith("南关区民政局 cc-ng"))
-    assert line.split()[2:6] == ["1", "1", "1", "1"]
+    assert line.split()[2:7] == ["1", "0", "1", "1", "1"]  # open, due soon, overdue, esc., stalled
     assert f"case {cid} forward_documents [REG-5]" in line
     as_li = json.loads(tongbu("report", "overdue", "--as", "li", "--json", "--now", "2026-04-11"))
-    assert as_li["totals"] == {"open": 1, "overdue": 1, "escalated": 1, "stalled": 1}
+    assert as_li["totals"] == {
+        "open": 1,
+        "due_soon": 0,
+        "overdue": 1,
+        "escalated": 1,
+        "stalled": 1,
+    }
     zhao = json.loads(tongbu("report", "overdue", "--as", "zhao", "--json"))
     assert zhao["rows"] == []  # Chaoyang sees nothing of Nanguan
     listed = tongbu(

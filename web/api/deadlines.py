@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 
 from engine.oversight import deadlines as deadline_lists
+from engine.oversight.figures import Moment
 from web.api import bp, resources, schemas
 from web.api.common import actor, args, json_response, operation, page, runtime
 
@@ -24,6 +25,7 @@ def due() -> Response:
     rows = deadline_lists.due_deadlines(
         rt.reader(),
         rt.definitions,
+        Moment.of(rt.definitions, rt.clock.now()),
         actor=actor(),
         until=a["until"],
         limit=a["limit"] + 1,
@@ -45,6 +47,11 @@ def overdue() -> Response:
     a = args(schemas.Page)
     rt = runtime()
     rows = deadline_lists.overdue_deadlines(
-        rt.reader(), rt.definitions, actor=actor(), limit=a["limit"] + 1, offset=a["offset"]
+        rt.reader(),
+        rt.definitions,
+        Moment.of(rt.definitions, rt.clock.now()),
+        actor=actor(),
+        limit=a["limit"] + 1,
+        offset=a["offset"],
     )
     return json_response(resources.DeadlinePage().dump(page(rows, a["limit"], a["offset"])))

@@ -6,6 +6,7 @@ from flask import Response
 
 from engine.oversight import accountability as reports
 from engine.oversight import notifications
+from engine.oversight.figures import Moment
 from web.api import bp, resources, schemas
 from web.api.common import (
     actor,
@@ -61,16 +62,24 @@ def mark_read() -> Response:
     )
 
 
+def _moment() -> Moment:
+    """The request's one instant, with the stall threshold (`engine.oversight.figures`)."""
+    rt = runtime()
+    return Moment.of(rt.definitions, rt.clock.now())
+
+
 @bp.get("/reports/accountability")
 @operation(
     summary="ACC-1 accountability report",
     description="Per responsible unit in your scope: open, overdue, escalated and stalled "
-    "cases, and the longest-overdue deadline; worst first.",
+    "cases, and the longest-overdue deadline; worst first. Overdue: a deadline whose period "
+    "has run out (at its end instant inclusive); stalled: no step for `stalled_after_days`.",
     tags=["reports"],
     responses={200: (resources.Accountability, "report rows and totals")},
 )
 def accountability() -> Response:
-    rows = reports.accountability(runtime().reader(), actor())
+    rt = runtime()
+    rows = reports.accountability(rt.reader(), actor(), _moment())
     return json_response(
         resources.Accountability().dump({"rows": rows, "totals": reports.totals(rows)})
     )
@@ -89,6 +98,7 @@ def accountability_cases() -> Response:
     rows = reports.LISTS[a["measure"]](
         runtime().reader(),
         actor(),
+        _moment(),
         unit_id=a["unit_id"],
         limit=a["limit"] + 1,
         offset=a["offset"],

@@ -1,4 +1,4 @@
-"""`tongbu` commands: scheduler, sweep, accountability report, notifications (issue 5).
+"""`tongbu` commands: scheduler, sweep, notifications (issue 5); the reports: `web.cli.reports`.
 
 Configuration comes from the one `engine.config.Config` (TONGBU_SWEEP_INTERVAL,
 TONGBU_SWEEP_BATCH, TONGBU_DIGEST_HOUR, TONGBU_SMTP_*, TONGBU_MAIL_BACKOFF_*; README).
@@ -9,59 +9,23 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError
 
 from engine.access import actor as access
-from engine.calendar import SHANGHAI
-from engine.clock import Clock, FixedClock
+from engine.clock import FixedClock
 from engine.config import Config
 from engine.directory import records as directory_records
 from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
 from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
-from engine.store.unit_of_work import UnitOfWork
+from web.cli import reports
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
+from web.cli.instants import NOW_HELP, local_time, parse_now
 
 log = logging.getLogger(__name__)
-
-NOW_HELP = (
-    "the instant to act at, Asia/Shanghai: YYYY-MM-DD (00:00 that day) or YYYY-MM-DDTHH:MM; "
-    "default: now"
-)
-
-
-class NowArgs(Schema):
-    """`--now`: a local (Asia/Shanghai) date or date and time, as the issue's examples."""
-
-    now = fields.String(
-        data_key="--now",
-        load_default=None,
-        allow_none=True,
-        validate=validate.Regexp(
-            r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
-            error="use YYYY-MM-DD or YYYY-MM-DDTHH:MM (Asia/Shanghai)",
-        ),
-    )
-
-
-def parse_now(text: str | None) -> datetime | None:
-    """The aware UTC instant a `--now` value names, or None for the real clock."""
-    data = NowArgs().load({"--now": text})
-    if data["now"] is None:
-        return None
-    value = data["now"].replace(" ", "T")
-    try:
-        if "T" in value:
-            local = datetime.fromisoformat(value).replace(tzinfo=SHANGHAI)
-        else:
-            local = datetime.combine(date.fromisoformat(value), time.min, SHANGHAI)
-    except ValueError as exc:
-        raise ValidationError({"--now": [f"not a real date/time: {exc}"]}) from exc
-    return local.astimezone(UTC)
 
 
 def scheduler_settings(config: Config, interval_seconds: float | None = None) -> SchedulerSettings:
@@ -72,16 +36,8 @@ def scheduler_settings(config: Config, interval_seconds: float | None = None) ->
         raise ValidationError({"--interval": [str(exc)]}) from exc
 
 
-def _uow(rt: Any, clock: Clock | None) -> UnitOfWork:
-    return UnitOfWork(rt.engine, clock or rt.clock, rt.calendar)
-
-
 def _names(rt: Any) -> dict[int, str]:
     return {u.id: u.display_name for u in directory_records.list_users(rt.uow())}
-
-
-def _local(at: datetime) -> str:
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def start_in_process_scheduler(runtime: Any) -> Any:
@@ -113,12 +69,22 @@ def register(main: click.Group) -> None:
     @click.option(
         "--now", "now_text", default=None, help="drill: start the clock at this instant " + NOW_HELP
     )
+    @click.option(
+        "--log-level",
+        type=click.Choice(["debug", "info", "warning"]),
+        default="info",
+        show_default=True,
+        help="debug also logs every tick that found nothing to do",
+    )
     @pass_ctx
     @handled
-    def scheduler_cmd(ctx: Ctx, interval: float | None, now_text: str | None) -> None:
+    def scheduler_cmd(
+        ctx: Ctx, interval: float | None, now_text: str | None, log_level: str
+    ) -> None:
         """Run the scheduler as its own process (any number of hosts may run one)."""
         logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
+            level=getattr(logging, log_level.upper()),
+            format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
         )
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         rt = ctx.runtime
@@ -138,7 +104,7 @@ def register(main: click.Group) -> None:
             f"tongbu scheduler: sweep every {settings.interval_seconds:g}s, digest at "
             f"{settings.digest_hour if settings.digest_hour is not None else 'off'}h Shanghai, "
             f"e-mail {'via ' + str(settings.smtp.host) if settings.smtp.enabled else 'off'}"
-            + (f", clock starting at {_local(start)}" if start else "")
+            + (f", clock starting at {local_time(start)}" if start else "")
         )
         sys.stdout.flush()
         scheduler.start()
@@ -160,8 +126,9 @@ def register(main: click.Group) -> None:
         at = parse_now(now_text)
         settings = scheduler_settings(rt.config)
         result = escalation.sweep(
-            _uow(rt, FixedClock(at) if at else None),
+            rt.uow(),
             rt.definitions,
+            now=at or rt.clock.now(),
             smtp=settings.smtp,
             batch_size=batch or settings.batch_size,
             dry_run=dry_run,
@@ -184,7 +151,7 @@ def register(main: click.Group) -> None:
         names = _names(rt)
         head = "dry run, nothing written / 预演，未写入" if dry_run else "done / 已执行"
         click.echo(
-            f"sweep at {_local(result.now)} Asia/Shanghai ({result.now.isoformat()}) — {head}"
+            f"sweep at {local_time(result.now)} Asia/Shanghai ({result.now.isoformat()}) — {head}"
         )
         for title, items in (
             ("reminders / 到期提醒", result.reminders),
@@ -196,117 +163,20 @@ def register(main: click.Group) -> None:
                 lvl = "reminder" if x["kind"] == "reminder" else f"level {x['level']}"
                 click.echo(
                     f"  case {x['case_id']:>5}  {x['deadline']} [{x['rule']}] {lvl} → "
-                    f"{x['to']}: {who}  (fell due {_local(x['fell_due_at'])}; "
-                    f"deadline {_local(x['due_at'])})  {x['organization']}"
+                    f"{x['to']}: {who}  (fell due {local_time(x['fell_due_at'])}; "
+                    f"deadline {local_time(x['due_at'])})  {x['organization']}"
                 )
         click.echo(f"stalled / 停滞: {len(result.stalled)}")
         for s in result.stalled:
             click.echo(
-                f"  case {s['case_id']:>5}  no activity since {_local(s['stalled_since'])} "
+                f"  case {s['case_id']:>5}  no activity since {local_time(s['stalled_since'])} "
                 f"(≥ {s['stalled_after_days']} days)  {s['organization']}"
             )
         for e in result.errors:
             click.echo(f"problem: {e}", err=True)
         click.echo(result.summary())
 
-    group = main.commands.get("report")
-    if group is None:
-
-        @main.group("report")
-        def report_group() -> None:
-            """Reports."""
-
-        group = report_group
-    assert isinstance(group, click.Group)
-
-    @group.command("overdue")
-    @click.option(
-        "--as",
-        "username",
-        default=None,
-        envvar="TONGBU_USER",
-        help="report as this user (their unit and below); default: the whole tree",
-    )
-    @click.option("--now", "now_text", default=None, help=NOW_HELP)
-    @click.option(
-        "--list",
-        "which",
-        type=click.Choice(list(accountability.LISTS)),
-        default=None,
-        help="list the cases behind one measure instead of the table",
-    )
-    @click.option("--unit", "unit_code", default=None, help="with --list: only this unit (code)")
-    @click.option("--limit", type=click.IntRange(1, 10000), default=50)
-    @click.option("--json", "as_json", is_flag=True)
-    @pass_ctx
-    @handled
-    def report_overdue(
-        ctx: Ctx,
-        username: str | None,
-        now_text: str | None,
-        which: str | None,
-        unit_code: str | None,
-        limit: int,
-        as_json: bool,
-    ) -> None:
-        """ACC-1: open, overdue, escalated and stalled cases per responsible unit."""
-        rt = ctx.runtime
-        at = parse_now(now_text)
-        uow = _uow(rt, FixedClock(at) if at else None)
-        actor = access.actor_for(uow, username) if username else access.SYSTEM
-        if which:
-            unit_id = None
-            if unit_code:
-                from engine.directory.service import unit_by_code
-
-                with uow.reader() as r:
-                    unit_id = unit_by_code(r, unit_code).id
-            rows = accountability.LISTS[which](uow, actor, unit_id=unit_id, limit=limit)
-            if as_json:
-                _echo_json(rows)
-                return
-            click.echo(f"{which} cases / 案件: {len(rows)}")
-            for x in rows:
-                extra = ""
-                if "deadline" in x:
-                    extra = (
-                        f"  {x['deadline']} [{x['rule']}] due {x['due_date']} "
-                        f"({x['days_overdue']} d overdue, level {x['escalation_level']})"
-                    )
-                elif "stalled_since" in x:
-                    extra = f"  idle since {_local(x['stalled_since'])}"
-                click.echo(
-                    f"  case {x['case_id']:>5}  {x['state']:<20} {x['unit_name_zh']}  "
-                    f"{x['assignee'] or '-'}{extra}  {x['organization']}"
-                )
-            return
-        rows = accountability.accountability(uow, actor)
-        if as_json:
-            _echo_json({"rows": rows, "totals": accountability.totals(rows)})
-            return
-        now = uow.clock.now()
-        click.echo(f"ACC-1 overdue report / 逾期问责报表 — {_local(now)} Asia/Shanghai")
-        click.echo(
-            f"{'unit / 责任单位':<30} {'open':>6} {'overdue':>8} {'escalated':>10} "
-            f"{'stalled':>8}  oldest overdue / 最久逾期"
-        )
-        for x in rows:
-            o = x["oldest_overdue"]
-            oldest = (
-                f"case {o['case_id']} {o['deadline']} [{o['rule']}] due {o['due_date']} "
-                f"({o['days_overdue']} d)"
-                if o
-                else "-"
-            )
-            click.echo(
-                f"{x['unit_name_zh'] + ' ' + x['unit_code']:<30} {x['open']:>6} "
-                f"{x['overdue']:>8} {x['escalated']:>10} {x['stalled']:>8}  {oldest}"
-            )
-        t = accountability.totals(rows)
-        click.echo(
-            f"{'total / 合计':<30} {t['open']:>6} {t['overdue']:>8} {t['escalated']:>10} "
-            f"{t['stalled']:>8}"
-        )
+    reports.register(main)
 
     @main.group("notifications")
     def notifications_group() -> None:
@@ -330,7 +200,7 @@ def register(main: click.Group) -> None:
         for x in rows:
             mark = " " if x["read_at"] else "●"
             subject = x["subject_zh"] if lang == "zh" else x["subject_en"]
-            click.echo(f" {mark} {x['id']:>6}  {_local(x['created_at'])}  {subject}")
+            click.echo(f" {mark} {x['id']:>6}  {local_time(x['created_at'])}  {subject}")
 
     @notifications_group.command("read")
     @click.argument("ids", nargs=-1, type=click.IntRange(min=1))
@@ -358,7 +228,7 @@ def register(main: click.Group) -> None:
         for x in notifications.outbox(ctx.runtime.uow(), status=status, limit=limit):
             click.echo(
                 f"{x['id']:>6} {x['status']:<8} tries {x['attempts']:<3} next "
-                f"{_local(x['next_attempt_at'])}  {x['to_addr']}  {x['subject'][:60]}"
+                f"{local_time(x['next_attempt_at'])}  {x['to_addr']}  {x['subject'][:60]}"
                 + (f"\n         last error: {x['last_error']}" if x["last_error"] else "")
             )
 
@@ -373,9 +243,14 @@ def register(main: click.Group) -> None:
         if not settings.smtp.enabled:
             raise ValidationError({"TONGBU_SMTP_HOST": ["e-mail is off: set TONGBU_SMTP_HOST"]})
         at = parse_now(now_text)
-        out = notifications.deliver_outbox(
-            rt.engine, FixedClock(at) if at else rt.clock, settings.smtp
+        ticker = Ticker(
+            rt.engine,
+            rt.definitions,
+            settings,
+            clock=FixedClock(at) if at else rt.clock,
+            calendar=rt.calendar,
         )
+        out = ticker.deliver()
         for e in out.errors:
             click.echo(f"  {e}", err=True)
         click.echo(f"sent {out.sent}, retry later {out.retried}, gave up {out.failed}")
@@ -397,6 +272,6 @@ def register(main: click.Group) -> None:
         at = parse_now(now_text)
         settings = scheduler_settings(rt.config)
         n = accountability.daily_digest(
-            _uow(rt, FixedClock(at) if at else None), smtp=settings.smtp
+            rt.uow(), rt.definitions, now=at or rt.clock.now(), smtp=settings.smtp
         )
         click.echo(f"{n} digest notification(s) written")

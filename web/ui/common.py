@@ -58,7 +58,11 @@ def unit_name(row: Mapping[str, Any], prefix: str = "unit") -> str:
 
 
 def now() -> datetime:
-    return runtime().clock.now()
+    """The request's one instant, read from the runtime's clock once per request, so that
+    every figure, list and date of a page is judged at the same time."""
+    if "tongbu_now" not in g:
+        g.tongbu_now = runtime().clock.now()
+    return g.tongbu_now
 
 
 def today() -> date:
@@ -67,13 +71,8 @@ def today() -> date:
 
 
 def moment() -> Moment:
-    """Now, and the stall threshold from the local policy parameter (ACC-1)."""
-    return Moment.at(now(), stalled_after_days())
-
-
-def stalled_after_days() -> int:
-    params = runtime().definitions.parameters
-    return int(params["stalled_after_days"]) if "stalled_after_days" in params else 30
+    """The request's instant and the stall threshold (ACC-1), for the oversight figures."""
+    return Moment.of(runtime().definitions, now())
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

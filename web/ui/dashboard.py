@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.directory import read as directory_read
 from engine.errors import Forbidden
-from engine.oversight import accountability, notifications
+from engine.oversight import accountability, figures, notifications
 from engine.oversight import dashboard as dashboards
 from web.export import xlsx_response
 from web.ui.cases import age_labels
@@ -90,21 +90,22 @@ def index() -> Any:
 
 
 def _export(board: dashboards.Dashboard, coverage: list[dict]) -> Any:
+    """The dashboard as a workbook: the same rows and figures as the page, and a totals row."""
     labels = age_labels()
-    unit_rows = (
-        (
-            u.name_zh,
-            u.name_en,
-            u.open,
-            u.due_soon,
-            u.overdue,
-            *u.by_age,
-            u.escalated,
-            u.stalled,
-            (u.oldest or {}).get("case_id"),
+
+    def line(name_zh: str, name_en: str, x: dict[str, Any], by_age: list[int]) -> tuple:
+        oldest = x.get("oldest_overdue") or {}
+        return (
+            name_zh,
+            name_en,
+            *(x[m] for m in figures.MEASURES),
+            *by_age,
+            oldest.get("case_id"),
+            oldest.get("days_overdue"),
         )
-        for u in board.units
-    )
+
+    unit_rows = [line(u["unit_name_zh"], u["unit_name_en"], u, u["by_age"]) for u in board.units]
+    unit_rows.append(line(_("Totals"), _("Totals"), board.totals, board.by_age))
     return xlsx_response(
         f"tongbu-dashboard-{today():%Y%m%d}",
         [
@@ -116,17 +117,21 @@ def _export(board: dashboards.Dashboard, coverage: list[dict]) -> Any:
                     _("Open"),
                     _("Due soon"),
                     _("Overdue"),
-                    *(_("Overdue") + f" {x}" for x in labels),
                     _("Escalated"),
                     _("Stalled"),
+                    *(_("Overdue") + f" {x}" for x in labels),
                     _("Oldest overdue case"),
+                    _("Days overdue"),
                 ],
                 unit_rows,
             ),
             (
                 _("Coverage"),
                 [_("Coverage"), _("Organizations"), _("Share (%)")],
-                [(c["label"], c["n"], c["percent"]) for c in coverage],
+                [
+                    (_("Registered organizations"), board.coverage["registered"], 100.0),
+                    *((c["label"], c["n"], c["percent"]) for c in coverage),
+                ],
             ),
         ],
     )
@@ -143,8 +148,8 @@ class AccountabilityArgs(Schema):
 
 @bp.get("/accountability/<measure>")
 def accountability_list(measure: str) -> Any:
-    """The cases an ACC-1 number counts (open, overdue, escalated, stalled), as the report
-    defines them, so the list always matches the figure it was opened from."""
+    """The cases an ACC-1 number counts (open, due soon, overdue, escalated, stalled), as the
+    figures define them, so the list always matches the number it was opened from."""
     _require_supervisor()
     if measure not in accountability.LISTS:
         from werkzeug.exceptions import NotFound as HTTPNotFound
@@ -153,8 +158,9 @@ def accountability_list(measure: str) -> Any:
     args = parse_args(AccountabilityArgs())
     rt = runtime()
     listing = accountability.LISTS[measure]
+    at = moment()
     if args["format"] == "xlsx":
-        rows = listing(rt.reader(), actor(), unit_id=args["unit"], limit=1_000_000, offset=0)
+        rows = listing(rt.reader(), actor(), at, unit_id=args["unit"], limit=1_000_000, offset=0)
         return xlsx_response(
             f"tongbu-{measure}-{today():%Y%m%d}",
             [
@@ -168,6 +174,7 @@ def accountability_list(measure: str) -> Any:
                         _("Unit"),
                         _("Assignee"),
                         _("Last change"),
+                        _("Deadline"),
                         _("Days overdue"),
                     ],
                     (
@@ -179,6 +186,7 @@ def accountability_list(measure: str) -> Any:
                             unit_name(r, "unit_name"),
                             r["assignee"],
                             r["updated_at"],
+                            r.get("due_date"),
                             r.get("days_overdue"),
                         )
                         for r in rows
@@ -187,7 +195,9 @@ def accountability_list(measure: str) -> Any:
             ],
         )
     offset = (args["page"] - 1) * PER_PAGE
-    rows = listing(rt.reader(), actor(), unit_id=args["unit"], limit=PER_PAGE + 1, offset=offset)
+    rows = listing(
+        rt.reader(), actor(), at, unit_id=args["unit"], limit=PER_PAGE + 1, offset=offset
+    )
     return render_template(
         "accountability_list.html",
         measure=measure,
