@@ -1,4 +1,5 @@
-"""The case lists (inbox views, filters, the XLSX export's rows), scoped by the actor.
+"""The one case reader for lists: the inbox views and filters, the API's and the CLI's case
+lists and the XLSX export's rows, scoped by the actor, with one `Page` type.
 
 The views "due_soon", "overdue" and "stalled" and the tab counts select with the predicates
 of `engine.oversight.figures`, so a tab holds exactly the cases the dashboard and the ACC-1
@@ -13,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
-    and_,
     case,
     func,
     select,
@@ -111,15 +111,28 @@ def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment)
 
 
 def _case_rows(r: UnitOfWork, case_ids: list[int]) -> list[dict[str, Any]]:
-    """Everything a list shows about some cases, in one statement, in the order given."""
+    """Everything a list shows about some cases, in one statement, in the order given.
+
+    `next_due` is the case's earliest open deadline and `provisional` that same deadline's
+    flag (its period runs into a year the holiday calendar does not cover yet), not the flag
+    of some other open deadline of the case.
+    """
     if not case_ids:
         return []
-    open_dl = and_(deadlines_t.c.case_id == cases_t.c.id, deadlines_t.c.status == "open")
-    next_due = select(func.min(deadlines_t.c.due_date)).where(open_dl).scalar_subquery()
-    provisional = (
-        select(func.max(case((deadlines_t.c.provisional, 1), else_=0)))
-        .where(open_dl)
-        .scalar_subquery()
+    ranked = (
+        select(
+            deadlines_t.c.case_id,
+            deadlines_t.c.due_date,
+            deadlines_t.c.provisional,
+            func.row_number()
+            .over(
+                partition_by=deadlines_t.c.case_id,
+                order_by=(deadlines_t.c.due_at, deadlines_t.c.id),
+            )
+            .label("rn"),
+        )
+        .where(deadlines_t.c.status == "open", deadlines_t.c.case_id.in_(case_ids))
+        .subquery()
     )
     q = (
         select(
@@ -138,15 +151,18 @@ def _case_rows(r: UnitOfWork, case_ids: list[int]) -> list[dict[str, Any]]:
             units_t.c.name_zh.label("unit_zh"),
             units_t.c.name_en.label("unit_en"),
             users_t.c.display_name.label("assignee"),
-            next_due.label("next_due"),
-            provisional.label("provisional"),
+            ranked.c.due_date.label("next_due"),
+            ranked.c.provisional,
         )
         .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
         .join(units_t, units_t.c.id == cases_t.c.unit_id)
         .outerjoin(users_t, users_t.c.id == cases_t.c.assignee_id)
+        .outerjoin(ranked, (ranked.c.case_id == cases_t.c.id) & (ranked.c.rn == 1))
         .where(cases_t.c.id.in_(case_ids))
     )
-    rows = {x["id"]: dict(x) for x in r.conn.execute(q).mappings()}
+    rows = {
+        x["id"]: {**x, "provisional": bool(x["provisional"])} for x in r.conn.execute(q).mappings()
+    }
     return [rows[i] for i in case_ids if i in rows]
 
 
@@ -158,12 +174,15 @@ def list_cases(
     *,
     page: int = 1,
     per_page: int = 25,
+    offset: int | None = None,
     total: int | None = None,
 ) -> Page:
-    """A page of cases for the inbox or a dashboard drill-down.
+    """A page of cases for the inbox, a dashboard drill-down, the API or the CLI.
 
-    Statements: the unit scope, the count (skipped when the caller already knows it, e.g.
-    from the tab counts), the page's ids, and the page's rows — whatever the number of cases.
+    The UI asks for a `page` number (past the end: the last page); the API and the CLI for
+    an `offset` in rows, taken as asked. Statements: the unit scope, the count (skipped when
+    the caller already knows it, e.g. from the tab counts), the page's ids, and the page's
+    rows — whatever the number of cases.
     """
     with uow.reader() as r:
         ids = scope_unit_ids(r, actor)
@@ -172,10 +191,14 @@ def list_cases(
             total = r.conn.execute(
                 select(func.count()).select_from(q.order_by(None).subquery())
             ).scalar_one()
-        page = page_count(total, per_page, page)
-        case_ids = list(r.conn.execute(q.limit(per_page).offset((page - 1) * per_page)).scalars())
+        if offset is None:
+            page = page_count(total, per_page, page)
+            start = (page - 1) * per_page
+        else:
+            page, start = offset // per_page + 1, offset
+        case_ids = list(r.conn.execute(q.limit(per_page).offset(start)).scalars())
         rows = _case_rows(r, case_ids)
-    return Page(rows, total, page, per_page)
+    return Page(rows, total, page, per_page, offset)
 
 
 def iter_cases(

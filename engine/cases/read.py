@@ -1,4 +1,4 @@
-"""Reading one case: its page, its history, its events."""
+"""Reading one case: its page, its history, its events. Lists of cases: `engine.cases.listing`."""
 
 from __future__ import annotations
 
@@ -10,22 +10,11 @@ from engine.access.actor import Actor
 from engine.cases.organization import load_organization
 from engine.cases.service import load_case
 from engine.definitions.model import Definitions
-from engine.store.tables import Case, Deadline, Event, Organization, Unit
+from engine.store.tables import Deadline, Event
 from engine.store.unit_of_work import UnitOfWork
 
-cases_t = Case.__table__
-
-
 events_t = Event.__table__
-
-
 deadlines_t = Deadline.__table__
-
-
-orgs_t = Organization.__table__
-
-
-units_t = Unit.__table__
 
 
 def get_case(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -> dict[str, Any]:
@@ -69,42 +58,6 @@ def history(uow: UnitOfWork, case_id: int, *, actor: Actor) -> list[dict[str, An
                 select(events_t).where(events_t.c.case_id == case_id).order_by(events_t.c.id)
             ).mappings()
         ]
-
-
-def list_cases(
-    uow: UnitOfWork,
-    *,
-    actor: Actor,
-    status: str | None = "open",
-    procedure: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    with uow.reader() as r:
-        q = (
-            select(
-                cases_t.c.id,
-                cases_t.c.procedure,
-                cases_t.c.state,
-                cases_t.c.version,
-                cases_t.c.status,
-                cases_t.c.updated_at,
-                orgs_t.c.name.label("organization"),
-                orgs_t.c.credit_code,
-                units_t.c.name_zh.label("unit"),
-            )
-            .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
-            .join(units_t, units_t.c.id == cases_t.c.unit_id)
-            .order_by(cases_t.c.updated_at.desc(), cases_t.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        q = q.where(actor.scope(units_t.c.path))
-        if status:
-            q = q.where(cases_t.c.status == status)
-        if procedure:
-            q = q.where(cases_t.c.procedure == procedure)
-        return [dict(x) for x in r.conn.execute(q).mappings()]
 
 
 def count_events(uow: UnitOfWork, case_id: int) -> int:

@@ -13,7 +13,7 @@ that shows it, for every kind of user, and must equal the one expected value:
 * the inbox tabs, its lists filtered by unit and age, and their XLSX exports;
 * the ACC-1 lists behind the numbers (UI page, XLSX, API, CLI);
 * the API report and the API deadline lists;
-* the CLI report (table and JSON) and `tongbu report coverage`;
+* the CLI report (table and JSON), `tongbu report coverage` and `tongbu case list`;
 * the daily digest's text; and the sweep's own judgement at T (dry run).
 """
 
@@ -366,7 +366,7 @@ def test_acc1_every_figure_is_the_same_through_every_adapter(scene):
             assert set(by_unit) <= set(SCOPE[user]), f"API deadlines/{kind} scope as {user}"
             assert got == {c: want[c][m] for c in SCOPE[user]}, f"API deadlines/{kind} as {user}"
 
-        # The CLI: report as JSON and as a table, the lists behind it, coverage.
+        # The CLI: report as JSON and as a table, the lists behind it, coverage, case lists.
         data = json.loads(cli(scene, "report", "overdue", "--as", user, "--json"))
         assert rows_of(data["rows"]) == want, f"CLI JSON as {user}"
         assert data["totals"] == want_totals, f"CLI JSON totals as {user}"
@@ -385,6 +385,9 @@ def test_acc1_every_figure_is_the_same_through_every_adapter(scene):
         total = next(x for x in table.splitlines() if x.startswith("total"))
         assert [int(n) for n in total.split()[3:]] == [want_totals[m] for m in MEASURES]
         assert json.loads(cli(scene, "report", "coverage", "--as", user, "--json")) == want_cov
+        for view in VIEWS:
+            listed = json.loads(cli(scene, "case", "list", "--as", user, "--view", view, "--json"))
+            assert listed["total"] == want_totals[view], f"CLI case list {view} as {user}"
 
         # The UI: inbox tabs, lists per unit and age, their exports.
         client = app.test_client()

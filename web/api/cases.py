@@ -11,9 +11,11 @@ from typing import Any
 from flask import Response, url_for
 from marshmallow import ValidationError
 
+from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.errors import NotFound
+from engine.oversight.figures import Moment
 from web.api import bp, resources, schemas
 from web.api.common import (
     actor,
@@ -24,7 +26,6 @@ from web.api.common import (
     json_body,
     json_response,
     operation,
-    page,
     runtime,
 )
 
@@ -83,16 +84,25 @@ def _in_data(err: ValidationError) -> ValidationError:
     responses={200: (resources.CasePage, "a page of cases")},
 )
 def list_cases() -> Response:
+    """The cases the inbox lists (`engine.cases.listing`): status is the open, closed or
+    all view; the rows, order and scope are the UI's and the CLI's."""
     a = args(schemas.CaseListArgs)
-    rows = case_read.list_cases(
-        runtime().reader(),
-        actor=actor(),
-        status=None if a["status"] == "all" else a["status"],
-        procedure=a["procedure"],
-        limit=a["limit"] + 1,
+    rt = runtime()
+    found = case_lists.list_cases(
+        rt.reader(),
+        actor(),
+        case_lists.CaseFilter(view=a["status"], procedure=a["procedure"]),
+        Moment.of(rt.definitions, rt.clock.now()),
+        per_page=a["limit"],
         offset=a["offset"],
     )
-    return json_response(resources.CasePage().dump(page(rows, a["limit"], a["offset"])))
+    body = {
+        "items": [{**r, "unit": r["unit_zh"]} for r in found.rows],
+        "limit": found.per_page,
+        "offset": found.offset,
+        "next_offset": found.next_offset,
+    }
+    return json_response(resources.CasePage().dump(body))
 
 
 @bp.post("/cases")

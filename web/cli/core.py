@@ -7,10 +7,12 @@ from datetime import datetime
 
 import click
 
+from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.config import Config
 from engine.definitions.loader import collect, definitions_dir
+from engine.oversight.figures import Moment
 from engine.registry import load_registry
 from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
 
@@ -260,27 +262,51 @@ def case_show(ctx: Ctx, case_id: int, username: str, as_json: bool) -> None:
 
 @case.command("list")
 @AS_USER
-@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open")
+@click.option(
+    "--view",
+    type=click.Choice(case_lists.VIEWS),
+    default="open",
+    show_default=True,
+    help="the inbox's tabs: due_soon, overdue and stalled as the ACC-1 figures count them",
+)
 @click.option("--procedure", default=None)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @click.option("--offset", type=click.IntRange(min=0), default=0)
+@click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @handled
 def case_list(
-    ctx: Ctx, username: str, status: str, procedure: str | None, limit: int, offset: int
+    ctx: Ctx,
+    username: str,
+    view: str,
+    procedure: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
 ) -> None:
+    """The cases the inbox lists, in its order: the same reader as the UI and the API."""
     rt = ctx.runtime
-    rows = case_read.list_cases(
-        rt.uow(),
-        actor=_actor(rt, username),
-        status=None if status == "all" else status,
-        procedure=procedure,
-        limit=limit,
+    found = case_lists.list_cases(
+        rt.reader(),
+        _actor(rt, username),
+        case_lists.CaseFilter(view=view, procedure=procedure),
+        Moment.of(rt.definitions, rt.clock.now()),
+        per_page=limit,
         offset=offset,
     )
-    for r in rows:
+    if as_json:
+        _echo_json({"total": found.total, "items": found.rows})
+        return
+    click.echo(f"{view}: {found.total} case(s)")
+    for r in found.rows:
+        due = ""
+        if r["next_due"]:
+            due = f"  next deadline {r['next_due']}" + (
+                " (provisional)" if r["provisional"] else ""
+            )
         click.echo(
-            f"{r['id']:>6}  {r['procedure']:<14} {r['state']:<22} v{r['version']:<3} {r['organization']}"
+            f"{r['id']:>6}  {r['procedure']:<14} {r['state']:<22} v{r['version']:<3} "
+            f"{r['organization']}{due}"
         )
 
 
