@@ -171,12 +171,14 @@ def test_reg8_has_its_own_longer_chain(world):
 
 
 def test_a_met_deadline_is_never_escalated(world):
-    (cid,) = registered_cases(world, 1)
-    d = deadline(world, cid, "forward_documents")
-    world.fire(cid, *registration_steps()[4][:2], by="wang")  # forward_documents: REG-5 met
+    met, late = registered_cases(world, 2)
+    d = deadline(world, met, "forward_documents")
+    world.fire(met, *registration_steps()[4][:2], by="wang")  # forward_documents: REG-5 met
     r = sweep_at(world, level_at(world, d, 3) + timedelta(days=1))
-    assert not [x for x in r.reminders + r.escalations if x["deadline"] == "forward_documents"]
-    assert deadline(world, cid, "forward_documents")["status"] == "met"
+    fired = {(x["case_id"], x["deadline"]) for x in r.reminders + r.escalations}
+    assert (late, "forward_documents") in fired  # the same sweep escalates the one not met
+    assert (met, "forward_documents") not in fired
+    assert deadline(world, met, "forward_documents")["status"] == "met"
 
 
 def test_restart_after_downtime_escalates_each_missed_level_once(world):
@@ -238,7 +240,7 @@ def test_acc1_a_back_dated_case_behind_the_watermark_is_flagged_by_the_full_scan
 
 
 def test_a_closed_case_is_not_stalled(world):
-    (cid,) = registered_cases(world, 1)
+    cid, still_open = registered_cases(world, 2)
     world.fire(cid, *registration_steps()[4][:2], by="wang")
     world.fire(
         cid,
@@ -258,7 +260,9 @@ def test_a_closed_case_is_not_stalled(world):
     )
     assert world.case(cid)["status"] == "closed"
     r = sweep_at(world, world.clock.now() + timedelta(days=365))
-    assert r.stalled == [] and r.fired == 0
+    # The same sweep flags and escalates the case still open, and nothing of the closed one.
+    assert [s["case_id"] for s in r.stalled] == [still_open]
+    assert {x["case_id"] for x in r.escalations} == {still_open}
 
 
 def test_dry_run_reports_and_writes_nothing(world):

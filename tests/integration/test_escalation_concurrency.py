@@ -82,6 +82,8 @@ def test_acc1_four_scheduler_processes_fire_each_deadline_level_exactly_once(pg_
     for p in procs:
         p.join(timeout=30)
         assert p.exitcode == 0
+    # Every worker swept at every instant, so each "nothing fired" below had a sweep behind it.
+    assert [len(r) for r in results] == [len(instants)] * WORKERS
     fired = Counter(pair for r in results for tick in r for pair in tick["fired"])
     expected_pairs = {
         (d["id"], level) for c in ids for d in world.case(c)["deadlines"] for level in (0, 1, 2, 3)

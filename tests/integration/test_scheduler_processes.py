@@ -58,7 +58,16 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
     logs = [tmp_path / f"scheduler-{i}.log" for i in range(4)]
     procs = [
         subprocess.Popen(
-            [*TONGBU, "scheduler", "--interval", "0.3", "--now", "2027-06-01"],
+            [
+                *TONGBU,
+                "scheduler",
+                "--interval",
+                "0.3",
+                "--now",
+                "2027-06-01",
+                "--log-level",
+                "debug",
+            ],
             env=env,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
@@ -78,6 +87,10 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
     def started() -> bool:
         return all("tongbu scheduler: sweep every" in log.read_text() for log in logs)
 
+    def ticks() -> list[int]:
+        """Sweeps each process has finished so far (at debug level every tick logs a line)."""
+        return [log.read_text().count(" sweep at ") for log in logs]
+
     try:
         assert wait_until(started, 60), [log.read_text() for log in logs]
         ids = registered_cases(world, 8)
@@ -86,7 +99,14 @@ def test_acc1_four_tongbu_scheduler_processes_escalate_each_level_once(pg_url, c
         }
         wait_until(lambda: set(rows()) == expected, 60)
         assert all(p.poll() is None for p in procs), "a scheduler died"
-        time.sleep(1.5)  # several more ticks of all four: nothing may be added
+        # Three more ticks of each of the four: nothing may be added by any of them.
+        before = ticks()
+        assert wait_until(
+            lambda: all(n >= b + 3 for n, b in zip(ticks(), before, strict=True)), 30
+        ), (
+            before,
+            ticks(),
+        )
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

@@ -36,7 +36,9 @@ def wait_for(predicate, seconds: float = 20.0) -> bool:
     return predicate()
 
 
-def run_scheduler(world, settings: SchedulerSettings, until, seconds: float = 20.0) -> bool:
+def run_scheduler(world, settings: SchedulerSettings, until, seconds: float = 20.0):
+    """Run an in-process scheduler until `until(ticker)` holds (or `seconds` pass); return
+    whether it held, and the ticker, whose `runs` count the ticks that did their work."""
     ticker = Ticker(
         world.rt.engine,
         world.rt.definitions,
@@ -47,9 +49,15 @@ def run_scheduler(world, settings: SchedulerSettings, until, seconds: float = 20
     scheduler = build_scheduler(ticker, blocking=False)
     scheduler.start()
     try:
-        return wait_for(until, seconds)
+        return wait_for(lambda: until(ticker), seconds), ticker
     finally:
         scheduler.shutdown(wait=True)
+
+
+def ticked(job: str, n: int = 3):
+    """`until` for a quiet window: it ends once `job` has run `n` times in it, so whatever
+    the test then finds unchanged had ticks that could have changed it."""
+    return lambda ticker: ticker.runs[job] >= n
 
 
 @pytest.fixture
@@ -60,20 +68,22 @@ def world(db_url, clock):
 def test_restart_after_downtime_escalates_each_missed_deadline_once(world):
     ids = registered_cases(world, 2)
     settings = SchedulerSettings(interval_seconds=0.2, digest_hour=None)
-    # Up at registration: nothing due; the scheduler ticks a few times.
-    assert not run_scheduler(world, settings, lambda: bool(ledger(world)), seconds=0.8)
+    # Up at registration: nothing due; three ticks sweep and escalate nothing.
+    ran, _ = run_scheduler(world, settings, ticked("sweep"))
+    assert ran and ledger(world) == Counter()
     # Down for four months; restarted with everything overdue.
     d5 = deadline(world, ids[0], "forward_documents")
     world.clock.at = level_at(world, deadline(world, ids[0], "party_org_formation"), 3)
     expected = {
         (d["id"], level) for c in ids for d in world.case(c)["deadlines"] for level in (1, 2, 3)
     }
-    assert run_scheduler(world, settings, lambda: set(ledger(world)) == expected)
+    ran, _ = run_scheduler(world, settings, lambda _t: set(ledger(world)) == expected)
+    assert ran
     assert set(ledger(world).values()) == {1}
-    # A second restart at the same time, ticking for a while, changes nothing.
+    # A second restart at the same time, ticking three times, changes nothing.
     before = ledger(world)
-    run_scheduler(world, settings, lambda: False, seconds=1.0)
-    assert ledger(world) == before
+    ran, _ = run_scheduler(world, settings, ticked("sweep"))
+    assert ran and ledger(world) == before
     assert d5["id"] in {d for d, _ in before}
 
 
@@ -88,8 +98,11 @@ def test_the_digest_catches_up_at_start_once_its_hour_has_passed(world):
                 select(func.count()).where(Notification.__table__.c.kind == "digest")
             ).scalar_one()
 
-    assert run_scheduler(world, settings, lambda: digests() == 2)
-    run_scheduler(world, settings, lambda: False, seconds=1.5)  # restart the same day
+    ran, _ = run_scheduler(world, settings, lambda _t: digests() == 2)
+    assert ran
+    # Restarted the same day: the catch-up digest runs again and writes nothing new.
+    ran, ticker = run_scheduler(world, settings, ticked("digest", 1))
+    assert ran and ticker.runs["sweep"] >= 1
     assert digests() == 2
     at = Moment.of(world.rt.definitions, world.clock.now())
     rows = accountability.accountability(world.uow(), world.actors["li"], at)
@@ -127,4 +140,5 @@ def test_a_failing_job_does_not_stop_the_scheduler(world, monkeypatch):
 
     monkeypatch.setattr(escalation, "sweep", broken)
     settings = SchedulerSettings(interval_seconds=0.1, digest_hour=None)
-    assert run_scheduler(world, settings, lambda: len(calls) >= 3, seconds=10)
+    ran, _ = run_scheduler(world, settings, lambda _t: len(calls) >= 3, seconds=10)
+    assert ran
