@@ -179,7 +179,7 @@ def fire(
     Raises NotFound, Forbidden (role/unit), Conflict (stale version), ValidationError
     (payload) or TransitionRefused (a guard, with its rule). Any of them, or any exception
     from an action, leaves the case exactly as it was. The statements are compiled once per
-    dialect and run on the unit of work's own connection (engine/hotsql.py).
+    dialect and run on the unit of work's own connection (engine/store/fire_sql.py).
     """
     hs = hot_sql(uow.engine)
     with uow:

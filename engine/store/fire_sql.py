@@ -113,7 +113,7 @@ class _Compiled:
 
 
 class HotSQL:
-    """Per-Engine compiled statements and value converters for `services.fire`."""
+    """Per-Engine compiled statements and value converters for `engine.cases.service.fire`."""
 
     def __init__(self, engine: Engine) -> None:
         self.sqlite = engine.dialect.name == "sqlite"

@@ -1,7 +1,7 @@
 """Pooled PostgreSQL connections: pinged only after being idle, replaced when dead.
 
 `make_engine` does not use `pool_pre_ping` (a round trip on every checkout, a third of a
-fire's cost); these tests hold it to what replaces it (engine/db.py `_ping_when_idle`).
+fire's cost); these tests hold it to what replaces it (engine/store/db.py `_ping_when_idle`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The caseworker's and supervisor's pages through the Flask test client, on SQLite and PostgreSQL.
 
 Forms are posted exactly as the generated pages name their inputs; every step goes through
-`services.fire`, so these tests show the UI adds no rule and loses no input.
+`engine.cases.service.fire`, so these tests show the UI adds no rule and loses no input.
 """
 
 from __future__ import annotations
