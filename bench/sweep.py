@@ -224,7 +224,7 @@ def arm(engine: Engine, n_open: int, fraction: float) -> int:
 def time_sweep(engine: Engine, defs: Any) -> tuple[float, escalation.SweepResult]:
     uow = UnitOfWork(engine, FixedClock(NOW))
     t0 = time.perf_counter()
-    result = escalation.sweep(uow, defs, collect=False)
+    result = escalation.sweep(uow, defs, now=NOW, collect=False)
     return time.perf_counter() - t0, result
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from engine.store.metadata import metadata
 from engine.store.db import make_engine
+from engine.store.metadata import metadata
 
 config = context.config
 target_metadata = metadata

@@ -409,7 +409,7 @@ def sweep(
     uow: UnitOfWork,
     defs: Definitions,
     *,
-    now: datetime | None = None,
+    now: datetime,
     smtp: SmtpSettings | None = None,
     batch_size: int = DEFAULT_BATCH,
     workers: int | None = None,
@@ -421,12 +421,9 @@ def sweep(
     """One full sweep at one instant: deadlines (reminders, escalations), then stalls.
 
     `now` is the tick's instant (`scheduler.Ticker.sweep`, `tongbu sweep`); every statement,
-    timestamp and judgement of the sweep uses it, and nothing below reads a clock. A caller
-    outside any tick may leave it out: then it is read from the unit of work's clock, once.
+    timestamp and judgement of the sweep uses it, and nothing below reads a clock.
     Safe to run from any number of processes at once; see the module docstring.
     """
-    if now is None:
-        now = uow.clock.now()
     result = SweepResult(now=now, dry_run=dry_run)
     sweep_deadlines(
         uow,

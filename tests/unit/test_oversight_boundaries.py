@@ -26,7 +26,6 @@ CLOCK_READERS = {
     ("scheduler", "Ticker.deliver"): "a tick (once per claimed batch)",
     ("scheduler", "Ticker.digest"): "a tick",
     ("scheduler", "build_scheduler"): "APScheduler's own start time, not a judgement",
-    ("sweep", "sweep"): "a sweep called outside any tick (no `now` given)",
     ("notifications", "mark_read"): "a service: the top of its own unit of work",
     ("notifications", "retry_failed"): "a service: the top of its own unit of work",
 }

@@ -1,7 +1,7 @@
 """Cases: list, open, read (with actions and deadlines), history, fire a step.
 
 Each view parses (marshmallow), calls one service, renders: whether a step is allowed is
-decided by `engine.services` alone, for the API as for the UI.
+decided by `engine.cases.service` alone, for the API as for the UI.
 """
 
 from __future__ import annotations

@@ -292,7 +292,7 @@ class OldestOverdue(Schema):
 
 
 class AccountabilityRow(Schema):
-    """ACC-1: one responsible unit's open, overdue, escalated and stalled cases."""
+    """ACC-1: one responsible unit's open, due-soon, overdue, escalated and stalled cases."""
 
     unit_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
@@ -300,14 +300,21 @@ class AccountabilityRow(Schema):
     unit_name_en = fields.String(required=True)
     unit_path = fields.String(required=True)
     open = fields.Integer(required=True)
+    due_soon = fields.Integer(required=True)
     overdue = fields.Integer(required=True)
     escalated = fields.Integer(required=True)
     stalled = fields.Integer(required=True)
+    by_age = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "overdue cases by days overdue: 0–7, 7–30, 30–90, 90+"},
+    )
     oldest_overdue = fields.Nested(OldestOverdue, required=True, allow_none=True)
 
 
 class Totals(Schema):
     open = fields.Integer(required=True)
+    due_soon = fields.Integer(required=True)
     overdue = fields.Integer(required=True)
     escalated = fields.Integer(required=True)
     stalled = fields.Integer(required=True)
@@ -335,8 +342,10 @@ class ReportCase(Schema):
     due_date = fields.Date()
     due_at = fields.AwareDateTime()
     days_overdue = fields.Integer()
+    days_left = fields.Integer()
     escalation_level = fields.Integer()
     overdue_deadlines = fields.Integer()
+    due_soon_deadlines = fields.Integer()
     stalled_since = fields.AwareDateTime()
     flagged_at = fields.AwareDateTime()
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from engine.oversight.accountability import MEASURES
+
 # ---------------------------------------------------------------- fields
 
 
@@ -144,9 +146,6 @@ class MarkRead(Schema):
         validate=validate.Length(min=1, max=500),
         metadata={"description": "which of your notifications; omitted or null: all unread"},
     )
-
-
-MEASURES = ("open", "overdue", "escalated", "stalled")
 
 
 class ReportCaseArgs(Page):

@@ -1,4 +1,4 @@
-"""`tongbu` commands: scheduler, sweep, notifications (issue 5); the reports: `web.cli.reports`.
+"""`tongbu` commands: scheduler, sweep, notifications (the reports are in `web.cli.reports`).
 
 Configuration comes from the one `engine.config.Config` (TONGBU_SWEEP_INTERVAL,
 TONGBU_SWEEP_BATCH, TONGBU_DIGEST_HOUR, TONGBU_SMTP_*, TONGBU_MAIL_BACKOFF_*; README).
@@ -15,13 +15,13 @@ import click
 from marshmallow import ValidationError
 
 from engine.access import actor as access
+from engine.access.actor import SYSTEM
 from engine.clock import FixedClock
 from engine.config import Config
-from engine.directory import records as directory_records
+from engine.directory import read as directory_read
 from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
 from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
-from web.cli import reports
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
 from web.cli.instants import NOW_HELP, local_time, parse_now
 
@@ -37,7 +37,14 @@ def scheduler_settings(config: Config, interval_seconds: float | None = None) ->
 
 
 def _names(rt: Any) -> dict[int, str]:
-    return {u.id: u.display_name for u in directory_records.list_users(rt.uow())}
+    """Every user's display name, through the one user reader as the system actor."""
+    names: dict[int, str] = {}
+    offset: int | None = 0
+    while offset is not None:
+        page = directory_read.list_users(rt.uow(), SYSTEM, per_page=500, offset=offset)
+        names.update((u["id"], u["display_name"]) for u in page.rows)
+        offset = page.next_offset
+    return names
 
 
 def start_in_process_scheduler(runtime: Any) -> Any:
@@ -175,8 +182,6 @@ def register(main: click.Group) -> None:
         for e in result.errors:
             click.echo(f"problem: {e}", err=True)
         click.echo(result.summary())
-
-    reports.register(main)
 
     @main.group("notifications")
     def notifications_group() -> None:
