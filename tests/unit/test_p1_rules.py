@@ -6,6 +6,7 @@ the workflow code.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
@@ -315,16 +316,83 @@ def test_reg7_three_or_more_full_members_form_standalone():
     )
 
 
+def fire_with(params: dict, state: str, trigger: str, payload: dict, data: dict):
+    """Fire with some local parameters set otherwise than the shipped defaults."""
+    v = replace(view(state, data), params={**DEFS.parameters, **params})
+    return M.fire(v, trigger, payload)
+
+
+def refused_with(params: dict, state: str, trigger: str, payload: dict, data: dict):
+    with pytest.raises(TransitionRefused) as exc:
+        fire_with(params, state, trigger, payload, data)
+    return exc.value.refusal
+
+
+STANDALONE_ONLY = {"reg_joint_at_three_or_more": "refuse"}
+
+
 @pytest.mark.parametrize("full", [0, 3, 5])
 def test_reg7_joint_or_affiliated_only_with_one_or_two(full):
+    """Where the local parameter says so (Xuecheng), three or more form standalone only."""
     payload = load("route_joint", {"partner_organizations": ["甲协会"]})
-    assert refused("coverage_routing", "route_joint", payload, data=routing(full)).rule == "REG-7"
-    assert (
-        refused(
-            "coverage_routing", "route_affiliated", {"host_party_org": "x"}, data=routing(full)
-        ).rule
-        == "REG-7"
+    r = refused_with(STANDALONE_ONLY, "coverage_routing", "route_joint", payload, routing(full))
+    assert r.rule == "REG-7"
+    r = refused_with(
+        STANDALONE_ONLY,
+        "coverage_routing",
+        "route_affiliated",
+        {"host_party_org": "x"},
+        routing(full),
     )
+    assert r.rule == "REG-7"
+
+
+def test_reg2_counts_full_members_among_full_time_staff():
+    """REG-2: the ≥3 test counts the full members among the full-time staff (the local
+    default): four full members of whom one is full-time staff cannot form standalone, and the
+    refusal says which count it used."""
+    data = {"member_survey": survey(4, full_time=1)}
+    r = refused("coverage_routing", "route_standalone", data=data)
+    assert r.rule == "REG-7"
+    assert r.details["count"] == 1 and r.details["counted"] == "full_time_full_members"
+    assert "专职工作人员中的正式党员1名" in r.zh and "full-time staff" in r.en
+    joint = load("route_joint", {"partner_organizations": ["甲协会"]})
+    for params in ({}, STANDALONE_ONLY):  # fewer than three by this count: joint is open
+        assert fire_with(params, "coverage_routing", "route_joint", joint, data).dest == (
+            "forming_party_org"
+        )
+    ok = {"member_survey": survey(4, full_time=3)}
+    assert M.fire(view("coverage_routing", ok), "route_standalone", {}).dest == "forming_party_org"
+
+
+def test_reg2_count_of_all_full_members_where_the_parameter_says_so():
+    """REG-2: with `reg_standalone_count: all_full_members` (the national text) the same
+    organization forms standalone, and joint formation is refused where standalone is required."""
+    params = {"reg_standalone_count": "all_full_members"}
+    data = {"member_survey": survey(4, full_time=1)}
+    assert fire_with(params, "coverage_routing", "route_standalone", {}, data).dest == (
+        "forming_party_org"
+    )
+    joint = load("route_joint", {"partner_organizations": ["甲协会"]})
+    r = refused_with({**params, **STANDALONE_ONLY}, "coverage_routing", "route_joint", joint, data)
+    assert r.rule == "REG-7" and r.details["counted"] == "all_full_members"
+    assert "正式党员4名" in r.zh and "4 full members" in r.en
+
+
+@pytest.mark.parametrize("trigger", ["route_joint", "route_affiliated"])
+def test_reg7_joint_or_affiliated_allowed_from_three_by_local_default(trigger):
+    """REG-7: the local default (Jilin names standalone, joint and affiliated formation without
+    a threshold) lets an organization with three or more full members form jointly too."""
+    payload = (
+        load("route_joint", {"partner_organizations": ["甲协会"]})
+        if trigger == "route_joint"
+        else load("route_affiliated", {"host_party_org": "街道党工委"})
+    )
+    assert DEFS.parameters["reg_joint_at_three_or_more"] == "allow"
+    assert M.fire(view("coverage_routing", routing(5)), trigger, payload).dest == (
+        "forming_party_org"
+    )
+    assert refused("coverage_routing", trigger, payload, data=routing(0)).rule == "REG-7"
 
 
 def test_reg7_joint_branch_covers_at_most_five_units():

@@ -219,39 +219,81 @@ def _survey_needed(case: CaseView) -> Refusal | None:
     return None
 
 
+#: REG-7: from this many full members (counted as `reg_standalone_count` says) a standalone
+#: Party organization is formed — the seeds' figure (三名以上).
+STANDALONE_MIN = 3
+
+COUNT_NAMES = {
+    "full_time_full_members": (
+        "专职工作人员中的正式党员",
+        "full members among the full-time staff",
+    ),
+    "all_full_members": ("正式党员", "full members"),
+}
+
+
+def standalone_count(case: CaseView) -> tuple[int, str] | None:
+    """REG-2/REG-7: the count the ≥3 test reads, and which one it is. The local parameter
+    `reg_standalone_count` chooses between the full members among the full-time staff (the
+    survey's column for the test, as Jilin and Ningbo count) and all full members (as the
+    national text counts). None before the survey is recorded."""
+    survey = case.data.get("member_survey")
+    if survey is None:
+        return None
+    basis = case.params.get("reg_standalone_count", "full_time_full_members")
+    key = "full_members" if basis == "all_full_members" else "full_time_full_members"
+    return int(survey[key]), basis
+
+
+def _counted(n: int, basis: str) -> tuple[str, str]:
+    """'专职工作人员中的正式党员3名' / '3 full members among the full-time staff'."""
+    zh, en = COUNT_NAMES[basis]
+    return f"{zh}{n}名", f"{n} {en}"
+
+
 def standalone_possible(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: three or more full members form a standalone Party organization."""
+    """REG-7: three or more full members form a standalone Party organization — counted among
+    the full-time staff or over all full members, as the local parameter says (REG-2)."""
     if (r := _survey_needed(case)) is not None:
         return r
-    n = full_members(case)
-    if n < 3:
+    n, basis = standalone_count(case)
+    if n < STANDALONE_MIN:
+        zh, en = _counted(n, basis)
         return Refusal(
             "REG-7",
-            zh=f"正式党员{n}名，不足3名，不能单独组建",
-            en=f"{n} full member(s): a standalone Party organization needs at least 3",
-            details={"full_members": n},
+            zh=f"{zh}，不足{STANDALONE_MIN}名，不能单独组建（按{COUNT_NAMES[basis][0]}计，地方参数）",
+            en=f"{en}: a standalone Party organization needs at least {STANDALONE_MIN} "
+            f"(counting {COUNT_NAMES[basis][1]}, local parameter)",
+            details={"count": n, "counted": basis, "full_members": full_members(case)},
         )
     return None
 
 
 def one_or_two_full_members(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: joint or affiliated formation is for organizations with 1–2 full members."""
+    """REG-7: joint or affiliated formation is for an organization with full members but fewer
+    than three by the count the local parameter chooses (REG-2); at three or more it forms a
+    standalone Party organization, unless the local parameter `reg_joint_at_three_or_more`
+    allows a joint or affiliated one too. With no full member at all, an instructor."""
     if (r := _survey_needed(case)) is not None:
         return r
-    n = full_members(case)
-    if n >= 3:
-        return Refusal(
-            "REG-7",
-            zh=f"正式党员{n}名，应单独组建党组织",
-            en=f"{n} full members: form a standalone Party organization",
-            details={"full_members": n},
-        )
-    if n == 0:
+    everyone = full_members(case)
+    if everyone == 0:
         return Refusal(
             "REG-7",
             zh="没有正式党员，应选派党建工作指导员",
             en="No full members: dispatch an instructor",
             details={"full_members": 0},
+        )
+    n, basis = standalone_count(case)
+    allowed = case.params.get("reg_joint_at_three_or_more", "allow") == "allow"
+    if n >= STANDALONE_MIN and not allowed:
+        zh, en = _counted(n, basis)
+        return Refusal(
+            "REG-7",
+            zh=f"{zh}，应单独组建党组织（地方参数：三名以上不联合或挂靠组建）",
+            en=f"{en}: form a standalone Party organization (local parameter: no joint or "
+            "affiliated formation from three)",
+            details={"count": n, "counted": basis, "full_members": everyone},
         )
     return None
 
