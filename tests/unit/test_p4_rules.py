@@ -413,6 +413,50 @@ def test_sec6_full_time_deputy_floor_and_none_for_other_deputies():
     assert M.fire(view("in_office"), "appoint_deputy", part_time).dest == "in_office"
 
 
+WORKER = {
+    "position": "party_affairs_worker",
+    "name": "周强",
+    "member_id": 5,
+    "origin": "internal",
+    "approved_by": UPPER,
+    "approved_on": "2026-03-02",
+}
+
+
+def test_sec6_full_time_party_affairs_worker_at_least_100_yuan():
+    """SEC-6: a full-time Party-affairs worker's stipend floor is its own local parameter
+    (Jilin: 100 yuan/month), below the deputy's 200; a part-time worker has none."""
+    assert DEFS.parameters["sec_stipend_floor_party_affairs_worker"] == 100
+    below = load("appoint_deputy", {**WORKER, "full_time": True, "stipend_yuan_per_month": 99})
+    r = refused("in_office", "appoint_deputy", below)
+    assert r.rule == "SEC-6" and r.details == {"floor": 100, "stipend": 99}
+    assert "专职党务工作者" in r.zh and "Party-affairs worker" in r.en
+    at = load("appoint_deputy", {**WORKER, "full_time": True, "stipend_yuan_per_month": 100})
+    result = M.fire(view("in_office"), "appoint_deputy", at)
+    created = next(i for i in result.intents if isinstance(i, CreateRecord))
+    assert created.fields["position"] == "party_affairs_worker"
+    part_time = load("appoint_deputy", {**WORKER, "full_time": False})
+    assert M.fire(view("in_office"), "appoint_deputy", part_time).dest == "in_office"
+
+
+def test_sec6_party_affairs_worker_below_floor_flagged_when_the_parameter_says_flag():
+    below = load("appoint_deputy", {**WORKER, "full_time": True, "stipend_yuan_per_month": 50})
+    v = view("in_office", params={"sec_stipend_below_floor": "flag"})
+    result = M.fire(v, "appoint_deputy", below)
+    warning = warnings_of(list(result.intents))["SEC-6:周强"]
+    assert warning["rule"] == "SEC-6" and "100" in warning["zh"]
+
+
+def test_sec5_a_full_time_party_affairs_worker_is_not_a_full_time_deputy():
+    """SEC-5 asks for a full-time deputy secretary: a full-time Party-affairs worker does not
+    answer it."""
+    threshold = DEFS.parameters["sec_full_time_deputy_min_members"]
+    big = tuple(member(100 + i, f"党员{i}", "staff") for i in range(threshold))
+    worker = load("appoint_deputy", {**WORKER, "full_time": True, "stipend_yuan_per_month": 100})
+    result = M.fire(view("in_office", members=MEMBERS + big), "appoint_deputy", worker)
+    assert warnings_of(list(result.intents))["SEC-5"]["rule"] == "SEC-5"
+
+
 # ---------------------------------------------------------------- SEC-7
 
 
@@ -445,6 +489,21 @@ def test_sec7_filing_the_report_opens_the_next_one():
     assert data["annual_report_from"] == date(2026, 12, 20)
     rows = deadline_rows(P4, "file_annual_report", 31, data, NOW, 1, LegalCalendar())
     assert [r["due_date"] for r in rows if r["key"] == "annual_report"] == [date(2027, 12, 20)]
+
+
+def test_sec7_the_report_is_made_to_members_present():
+    """SEC-7: the secretary reports to the members too: a report with nobody present is not
+    one."""
+    base = {
+        "reported_on": "2026-03-01",
+        "reported_to": UPPER,
+        "evaluation": "good",
+        "summary": "年度述职",
+    }
+    with pytest.raises(ValidationError) as exc:
+        load("file_annual_report", {**base, "members_present": 0})
+    assert "SEC-7" in str(exc.value.messages["members_present"])
+    assert load("file_annual_report", {**base, "members_present": 1})["members_present"] == 1
 
 
 def test_sec7_the_report_goes_to_the_upper_party_org():
@@ -567,6 +626,39 @@ def test_sec8_a_deputy_change_names_an_active_deputy():
         },
     )
     assert refused("in_office", "report_deputy_change", change).rule == "SEC-8"
+
+
+def test_sec8_a_party_affairs_worker_position_change_is_reported():
+    """SEC-8 covers every Party-affairs worker, not only the secretary and deputies: a
+    worker's reported change ends their record."""
+    officer = {
+        "id": 78,
+        "name": "周强",
+        "party_organization_id": 9,
+        "position": "party_affairs_worker",
+        "status": "active",
+        "full_time": True,
+    }
+    change = load(
+        "report_deputy_change",
+        {
+            "officer_id": 78,
+            "change": "transferred",
+            "changed_on": "2026-02-27",
+            "reported_on": "2026-03-01",
+            "reported_to": UPPER,
+        },
+    )
+    result = M.fire(view("in_office", officers=(officer,)), "report_deputy_change", change)
+    ended = next(i for i in result.intents if isinstance(i, UpdateRecord))
+    assert ended.entity == "party_officer" and ended.id == 78
+    changes = next(
+        i.value for i in result.intents if isinstance(i, SetData) and i.key == "position_changes"
+    )
+    assert changes[-1]["position"] == "party_affairs_worker"
+    wrong = load("report_deputy_change", {**change, "reported_to": "本支部"})
+    r = refused("in_office", "report_deputy_change", wrong, officers=(officer,))
+    assert r.rule == "SEC-8"
 
 
 # ---------------------------------------------------------------- SEC-9

@@ -15,7 +15,13 @@ from marshmallow import ValidationError
 from engine.calendar import LegalCalendar, Period
 from engine.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateRecord
 from workflows.common import active_party_org, as_date, party_org, record_withdrawal, running_cases
-from workflows.secretary.guards import SOURCE_ROLE, active_officers, inside_members, member
+from workflows.secretary.guards import (
+    SOURCE_ROLE,
+    active_officers,
+    inside_members,
+    member,
+    worker_floor,
+)
 from workflows.secretary.schemas import SOURCES
 
 SYSTEM_REASON = "本组织没有此类正式党员（系统核对） / no full member of this kind (checked)"
@@ -283,7 +289,9 @@ def record_annual_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable
 
 
 def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """SEC-3: an approved deputy secretary; a full-time one answers SEC-5's warning."""
+    """SEC-3: an approved deputy secretary (a full-time one answers SEC-5's warning), or another
+    Party-affairs worker; a full-time one's stipend below its SEC-6 floor is flagged."""
+    position = payload.get("position", "deputy_secretary")
     m = member(case, payload.get("member_id")) if payload.get("member_id") else None
     yield CreateRecord(
         "party_officer",
@@ -291,7 +299,7 @@ def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
             "party_organization_id": case.data["party_organization_id"],
             "member_id": payload.get("member_id"),
             "name": m["name"] if m else payload["name"],
-            "position": "deputy_secretary",
+            "position": position,
             "full_time": payload["full_time"],
             "origin": payload["origin"],
             "source": None,
@@ -309,19 +317,21 @@ def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
     )
     stipend = None
     if payload["full_time"]:
+        floor, who_zh, who_en = worker_floor(case, position)
         stipend = _stipend_warning(
             case,
             payload["stipend_yuan_per_month"],
-            int(case.params["sec_stipend_floor_full_time_deputy"]),
-            f"专职副书记{payload['name']}",
-            f"full-time deputy {payload['name']}",
+            floor,
+            f"{who_zh}{payload['name']}",
+            f"{who_en} {payload['name']}",
         )
+    full_time_deputy = payload["full_time"] and position == "deputy_secretary"
     yield SetData(
         "warnings",
         _warnings(
             case,
             **{
-                "SEC-5": full_time_deputy_warning(case, adding_full_time=payload["full_time"]),
+                "SEC-5": full_time_deputy_warning(case, adding_full_time=full_time_deputy),
                 f"SEC-6:{payload['name']}": stipend,
             },
         ),
@@ -329,11 +339,12 @@ def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
 
 
 def end_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """SEC-8: the deputy's position change, reported; SEC-5 is looked at again."""
+    """SEC-8: a deputy's or another Party-affairs worker's position change, reported; SEC-5
+    is looked at again."""
     officer = next(o for o in active_officers(case) if o["id"] == payload["officer_id"])
     yield end_officer(officer["id"], payload["changed_on"], payload["change"])
     changes = list(case.data.get("position_changes", []))
-    changes.append({**dict(payload), "name": officer["name"], "position": "deputy_secretary"})
+    changes.append({**dict(payload), "name": officer["name"], "position": officer["position"]})
     yield SetData("position_changes", changes)
     yield SetData(
         "warnings",

@@ -285,14 +285,35 @@ def stipend_floor(case: CaseView, payload: Payload) -> Refusal | None:
     return _below_floor(case, payload["stipend_yuan_per_month"], floor, "党组织书记", "secretary")
 
 
+#: SEC-6: the floor parameter and the words for each full-time post below the secretary.
+WORKER_FLOORS = {
+    "deputy_secretary": (
+        "sec_stipend_floor_full_time_deputy",
+        "专职副书记",
+        "full-time deputy secretary",
+    ),
+    "party_affairs_worker": (
+        "sec_stipend_floor_party_affairs_worker",
+        "专职党务工作者",
+        "full-time Party-affairs worker",
+    ),
+}
+
+
+def worker_floor(case: CaseView, position: str) -> tuple[int, str, str]:
+    """SEC-6: (floor in yuan/month, who in zh, who in en) for a full-time deputy secretary or
+    Party-affairs worker — local parameters (Jilin: 200 and 100)."""
+    param, zh, en = WORKER_FLOORS[position]
+    return int(case.params[param]), zh, en
+
+
 def deputy_stipend_floor(case: CaseView, payload: Payload) -> Refusal | None:
-    """SEC-6: a full-time deputy's stipend is at least its floor; other deputies have none."""
+    """SEC-6: a full-time deputy's stipend is at least its floor, a full-time Party-affairs
+    worker's at least theirs; part-time ones have none."""
     if payload is None or not payload["full_time"]:
         return None
-    floor = int(case.params["sec_stipend_floor_full_time_deputy"])
-    return _below_floor(
-        case, payload["stipend_yuan_per_month"], floor, "专职副书记", "full-time deputy secretary"
-    )
+    floor, zh, en = worker_floor(case, payload.get("position", "deputy_secretary"))
+    return _below_floor(case, payload["stipend_yuan_per_month"], floor, zh, en)
 
 
 def deputy_full_member(case: CaseView, payload: Payload) -> Refusal | None:
@@ -303,17 +324,19 @@ def deputy_full_member(case: CaseView, payload: Payload) -> Refusal | None:
 
 
 def reported_to_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
-    """SEC-8: a position change is reported to the upper Party organization; a deputy's change
-    names one of the active deputies."""
+    """SEC-8: a position change is reported to the upper Party organization; a change of a
+    Party-affairs worker other than the secretary names one of the active deputies or
+    Party-affairs workers."""
     if payload is None:
         return None
     if "officer_id" in payload:
-        deputies = {o["id"] for o in active_officers(case, "deputy_secretary")}
-        if payload["officer_id"] not in deputies:
+        workers = {o["id"] for o in active_officers(case) if o["position"] != "secretary"}
+        if payload["officer_id"] not in workers:
             return Refusal(
                 "SEC-8",
-                zh=f"编号#{payload['officer_id']}不是本党组织在任的副书记",
-                en=f"#{payload['officer_id']} is not an active deputy secretary here",
+                zh=f"编号#{payload['officer_id']}不是本党组织在任的副书记或党务工作者",
+                en=f"#{payload['officer_id']} is not an active deputy secretary or "
+                "Party-affairs worker here",
             )
     upper = upper_body(case)
     if not upper or payload["reported_to"].strip() != upper.strip():

@@ -27,6 +27,12 @@ POSITION_CHANGES = (
 )
 STIPEND_PAYERS = ("party_funds", "public_finance", "organization")
 EVALUATIONS = ("excellent", "good", "fair", "poor")
+# SEC-6/SEC-8: besides the secretary, the Party-affairs workers a Party organization has.
+WORKER_POSITIONS = ("deputy_secretary", "party_affairs_worker")
+WORKER_POSITION_LABELS = {
+    "deputy_secretary": ("副书记", "Deputy secretary"),
+    "party_affairs_worker": ("党务工作者", "Party-affairs worker"),
+}
 
 # The words of these choices (the engine's vocabulary names the rest: head, management, ...).
 POSITION_CHANGE_LABELS = {
@@ -329,7 +335,9 @@ class AnnualReportSchema(Schema):
     members_present = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=0),
+        validate=validate.Range(
+            min=1, error="SEC-7: the report is made to the members — at least one present"
+        ),
         metadata=label("到会党员", "Members present"),
     )
     evaluation = fields.String(
@@ -350,8 +358,15 @@ class AnnualReportSchema(Schema):
 
 
 class DeputySchema(Schema):
-    """SEC-3/SEC-4/SEC-5/SEC-6: a deputy secretary, elected and approved by the upper body."""
+    """SEC-3/SEC-4/SEC-5/SEC-6: a deputy secretary, elected and approved by the upper body, or
+    another Party-affairs worker (SEC-6 sets a full-time one's stipend floor, SEC-8 has their
+    position changes reported)."""
 
+    position = fields.String(
+        load_default="deputy_secretary",
+        validate=validate.OneOf(WORKER_POSITIONS),
+        metadata=label("职务", "Position", choices=WORKER_POSITION_LABELS),
+    )
     name = fields.String(required=True, validate=Text, metadata=label("姓名", "Name"))
     member_id = fields.Integer(
         load_default=None,
@@ -438,6 +453,8 @@ class SecretaryChangeSchema(Schema):
 
 
 class DeputyChangeSchema(SecretaryChangeSchema):
+    """SEC-8: a deputy's or another Party-affairs worker's position change, reported."""
+
     officer_id = fields.Integer(
         required=True,
         strict=True,
