@@ -22,7 +22,7 @@ from marshmallow import Schema, fields
 
 from engine.calendar import Period
 from engine.definitions.loader import load_definitions
-from engine.definitions.model import Definition, Definitions, Label
+from engine.definitions.model import OPEN_TRIGGER, Definition, Definitions, Label
 from engine.registry import load_registry
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
@@ -78,6 +78,12 @@ def _schema_block(d: Definition, name: str | None) -> str:
 def _anchor(d: Definition, anchor: str) -> tuple[str, str]:
     if anchor == "event":
         return "该步骤办理之日", "the day of the step"
+    if anchor.startswith("payload."):
+        key = anchor.removeprefix("payload.")
+        return (
+            f"该步骤填报的日期 `{key}`（未填报的，该步骤办理之日）",
+            f"the date entered as `{key}` (if none, the day of the step)",
+        )
     key = anchor.removeprefix("data.")
     return f"案件记录的日期 `{key}`", f"the date recorded as `{key}`"
 
@@ -85,6 +91,9 @@ def _anchor(d: Definition, anchor: str) -> tuple[str, str]:
 def _steps(d: Definition, triggers: tuple[str, ...]) -> str:
     labels = []
     for trig in triggers:
+        if trig == OPEN_TRIGGER:
+            labels.append(f"立案（`{trig}`, the case opens）")
+            continue
         t = d.transitions_named(trig)[0]
         labels.append(f"{t.label.zh}（`{trig}`）")
     return "、".join(labels)

@@ -10,14 +10,38 @@ from engine.calendar import SHANGHAI, LegalCalendar, escalation_due, local_date
 from engine.definitions.model import Definition
 
 
-def _anchor_date(spec_anchor: str, data: Mapping[str, Any], now: datetime) -> date:
+def _at_path(record: Mapping[str, Any] | None, path: str) -> Any:
+    """The value at a dotted path in nested mappings, or None."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _anchor_date(
+    spec_anchor: str,
+    data: Mapping[str, Any],
+    now: datetime,
+    payload: Mapping[str, Any] | None = None,
+) -> date:
+    """The day a period counts from: the step's own day (`event`), or a date the case data
+    (`data.<path>`) or the step's validated input (`payload.<path>`) holds; a date that is
+    not there falls back to the step's day."""
     if spec_anchor == "event":
         return local_date(now)
-    value = data.get(spec_anchor.removeprefix("data."))
+    source, _, path = spec_anchor.partition(".")
+    value = _at_path(payload if source == "payload" else data, path)
+    if isinstance(value, datetime):
+        return local_date(value)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return date.fromisoformat(value[:10])
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return local_date(now)
     return local_date(now)
 
 
@@ -29,10 +53,13 @@ def deadline_rows(
     now: datetime,
     event_id: int | None,
     calendar: LegalCalendar,
+    payload: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """The rows of the deadlines `trigger` starts (`OPEN_TRIGGER`: the case opening), given
+    the case data after the step and the step's validated input."""
     rows = []
     for spec in definition.deadlines_opened_by(trigger):
-        anchor = _anchor_date(spec.anchor, data, now)
+        anchor = _anchor_date(spec.anchor, data, now, payload)
         end = calendar.period_end(anchor, spec.period)
         remind_at = None
         if spec.remind_before is not None:

@@ -20,18 +20,21 @@ from engine.calendar import local_date
 from engine.cases.deadlines import deadline_rows
 from engine.cases.intents import apply_intents, jsonable
 from engine.cases.organization import OrganizationView, load_organization
-from engine.definitions.model import Definition, Definitions, TransitionDef
+from engine.definitions.model import OPEN_TRIGGER, Definition, Definitions, TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.rules import Refusal
 from engine.snapshot import CaseView, Intent
 from engine.store.fire_sql import hot_sql
-from engine.store.tables import Case, Event, Unit
+from engine.store.tables import Case, Deadline, Event, Unit
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
 
 
 events_t = Event.__table__
+
+
+deadlines_t = Deadline.__table__
 
 
 units_t = Unit.__table__
@@ -106,7 +109,10 @@ def open_case(
     actor: Actor,
     comment: str | None = None,
 ) -> int:
-    """Open a case on the newest version of a procedure; the case stays pinned to it."""
+    """Open a case on the newest version of a procedure; the case stays pinned to it.
+
+    The case row, its `opened` event and the deadlines its definition opens with the case
+    (`opens_on: ["@open"]`) commit together."""
     definition = defs.get(procedure)
     with uow:
         org = load_organization(uow, organization_id)
@@ -143,8 +149,9 @@ def open_case(
             )
             .returning(cases_t.c.id)
         ).scalar_one()
-        uow.conn.execute(
-            insert(events_t).values(
+        event_id = uow.conn.execute(
+            insert(events_t)
+            .values(
                 case_id=case_id,
                 kind="opened",
                 trigger=None,
@@ -158,7 +165,13 @@ def open_case(
                 payload=jsonable(data),
                 rules=list(definition.transitions[0].rules[:1]),
             )
+            .returning(events_t.c.id)
+        ).scalar_one()
+        rows = deadline_rows(
+            definition, OPEN_TRIGGER, case_id, new_data, now, event_id, uow.calendar, data
         )
+        if rows:
+            uow.conn.execute(insert(deadlines_t), rows)
         uow.commit()
         return case_id
 
@@ -248,7 +261,7 @@ def fire(
             [spec.id for spec in definition.deadlines_closed_by(trigger)],
             terminal,
             lambda eid: deadline_rows(
-                definition, trigger, case_id, new_data, now, eid, uow.calendar
+                definition, trigger, case_id, new_data, now, eid, uow.calendar, data
             ),
         )
         # The case row is locked since the load (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from engine.calendar import Period
 from engine.definitions.machine import ProcedureMachine
 from engine.definitions.model import (
+    OPEN_TRIGGER,
     DeadlineDef,
     Definition,
     Definitions,
@@ -181,10 +182,8 @@ def _check_semantics(
             bad(f"{base}.rule", f"rule {d['rule']!r} is not in the rules catalogue")
         for key in ("opens_on", "closes_on"):
             for j, trig in enumerate(d[key]):
-                if trig not in triggers:
+                if trig not in triggers and not (key == "opens_on" and trig == OPEN_TRIGGER):
                     bad(f"{base}.{key}.{j}", f"unknown trigger {trig!r}")
-        if d["anchor"] != "event" and not d["anchor"].startswith("data."):
-            bad(f"{base}.anchor", "must be 'event' or 'data.<field>'")
         if d["period"].startswith(PARAM_PREFIX):
             problem = _parameter_period_problem(d["period"], parameters)
             if problem:

@@ -11,6 +11,9 @@ from engine.errors import NotFound
 from engine.registry import Registry
 from engine.rules import RuleCatalogue
 
+OPEN_TRIGGER = "@open"
+"""In a deadline's `opens_on`: the case opening (`engine.cases.service.open_case`)."""
+
 
 @dataclass(frozen=True)
 class Label:
@@ -126,6 +129,7 @@ class Definition:
         return next((d for d in self.deadlines if d.id == key), None)
 
     def deadlines_opened_by(self, trigger: str) -> list[DeadlineDef]:
+        """The deadlines a step starts; `OPEN_TRIGGER` names the case opening."""
         return [d for d in self.deadlines if trigger in d.opens_on]
 
     def deadlines_closed_by(self, trigger: str) -> list[DeadlineDef]:

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.calendar import Period
+from engine.definitions.model import OPEN_TRIGGER
 from engine.vocabulary import ROLES
 
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower_snake_case identifier")
@@ -18,6 +19,13 @@ ESCALATION_TARGETS = ("assignee", "unit_supervisor", "upper_body")
 
 
 PARAM_PREFIX = "param:"
+
+
+OPEN = OPEN_TRIGGER  # no trigger can be named so: triggers are lower_snake_case
+
+ANCHOR_PREFIXES = ("data.", "payload.")
+"""A deadline's anchor besides `event`: a date in the case data after the step, or in the
+step's (or the opening's) validated input; a dotted path reaches into nested records."""
 
 
 _PARAM_REF = re.compile(r"^param:[a-z][a-z0-9_]*$")
@@ -38,6 +46,23 @@ def _period_or_parameter(value: str) -> None:
             raise ValidationError("a parameter reference is param:<lower_snake_case id>")
         return
     _period(value)
+
+
+def _opener(value: str) -> None:
+    """An item of `opens_on`: a trigger, or `@open` (the case opening)."""
+    if value != OPEN and not re.match(r"^[a-z][a-z0-9_]*$", value or ""):
+        raise ValidationError(
+            f"must be a trigger (lower_snake_case) or {OPEN!r} (when the case opens)"
+        )
+
+
+def _anchor(value: str) -> None:
+    if value == "event":
+        return
+    prefix = next((p for p in ANCHOR_PREFIXES if value.startswith(p)), None)
+    path = value.removeprefix(prefix) if prefix else ""
+    if prefix is None or not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", path):
+        raise ValidationError("must be 'event', 'data.<field>' or 'payload.<field>'")
 
 
 class LabelSchema(Schema):
@@ -78,9 +103,13 @@ class DeadlineSchema(Schema):
     label = fields.Nested(LabelSchema, required=True)
     rule = fields.String(required=True)
     period = fields.String(required=True, validate=_period_or_parameter)
-    opens_on = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    anchor = fields.String(load_default="event")
-    closes_on = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    opens_on = fields.List(
+        fields.String(validate=_opener), required=True, validate=validate.Length(min=1)
+    )
+    anchor = fields.String(load_default="event", validate=_anchor)
+    closes_on = fields.List(
+        fields.String(validate=IDENT), required=True, validate=validate.Length(min=1)
+    )
     remind_before = fields.String(load_default=None, validate=_period)
     escalation = fields.List(fields.Nested(EscalationSchema), load_default=list)
 
