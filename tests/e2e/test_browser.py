@@ -137,7 +137,7 @@ def test_supervisor_sees_it_overdue_after_a_sweep(chromium, live, shots):
 
     # REG-5: the documents are due within 1 month of 2026-03-02; it is now 2026-04-20.
     live.clock.at = datetime(2026, 4, 20, 2, 0, tzinfo=UTC)
-    result = sweep(live.world.rt.uow(), live.world.rt.definitions)
+    result = sweep(live.world.rt.uow(), live.world.rt.definitions, now=live.clock.now())
     assert result.escalations, result.summary()
 
     page = _page(chromium)
