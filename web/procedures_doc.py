@@ -137,6 +137,7 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
     ]
     for s in d.states.values():
         start = " (start)" if s.id == d.initial else ""
+        start += " (waiting / 等待)" if s.waiting else ""
         out.append(
             f"| `{s.id}`{start} | {s.label.zh} | {s.label.en} | {'yes' if s.terminal else ''} |"
         )

@@ -161,6 +161,8 @@ def _check_semantics(
         if r not in catalogue:
             bad(f"rules.{j}", f"rule {r!r} is not in the rules catalogue")
     for i, s in enumerate(doc["states"]):
+        if s["terminal"] and s["waiting"]:
+            bad(f"states.{i}.waiting", f"terminal state {s['id']!r} cannot be waiting")
         if s["terminal"] and outgoing.get(s["id"]):
             bad(f"states.{i}", f"terminal state {s['id']!r} has outgoing transitions")
         if not s["terminal"] and not outgoing.get(s["id"]):
@@ -241,7 +243,8 @@ def _build(
         label=label(doc["label"]),
         initial=doc["initial"],
         states={
-            s["id"]: StateDef(s["id"], label(s["label"]), s["terminal"]) for s in doc["states"]
+            s["id"]: StateDef(s["id"], label(s["label"]), s["terminal"], s["waiting"])
+            for s in doc["states"]
         },
         transitions=tuple(
             TransitionDef(

@@ -29,6 +29,9 @@ class StateDef:
     id: str
     label: Label
     terminal: bool
+    waiting: bool = False
+    """Waiting by design (a secretary in office, a body under monitoring): a case here is not
+    stalled while it has an open deadline (ACC-1; `engine.oversight.figures.stalled`)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,11 @@ class Definition:
         """The deadlines a step starts; `OPEN_TRIGGER` names the case opening."""
         return [d for d in self.deadlines if trigger in d.opens_on]
 
+    @property
+    def waiting_states(self) -> tuple[str, ...]:
+        """The states this version marks `waiting` (not stalled while a deadline is open)."""
+        return tuple(s.id for s in self.states.values() if s.waiting)
+
     def deadlines_closed_by(self, trigger: str) -> list[DeadlineDef]:
         return [d for d in self.deadlines if trigger in d.closes_on]
 
@@ -181,6 +189,10 @@ class Definitions:
 
     def latest(self) -> list[Definition]:
         return [self._latest[k] for k in sorted(self._latest)]
+
+    def waiting_states(self) -> frozenset[tuple[str, int, str]]:
+        """(procedure, version, state) of every waiting state of every loaded version."""
+        return frozenset((d.procedure, d.version, s) for d in self for s in d.waiting_states)
 
     def build_machines(self) -> None:
         """Build every machine at start-up so no request pays for it."""

@@ -74,6 +74,10 @@ class StateSchema(Schema):
     id = fields.String(required=True, validate=IDENT)
     label = fields.Nested(LabelSchema, required=True)
     terminal = fields.Boolean(load_default=False)
+    waiting = fields.Boolean(
+        load_default=False,
+        metadata={"description": "waiting by design (ACC-1): not stalled while a deadline is open"},
+    )
     description = fields.Nested(LabelSchema, load_default=None)
 
 

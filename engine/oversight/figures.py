@@ -22,7 +22,9 @@ in (`cases.unit_id`).
   least once (``escalation_level >= 1``): what the chain of responsibility has been told.
   Always a subset of overdue.
 * **stalled** — an open case with no step for `stalled_after_days` (local parameter,
-  ACC-1): ``updated_at <= now - stalled_after_days``, judged live. It is the very test the
+  ACC-1): ``updated_at <= now - stalled_after_days``, judged live — unless it is *waiting*:
+  in a state its definition marks `waiting: true` (a secretary in office, a decoupled body
+  under monitoring) with an open deadline, which the sweep reminds and escalates instead. It is the very test the
   sweep uses to flag a stall (`stalls.sweep_stalled`); the flag records when the supervisors
   were told and is shown beside the case, but does not decide whether it counts, so the
   figure does not depend on a scheduler having run.
@@ -53,10 +55,12 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -91,14 +95,17 @@ def stalled_after_days(defs: Definitions) -> int:
 
 @dataclass(frozen=True)
 class Moment:
-    """The one instant a figure, a list or a tick is judged at, with the stall threshold."""
+    """The one instant a figure, a list or a tick is judged at, with the stall threshold and
+    the states the definitions mark waiting."""
 
     now: datetime
     stalled_after_days: int
+    waiting: frozenset[tuple[str, int, str]] = frozenset()
+    """(procedure, version, state): waiting by design, not stalled while a deadline is open."""
 
     @classmethod
     def of(cls, defs: Definitions, now: datetime) -> Moment:
-        return cls(now, stalled_after_days(defs))
+        return cls(now, stalled_after_days(defs), defs.waiting_states())
 
     @property
     def stall_cutoff(self) -> datetime:
@@ -132,9 +139,37 @@ def escalated(at: Moment) -> ColumnElement[bool]:
     return and_(overdue(at), deadlines_t.c.escalation_level >= 1)
 
 
+def waiting(at: Moment) -> ColumnElement[bool]:
+    """The case is in a state its definition version marks `waiting` and one of its
+    deadlines is open: it waits by design (a secretary in office, a body under monitoring)
+    and the deadline — reminded and escalated by the sweep — is what watches it."""
+    by_version: dict[tuple[str, int], list[str]] = {}
+    for procedure, version, state in sorted(at.waiting):
+        by_version.setdefault((procedure, version), []).append(state)
+    if not by_version:
+        return false()
+    watched = deadlines_t.alias("watching_deadline")
+    return and_(
+        or_(
+            *(
+                and_(
+                    cases_t.c.procedure == procedure,
+                    cases_t.c.definition_version == version,
+                    cases_t.c.state.in_(states),
+                )
+                for (procedure, version), states in by_version.items()
+            )
+        ),
+        select(watched.c.id)
+        .where(watched.c.case_id == cases_t.c.id, watched.c.status == "open")
+        .exists(),
+    )
+
+
 def stalled(at: Moment) -> ColumnElement[bool]:
-    """A case (open, by the caller's other condition) with no step since the threshold."""
-    return cases_t.c.updated_at <= at.stall_cutoff
+    """A case (open, by the caller's other condition) with no step since the threshold, unless
+    it is `waiting` (a waiting state with an open deadline)."""
+    return and_(cases_t.c.updated_at <= at.stall_cutoff, ~waiting(at))
 
 
 def in_age_bucket(first_due_at: Any, at: Moment, bucket: int) -> ColumnElement[bool]:

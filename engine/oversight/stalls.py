@@ -1,5 +1,8 @@
 """Stalled cases: open, and no activity for `stalled_after_days` (ACC-1), flagged once per stall.
 
+A case waiting by design (a state its definition marks `waiting`, with an open deadline) is
+not stalled: the one predicate, `figures.stalled`, says so for the flag and the figure alike.
+
 "Activity" is `cases.updated_at`, which every step moves; the sweep's own events do not count.
 A stall is identified by (case, the `updated_at` it began with): UNIQUE (case_id,
 stalled_since) on `stall_flags` makes each flag, its audit event and its notifications

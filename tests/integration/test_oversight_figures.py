@@ -4,7 +4,9 @@ A world of cases placed on both sides of every boundary at one instant T (a Shan
 midnight, when deadlines run out): a deadline ending exactly at T, a reminder window opening
 exactly at T, a case quiet for exactly the stall threshold and one a second short of it, an
 overdue deadline exactly 7 days old (the edge of an age bucket), a deadline escalated by a
-drill although it has not run out, a closed case with a stale open deadline, and another
+drill although it has not run out, a closed case with a stale open deadline, a secretary in
+office (a waiting state) quiet for 60 days with its deadlines open and one quiet for 30 days
+with none open, and another
 district outside the Nanguan supervisor's scope. Each figure — open, due soon, overdue,
 escalated, stalled, overdue by age, oldest overdue, coverage — is read through every adapter
 that shows it, for every kind of user, and must equal the one expected value:
@@ -61,6 +63,9 @@ class Scene:
     reg5: tuple[timedelta, timedelta, int] | None
     reg8: tuple[timedelta, timedelta, int] | None = FAR
     status: str = "open"
+    waiting: bool = False
+    """Staged as a secretary in office (secretary v2 marks `in_office` waiting): its two
+    deadlines become the annual report (SEC-7) and the term renewal (SEC-9)."""
 
 
 SCENES = {
@@ -73,6 +78,8 @@ SCENES = {
     "quiet_exactly_30_days": Scene("cc-ng", 30 * DAY, None, None),
     "quiet_a_second_less": Scene("cc-ng", 30 * DAY - SECOND, None, None),
     "escalated_by_a_drill": Scene("cc-ng", DAY, (DAY, -6 * DAY, 1)),
+    "waiting_quiet_with_a_deadline": Scene("cc-ng", 60 * DAY, FAR, FAR, waiting=True),
+    "waiting_quiet_without_one": Scene("cc-ng", 30 * DAY, None, None, waiting=True),
     "closed_with_stale_deadline": Scene("cc-ng", 100 * DAY, (-20 * DAY, -27 * DAY, 1), status="closed"),
     # Chaoyang (cc-cy): outside the Nanguan supervisor's scope
     "chaoyang_overdue_and_stalled": Scene("cc-cy", 60 * DAY, (-100 * DAY, -107 * DAY, 3)),
@@ -82,11 +89,13 @@ SCENES = {
 #: The one right value of each figure per responsible unit (oldest: scene, days, level).
 EXPECTED = {
     "cc-ng": {
-        "open": 8,
+        "open": 10,
         "due_soon": 3,  # reminder_opens_now, escalated_and_due_soon (REG-8), escalated_by_a_drill
         "overdue": 3,  # due_exactly_now, escalated_and_due_soon, overdue_exactly_7_days
         "escalated": 2,  # escalated_and_due_soon, overdue_exactly_7_days; not the drill's
-        "stalled": 1,  # quiet_exactly_30_days
+        # quiet_exactly_30_days, waiting_quiet_without_one; not the waiting case whose
+        # deadlines are open, however long it has been quiet
+        "stalled": 2,
         "by_age": [1, 1, 1, 0],  # 0 days, exactly 7 days, 40 days
         "oldest": ("escalated_and_due_soon", 41, 2),
     },
@@ -138,8 +147,18 @@ def _place(world, ids: dict[str, int]) -> None:
                     closed_at=T - s.quiet if s.status == "closed" else None,
                 )
             )
+            if s.waiting:
+                u.conn.execute(
+                    update(cases)
+                    .where(cases.c.id == cid)
+                    .values(procedure="secretary", definition_version=2, state="in_office")
+                )
             for key, spec in (("forward_documents", s.reg5), ("party_org_formation", s.reg8)):
                 row = (deadlines.c.case_id == cid) & (deadlines.c.key == key)
+                if s.waiting:
+                    renamed = {"forward_documents": "annual_report"}.get(key, "term_renewal")
+                    u.conn.execute(update(deadlines).where(row).values(key=renamed))
+                    row = (deadlines.c.case_id == cid) & (deadlines.c.key == renamed)
                 if spec is None:
                     u.conn.execute(update(deadlines).where(row).values(status="met"))
                     continue
@@ -464,8 +483,14 @@ def test_acc1_the_sweep_acts_at_the_boundaries_the_figures_count(scene):
     stalled = accountability.stalled_cases(w.uow(), SYSTEM, at, limit=100)
     assert sorted(s["case_id"] for s in dry.stalled) == sorted(x["case_id"] for x in stalled)
     assert sorted(x["case_id"] for x in stalled) == sorted(
-        scene.ids[n] for n in ("quiet_exactly_30_days", "chaoyang_overdue_and_stalled")
+        scene.ids[n]
+        for n in (
+            "quiet_exactly_30_days",
+            "waiting_quiet_without_one",
+            "chaoyang_overdue_and_stalled",
+        )
     )
+    assert scene.ids["waiting_quiet_with_a_deadline"] not in {s["case_id"] for s in dry.stalled}
     # After the real sweep the stalls are flagged and the figure is unchanged.
     escalation.sweep(w.uow(), w.rt.definitions, now=T)
     again = accountability.stalled_cases(w.uow(), SYSTEM, at, limit=100)

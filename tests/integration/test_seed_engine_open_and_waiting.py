@@ -12,9 +12,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from engine.cases import listing
 from engine.directory import service as directory
+from engine.oversight import accountability
 from engine.oversight import sweep as escalation
+from engine.oversight.figures import Moment
+from engine.store.tables import Deadline
 from tests.world import World, make_world
 
 UPPER = "南关区自强街道党工委"
@@ -173,3 +178,62 @@ def test_sec_vacancy_deadline_counts_from_the_reported_position_change(world):
     d = deadlines(world, cid)["fill_vacancy"]
     assert str(d["anchor_date"]) == "2026-02-12"
     assert d["due_date"] == date(2026, 5, 12)
+
+
+# ---------------------------------------------------------------- waiting states
+
+
+def _stalled_everywhere(world: World, who: str = "li") -> dict[str, set[int] | int]:
+    """The stalled figure through the report, its list and the inbox count."""
+    at = Moment.of(world.rt.definitions, world.clock.now())
+    actor = world.actors[who]
+    report = accountability.accountability(world.uow(), actor, at)
+    listed = accountability.stalled_cases(world.uow(), actor, at, limit=100)
+    return {
+        "report": sum(row["stalled"] for row in report),
+        "list": {row["case_id"] for row in listed},
+        "inbox": listing.counts_by_view(world.uow(), actor, at)["stalled"],
+    }
+
+
+def test_sec_in_office_secretary_is_not_stalled_while_a_deadline_is_open(world):
+    """SEC-7/SEC-9 with ACC-1: a secretary in office has no step for months by design; the
+    annual report and the term renewal are open deadlines, so the case is not stalled. A case
+    quiet just as long in a state that is not waiting is (the proof the scan ran)."""
+    in_office = secretary_in_office(world)
+    assert {k for k, d in deadlines(world, in_office).items() if d["status"] == "open"} == {
+        "annual_report",
+        "term_renewal",
+    }
+    quiet = world.open("health")  # P1, `applied`: work to do, not waiting
+    days = world.rt.definitions.parameters["stalled_after_days"]
+    later = world.clock.now() + timedelta(days=days + 1)
+    flagged = sweep_at(world, later)
+    assert [s["case_id"] for s in flagged.stalled] == [quiet]
+    assert _stalled_everywhere(world) == {"report": 1, "list": {quiet}, "inbox": 1}
+
+
+def test_sec_in_office_without_an_open_deadline_is_stalled(world):
+    """ACC-1: waiting is not a free pass — with no deadline open, nothing watches the case, and
+    the quiet in-office case counts as stalled again, in the flag and in the figure alike."""
+    in_office = secretary_in_office(world)
+    with world.rt.engine.begin() as conn:
+        conn.execute(
+            update(Deadline.__table__)
+            .where(Deadline.__table__.c.case_id == in_office)
+            .values(status="met")
+        )
+    days = world.rt.definitions.parameters["stalled_after_days"]
+    flagged = sweep_at(world, world.clock.now() + timedelta(days=days + 1))
+    assert [s["case_id"] for s in flagged.stalled] == [in_office]
+    assert _stalled_everywhere(world) == {"report": 1, "list": {in_office}, "inbox": 1}
+
+
+def test_sec_a_vacancy_is_not_waiting_and_stalls(world):
+    """SEC-8: a vacancy has work to do (nominate); its fill_vacancy deadline is open, yet a
+    quiet vacancy is stalled — only states marked waiting are spared."""
+    cid = vacancy(world)
+    assert deadlines(world, cid)["fill_vacancy"]["status"] == "open"
+    days = world.rt.definitions.parameters["stalled_after_days"]
+    flagged = sweep_at(world, world.clock.now() + timedelta(days=days + 1))
+    assert [s["case_id"] for s in flagged.stalled] == [cid]

@@ -19,6 +19,7 @@ from engine.calendar import LegalCalendar
 from engine.cases.deadlines import deadline_rows
 from engine.definitions.loader import DEFAULT_DIR, collect, load_definitions
 from engine.definitions.model import OPEN_TRIGGER
+from engine.oversight.figures import Moment
 from engine.registry import load_registry
 
 REGISTRY = load_registry()
@@ -73,6 +74,20 @@ BAD = [
         "deadlines.2.anchor",
         "'payload.<field>'",
     ),
+    (
+        "waiting is a yes or no",
+        "secretary.v2.yaml",
+        lambda d: _state(d, "in_office").update(waiting="sometimes"),
+        "states.3.waiting",
+        "Not a valid boolean",
+    ),
+    (
+        "a terminal state does not wait",
+        "decoupling.v2.yaml",
+        lambda d: _state(d, "normal").update(waiting=True),
+        "states.4.waiting",
+        "cannot be waiting",
+    ),
 ]
 
 
@@ -96,11 +111,24 @@ def test_trf_v2_opens_the_contact_period_with_the_case_and_v1_keeps_its_meaning(
     assert v1.deadlines_opened_by(OPEN_TRIGGER) == []
 
 
-def test_sec_v2_opens_the_vacancy_period_with_the_case():
-    """SEC-8: the period to fill the post opens with the case."""
+def test_sec_v2_opens_the_vacancy_period_with_the_case_and_waits_in_office():
+    """SEC-8: the period to fill the post opens with the case; SEC-7/SEC-9: in office waits."""
     v1, v2 = DEFS.get("secretary", 1), DEFS.get("secretary", 2)
     assert v2.deadline("fill_vacancy").opens_on == (OPEN_TRIGGER, "report_secretary_change")
-    assert v1.deadline("fill_vacancy").opens_on == ("report_secretary_change",)
+    assert v2.waiting_states == ("in_office",)
+    assert v1.waiting_states == ()
+
+
+def test_dec_v2_waits_while_monitoring():
+    """DEC-3: the 3 months under the new body are a wait; handing over is work."""
+    assert DEFS.get("decoupling", 2).waiting_states == ("monitoring",)
+    assert DEFS.get("decoupling", 1).waiting_states == ()
+
+
+def test_the_stall_figure_knows_every_waiting_state_of_every_version():
+    at = Moment.of(DEFS, NOW)
+    assert {("secretary", 2, "in_office"), ("decoupling", 2, "monitoring")} <= at.waiting
+    assert not any(version == 1 for _, version, _ in at.waiting)
 
 
 def test_sec_anchor_on_the_opening_input_falls_back_to_the_opening_day():
