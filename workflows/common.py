@@ -5,14 +5,15 @@ Pure functions over `CaseView` (no SQL, no Flask), like the guards and actions t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
 
-from engine.rules import Refusal
-from engine.snapshot import CaseView, Intent, SetData
+from engine.snapshot import Action, CaseView, Intent, SetData
 
 
 def as_date(value: Any) -> date | None:
@@ -54,13 +55,141 @@ def running_cases(case: CaseView, party_organization_id: Any = None) -> list[int
     ]
 
 
-def not_in_future(
-    rule: str, day: date, case: CaseView, what_zh: str, what_en: str
-) -> Refusal | None:
-    """A date the step records must not be later than today (the rule names the step)."""
-    if day > case.today:
-        return Refusal(rule, zh=f"{what_zh}不能晚于今天", en=f"{what_en} cannot be in the future")
-    return None
+@dataclass(frozen=True)
+class Earlier:
+    """A fact a recorded date may not precede, and its name in both languages.
+
+    `path` is read from the case: `data.…` (the case's facts), `payload.…` (another field of the
+    same form), `organization.…`, `party_org.…` (the case's Party organization); a segment ending
+    in `[]` runs over a list (or a mapping's values) and the latest date found counts. A
+    callable `(case, payload) -> date | str | None` reaches a fact no path names.
+    """
+
+    path: str | Callable[[CaseView, Mapping[str, Any]], Any]
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class FactDate:
+    """A date a step records as a fact: not after today and not before the facts it follows
+    (the input policy of the architecture guide). `field` is the form's path (`recipients[].
+    delivered_on` for every row of a list); the rule is the one the step serves."""
+
+    field: str
+    rule: str
+    zh: str
+    en: str
+    not_before: tuple[Earlier, ...] = ()
+
+
+def _walk(value: Any, parts: Sequence[str]) -> Iterator[Any]:
+    if not parts:
+        yield value
+        return
+    if not isinstance(value, Mapping):
+        return
+    head, rest = parts[0], parts[1:]
+    if head.endswith("[]"):
+        items = value.get(head[:-2]) or ()
+        for item in items.values() if isinstance(items, Mapping) else items:
+            yield from _walk(item, rest)
+    else:
+        yield from _walk(value.get(head), rest)
+
+
+def _earliest_allowed(case: CaseView, payload: Mapping[str, Any], earlier: Earlier) -> date | None:
+    """The latest date the `earlier` fact has (None where the case does not know it yet)."""
+    if callable(earlier.path):
+        found: Iterable[Any] = [earlier.path(case, payload)]
+    else:
+        root, _, rest = earlier.path.partition(".")
+        base = {
+            "data": case.data,
+            "payload": payload,
+            "organization": case.organization,
+            "party_org": party_org(case) or {},
+        }[root]
+        found = _walk(base, rest.split("."))
+    days = [as_date(v) for v in found if v]
+    return max(days) if days else None
+
+
+def _rows(payload: Mapping[str, Any], parts: Sequence[str]) -> Iterator[tuple[tuple, date]]:
+    """(error path, date) for every value of a form path, `[]` segments giving row numbers."""
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head.endswith("[]"):
+        for i, row in enumerate(payload.get(head[:-2]) or ()):
+            if isinstance(row, Mapping):
+                for path, day in _rows(row, rest):
+                    yield (head[:-2], i, *path), day
+    elif not rest:
+        if isinstance(payload.get(head), date):
+            yield (head,), payload[head]
+    elif isinstance(payload.get(head), Mapping):
+        for path, day in _rows(payload[head], rest):
+            yield (head, *path), day
+
+
+def _nest(errors: dict, path: tuple, message: str) -> None:
+    node = errors
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node.setdefault(path[-1], []).append(message)
+
+
+def fact_date_errors(
+    case: CaseView, payload: Mapping[str, Any], facts: Sequence[FactDate]
+) -> dict[str, Any]:
+    """marshmallow-style errors ({field: [message]}, nested like the form) for every recorded
+    date after today or before a fact it follows; empty when all are plausible."""
+    errors: dict[str, Any] = {}
+    for fact in facts:
+        for path, day in _rows(payload, fact.field.split(".")):
+            if day > case.today:
+                _nest(
+                    errors,
+                    path,
+                    f"{fact.rule}: {fact.zh}不能晚于今天（{case.today}） / "
+                    f"{fact.en} cannot be after today ({case.today})",
+                )
+                continue
+            for earlier in fact.not_before:
+                limit = _earliest_allowed(case, payload, earlier)
+                if limit is not None and day < limit:
+                    _nest(
+                        errors,
+                        path,
+                        f"{fact.rule}: {fact.zh}不能早于{earlier.zh}（{limit}） / "
+                        f"{fact.en} cannot be before {earlier.en} ({limit})",
+                    )
+                    break
+    return errors
+
+
+def check_fact_dates(case: CaseView, payload: Mapping[str, Any], facts: Sequence[FactDate]) -> None:
+    """Raise the input error naming each implausible date (422, shown next to its field)."""
+    errors = fact_date_errors(case, payload, facts)
+    if errors:
+        raise ValidationError(errors)
+
+
+def dated(facts: Sequence[FactDate]) -> Callable[[Action], Action]:
+    """An action that first checks the dates its step records (`facts`, the schema's table):
+    the one place every procedure's fact dates are judged, before any intent is made."""
+
+    def wrap(action: Action) -> Action:
+        @functools.wraps(action)
+        def checked(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
+            check_fact_dates(case, payload, facts)
+            return action(case, payload)
+
+        checked.fact_dates = tuple(facts)  # type: ignore[attr-defined]
+        return checked
+
+    return wrap
 
 
 def record_withdrawal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:

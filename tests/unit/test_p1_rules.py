@@ -213,12 +213,12 @@ def test_reg4_registration_issues_the_credit_code():
 
 # ---- REG-5 -------------------------------------------------------------------------------
 
-TO_REGULATOR = {"kind": "industry_regulator", "name": "南关区商务局", "delivered_on": "2026-03-10"}
-TO_LOCAL = {"kind": "local_party_org", "name": "自强街道党工委", "delivered_on": "2026-03-10"}
+TO_REGULATOR = {"kind": "industry_regulator", "name": "南关区商务局", "delivered_on": "2026-03-02"}
+TO_LOCAL = {"kind": "local_party_org", "name": "自强街道党工委", "delivered_on": "2026-03-02"}
 TO_SUPERVISOR = {
     "kind": "supervisory_unit",
     "name": "南关区卫生健康局",
-    "delivered_on": "2026-03-10",
+    "delivered_on": "2026-03-02",
 }
 
 
@@ -413,7 +413,7 @@ def test_reg7_no_full_members_means_instructor():
             "mode": "instructor",
             "name": "郑国华",
             "dispatched_by": "综合党委",
-            "dispatched_on": "2026-03-20",
+            "dispatched_on": "2026-03-02",
         },
     )
     assert refused("coverage_routing", "dispatch_instructor", inst, data=routing(2)).rule == "REG-7"
@@ -424,7 +424,7 @@ def test_reg7_no_full_members_means_instructor():
 
 def test_reg7_joint_route_forms_a_joint_branch():
     data = {**routing(2), "coverage_route": {"mode": "joint", "partner_organizations": ["甲"]}}
-    body = {"name": "联合党支部", "approved_by": "街道党工委", "established_on": "2026-04-01"}
+    body = {"name": "联合党支部", "approved_by": "街道党工委", "established_on": "2026-03-02"}
     assert (
         refused(
             "forming_party_org",
@@ -449,7 +449,7 @@ def test_reg7_committee_with_few_members_needs_county_approval():
         "name": "党委",
         "kind": "committee",
         "approved_by": "区委组织部",
-        "established_on": "2026-04-01",
+        "established_on": "2026-03-02",
     }
     assert (
         refused(
@@ -487,7 +487,7 @@ def test_reg8_instructor_meanwhile_needs_a_reason():
         "mode": "instructor",
         "name": "郑国华",
         "dispatched_by": "综合党委",
-        "dispatched_on": "2026-03-20",
+        "dispatched_on": "2026-03-02",
     }
     r = refused(
         "forming_party_org",

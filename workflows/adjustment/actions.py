@@ -10,9 +10,11 @@ from marshmallow import ValidationError
 from engine.calendar import LegalCalendar, Period
 from engine.snapshot import CaseView, Intent, SetData, UpdateOrganization, UpdateRecord
 from workflows.adjustment.guards import attached_members
-from workflows.common import active_party_org, record_withdrawal, running_cases
+from workflows.adjustment.schemas import FACT_DATES
+from workflows.common import active_party_org, dated, record_withdrawal, running_cases
 
 
+@dated(FACT_DATES["adjustment.report"])
 def record_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-1: the report opens the case. It must name an active Party organization of this
     organization, and one adjustment at a time runs per organization. A report later than the
@@ -59,11 +61,13 @@ def period_text(period: Period, lang: str) -> str:
     return " ".join(f"{n} {en}{'s' if n > 1 else ''}" for n, _, en in parts if n) or "0 days"
 
 
+@dated(FACT_DATES["adjustment.receiving"])
 def record_receiving(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-2: who receives, and who supervises and assists the transfers."""
     yield SetData("receiving", dict(payload))
 
 
+@dated(FACT_DATES["adjustment.destinations"])
 def record_destinations(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-3: a transfer or a kept relation takes the member out of this Party organization at
     once (the letter is issued); "remain" only says the member stays in it."""
@@ -94,10 +98,12 @@ def record_destinations(case: CaseView, payload: Mapping[str, Any]) -> Iterable[
     yield SetData("destinations", destinations)
 
 
+@dated(FACT_DATES["adjustment.completion"])
 def record_completion(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("transfers_completed_on", payload["completed_on"])
 
 
+@dated(FACT_DATES["adjustment.change_decision"])
 def apply_change(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-4: the Party organization continues, adjusted (name, kind, upper organization)."""
     columns = {"new_name": "name", "new_kind": "kind", "new_upper_party_org": "upper_party_org"}
@@ -107,6 +113,7 @@ def apply_change(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]
     yield SetData("decision", {"outcome": "change", **payload})
 
 
+@dated(FACT_DATES["adjustment.revocation"])
 def revoke_party_org(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-4: the Party organization is revoked. For a deregistering organization this releases
     the deregistration, which waited for this case (the definition's hold)."""

@@ -43,18 +43,11 @@ def party_org_active(case: CaseView, payload: Payload) -> Refusal | None:
 
 
 def receiving_contacted(case: CaseView, payload: Payload) -> Refusal | None:
-    """TRF-2: the contact with the receiving Party organization and the assignment have happened
-    (not in the future), and the receiving organization is another one."""
+    """TRF-2: the receiving Party organization is another one than the one adjusted (the dates
+    of the contact and the assignment are judged by the step's fact-date table)."""
     if payload is None:
         return None
     po = party_org(case) or {}
-    dates = [payload["assigned_on"], *(r["contacted_on"] for r in payload["receiving_party_orgs"])]
-    if any(d > case.today for d in dates):
-        return Refusal(
-            "TRF-2",
-            zh="联系接收单位党组织和指派专人的日期不能晚于今天",
-            en="Contacting the receiving Party organization and naming the person cannot be in the future",
-        )
     same = [r["name"] for r in payload["receiving_party_orgs"] if r["name"] == po.get("name")]
     if same:
         return Refusal(
@@ -94,18 +87,6 @@ def destinations_valid(case: CaseView, payload: Payload) -> Refusal | None:
                 "Transfer their relation, or keep it elsewhere with organizational life elsewhere",
                 details={"member_ids": [m["id"] for m in staying]},
             )
-    future = [
-        d["member_id"]
-        for d in payload["destinations"]
-        if (d.get("transferred_on") or case.today) > case.today
-    ]
-    if future:
-        return Refusal(
-            "TRF-3",
-            zh="转移日期不能晚于今天",
-            en="A transfer cannot be recorded before it happens",
-            details={"member_ids": future},
-        )
     return None
 
 
@@ -155,11 +136,9 @@ def nobody_remains(case: CaseView, payload: Payload) -> Refusal | None:
 
 
 def decided_not_in_future(case: CaseView, payload: Payload) -> Refusal | None:
-    """TRF-4: a decision is recorded once it has been made."""
-    if payload is not None and payload["decided_on"] > case.today:
-        return Refusal(
-            "TRF-4", zh="决定日期不能晚于今天", en="A decision cannot be recorded before it is made"
-        )
+    """TRF-4: a decision is recorded once it has been made. Its date is judged, with the field
+    named, by the step's fact-date table (`adjustment.schemas.FACT_DATES`, checked by
+    `workflows.common.dated`); this guard stays because the definitions name it."""
     return None
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import PARTY_ORG_KINDS
-from workflows.common import label
+from workflows.common import Earlier, FactDate, label
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
@@ -236,4 +236,58 @@ SCHEMAS = {
     "adjustment.change_decision": ChangeDecisionSchema,
     "adjustment.revocation": RevocationSchema,
     "adjustment.reason": ReasonSchema,
+}
+
+CHANGE = Earlier("data.report.change_on", "社会组织变动日期", "the organization's change")
+REPORTED = Earlier("data.reported_on", "报告日期", "the report")
+DECIDE_AFTER = (
+    Earlier("data.transfers_completed_on", "组织关系转移完成日期", "the completed transfers"),
+)
+
+#: Every date a P2 step records, and the facts it may not precede (checked by
+#: `workflows.common.dated` on the step's action; never after today either).
+FACT_DATES: dict[str, tuple[FactDate, ...]] = {
+    "adjustment.report": (
+        FactDate("change_on", "TRF-1", "变动日期", "The date of the change"),
+        FactDate(
+            "reported_on",
+            "TRF-1",
+            "报告日期",
+            "The report",
+            (Earlier("payload.change_on", "变动日期", "the change"),),
+        ),
+    ),
+    "adjustment.receiving": (
+        FactDate("assigned_on", "TRF-2", "指定日期", "The assignment", (REPORTED,)),
+        FactDate(
+            "receiving_party_orgs[].contacted_on", "TRF-2", "联系日期", "The contact", (REPORTED,)
+        ),
+    ),
+    "adjustment.destinations": (
+        FactDate("destinations[].transferred_on", "TRF-3", "转移日期", "The transfer", (CHANGE,)),
+    ),
+    "adjustment.completion": (
+        FactDate(
+            "completed_on",
+            "TRF-3",
+            "完成日期",
+            "The completion",
+            (
+                Earlier(
+                    "data.receiving.assigned_on", "指定专人日期", "naming the supervising person"
+                ),
+                Earlier(
+                    "data.destinations[].transferred_on",
+                    "最后一名党员的转移日期",
+                    "the last transfer",
+                ),
+            ),
+        ),
+    ),
+    "adjustment.change_decision": (
+        FactDate("decided_on", "TRF-4", "决定日期", "The decision", DECIDE_AFTER),
+    ),
+    "adjustment.revocation": (
+        FactDate("decided_on", "TRF-4", "决定日期", "The decision", DECIDE_AFTER),
+    ),
 }

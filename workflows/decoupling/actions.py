@@ -15,10 +15,12 @@ from engine.snapshot import (
     UpdateOrganization,
     UpdateRecord,
 )
-from workflows.common import active_party_org, record_withdrawal, running_cases
+from workflows.common import active_party_org, dated, record_withdrawal, running_cases
 from workflows.decoupling.guards import members_to_transfer
+from workflows.decoupling.schemas import FACT_DATES
 
 
+@dated(FACT_DATES["decoupling.start"])
 def start(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-1: the case opens with the archive inventory; one decoupling per organization at a
     time, of an active Party organization of this organization."""
@@ -37,6 +39,7 @@ def start(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("archives", [{"item": item} for item in payload["archive_items"]])
 
 
+@dated(FACT_DATES["decoupling.receipts"])
 def record_receipts(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-1: the checklist says who handed over and who received what, and when. An item
     found while sorting that was not on the inventory joins it, received."""
@@ -52,11 +55,13 @@ def record_receipts(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inte
     yield SetData("archives", archives)
 
 
+@dated(FACT_DATES["decoupling.handover"])
 def record_handover(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-3's three months run from here."""
     yield SetData("handover_on", payload["handover_on"])
 
 
+@dated(FACT_DATES["decoupling.transfer"])
 def transfer_party_org(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-1: the Party organization now belongs to the receiving Party organization; members
     whose relation sat with the original supervisory unit's Party organization join it."""
@@ -73,6 +78,7 @@ def transfer_party_org(case: CaseView, payload: Mapping[str, Any]) -> Iterable[I
     yield SetData("transfer", dict(payload))
 
 
+@dated(FACT_DATES["decoupling.leadership"])
 def state_leadership(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-2/DEC-4: the new body leads the Party organization and is the responsible body."""
     yield UpdateRecord(
@@ -84,6 +90,7 @@ def state_leadership(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Int
     yield SetData("leadership", dict(payload))
 
 
+@dated(FACT_DATES["decoupling.meeting"])
 def record_meeting(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-3: the meeting is a record of the Party organization, kept beyond this case."""
     yield CreateRecord(
@@ -101,6 +108,7 @@ def record_meeting(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
     )
 
 
+@dated(FACT_DATES["decoupling.confirmation"])
 def confirm_normal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("confirmation", dict(payload))
 

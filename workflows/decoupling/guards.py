@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.rules import Refusal
 from engine.snapshot import CaseView
-from workflows.common import as_date, not_in_future
+from workflows.common import as_date
 
 Payload = Mapping[str, Any] | None
 NAMES_SHOWN = 20
@@ -35,13 +35,9 @@ def missing_archives(case: CaseView) -> list[str]:
 
 
 def receipts_valid(case: CaseView, payload: Payload) -> Refusal | None:
-    """DEC-1: a receipt is recorded once the archive has been received."""
-    if payload is None:
-        return None
-    for item in payload["items"]:
-        refusal = not_in_future("DEC-1", item["received_on"], case, "接收日期", "A receipt")
-        if refusal:
-            return refusal
+    """DEC-1: a receipt is recorded once the archive has been received. Its date is judged,
+    with the field named, by the step's fact-date table (`decoupling.schemas.FACT_DATES`,
+    checked by `workflows.common.dated`); this guard stays because the definitions name it."""
     return None
 
 
@@ -56,15 +52,6 @@ def all_archives_received(case: CaseView, payload: Payload) -> Refusal | None:
             en=f"{len(missing)} archive item(s) not yet handed over: " + ", ".join(shown),
             details={"missing": missing},
         )
-    if payload is not None:
-        latest = max(as_date(a["received_on"]) for a in case.data.get("archives", []))
-        if payload["handover_on"] < latest:
-            return Refusal(
-                "DEC-1",
-                zh=f"移交完成日期不能早于最后一项档案的接收日期（{latest}）",
-                en=f"The handover cannot be complete before the last item was received ({latest})",
-            )
-        return not_in_future("DEC-1", payload["handover_on"], case, "移交日期", "The handover")
     return None
 
 
@@ -94,7 +81,7 @@ def members_transferred(case: CaseView, payload: Payload) -> Refusal | None:
             en=f"{len(missing)} member(s) not yet transferred: " + ", ".join(shown),
             details={"member_ids": [m["id"] for m in missing]},
         )
-    return not_in_future("DEC-1", payload["transferred_on"], case, "转接日期", "The transfer")
+    return None
 
 
 def leadership_is_new_body(case: CaseView, payload: Payload) -> Refusal | None:
@@ -110,7 +97,7 @@ def leadership_is_new_body(case: CaseView, payload: Payload) -> Refusal | None:
             en="After decoupling the leadership relation cannot stay with the original "
             "supervisory unit's Party organization",
         )
-    return not_in_future("DEC-2", payload["stated_on"], case, "明确领导关系的日期", "The statement")
+    return None
 
 
 def responsible_body_default(case: CaseView, payload: Payload) -> Refusal | None:
@@ -139,10 +126,10 @@ KIND_NAMES = {
 
 
 def meeting_held(case: CaseView, payload: Payload) -> Refusal | None:
-    """DEC-3: a meeting is recorded once held."""
-    if payload is None:
-        return None
-    return not_in_future("DEC-3", payload["held_on"], case, "会议日期", "A meeting")
+    """DEC-3: a meeting is recorded once held. Its date is judged, with the field named, by the
+    step's fact-date table (`decoupling.schemas.FACT_DATES`, checked by
+    `workflows.common.dated`); this guard stays because the definitions name it."""
+    return None
 
 
 def qualifying_meetings(case: CaseView) -> list[Mapping[str, Any]]:
@@ -175,8 +162,6 @@ def party_work_normal(case: CaseView, payload: Payload) -> Refusal | None:
             f"at least {need} needed (local default)",
             details={"meetings": have, "needed": need},
         )
-    if payload is not None:
-        return not_in_future("DEC-3", payload["confirmed_on"], case, "确认日期", "The confirmation")
     return None
 
 

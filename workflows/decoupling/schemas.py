@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import MEETING_KINDS
-from workflows.common import label
+from workflows.common import Earlier, FactDate, label
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
@@ -178,4 +178,53 @@ SCHEMAS = {
     "decoupling.meeting": MeetingSchema,
     "decoupling.confirmation": ConfirmationSchema,
     "decoupling.reason": ReasonSchema,
+}
+
+APPROVED = Earlier(
+    "data.decoupling.decoupling_approved_on", "脱钩批准日期", "the decoupling approval"
+)
+HANDOVER = Earlier("data.handover_on", "档案移交日期", "the archives handover")
+STATED = Earlier("data.leadership.stated_on", "明确领导关系日期", "the statement of the leadership")
+
+#: Every date a P3 step records, and the facts it may not precede (checked by
+#: `workflows.common.dated` on the step's action; never after today either).
+FACT_DATES: dict[str, tuple[FactDate, ...]] = {
+    "decoupling.start": (
+        FactDate("decoupling_approved_on", "DEC-1", "脱钩批准日期", "The decoupling approval"),
+    ),
+    "decoupling.receipts": (
+        FactDate("items[].received_on", "DEC-1", "接收日期", "A receipt", (APPROVED,)),
+    ),
+    "decoupling.handover": (
+        FactDate(
+            "handover_on",
+            "DEC-1",
+            "移交日期",
+            "The handover",
+            (
+                APPROVED,
+                Earlier(
+                    "data.archives[].received_on", "最后一项档案的接收日期", "the last receipt"
+                ),
+            ),
+        ),
+    ),
+    "decoupling.transfer": (
+        FactDate("transferred_on", "DEC-1", "转接日期", "The transfer", (HANDOVER,)),
+    ),
+    "decoupling.leadership": (
+        FactDate(
+            "stated_on",
+            "DEC-2",
+            "明确领导关系日期",
+            "The statement",
+            (HANDOVER, Earlier("data.transfer.transferred_on", "转接日期", "the transfer")),
+        ),
+    ),
+    "decoupling.meeting": (
+        FactDate("held_on", "DEC-3", "会议日期", "A meeting", (HANDOVER, STATED)),
+    ),
+    "decoupling.confirmation": (
+        FactDate("confirmed_on", "DEC-3", "确认日期", "The confirmation", (STATED,)),
+    ),
 }

@@ -6,8 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateOrganization
+from workflows.common import dated
+from workflows.registration.schemas import FACT_DATES
 
 
+@dated(FACT_DATES["registration.application"])
 def record_application(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("application", dict(payload))
 
@@ -41,6 +44,7 @@ def record_charter_review(case: CaseView, payload: Mapping[str, Any]) -> Iterabl
     yield SetData("charter_reviews", reviews)
 
 
+@dated(FACT_DATES["registration.decision"])
 def record_registration(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """REG-4 / INF-1: registration issues the credit code and fixes the management mode."""
     yield SetData("registered_on", payload["registered_on"])
@@ -56,6 +60,7 @@ def record_registration(case: CaseView, payload: Mapping[str, Any]) -> Iterable[
     )
 
 
+@dated(FACT_DATES["registration.forwarding"])
 def record_forwarding(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("forwarding", dict(payload))
 
@@ -77,6 +82,7 @@ def route_affiliated(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Int
     yield SetData("coverage_route", {"mode": "affiliated", **payload})
 
 
+@dated(FACT_DATES["registration.party_org"])
 def create_party_organization(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """REG-7/REG-8: the Party organization exists from here on; the organization is covered."""
     route = case.data.get("coverage_route", {})
@@ -98,6 +104,7 @@ def create_party_organization(case: CaseView, payload: Mapping[str, Any]) -> Ite
     yield SetData("party_organization", dict(payload))
 
 
+@dated(FACT_DATES["registration.instructor"])
 def dispatch_instructor(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """REG-7/REG-8: no blank spot: an instructor, a stationed branch or a lead organization."""
     yield CreateRecord(

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.vocabulary import CreditCode
-from workflows.common import label
+from workflows.common import Earlier, FactDate, label
 
 NonNegative = validate.Range(min=0, error="REG-2: must be a whole number ≥ 0")
 Text = validate.Length(min=1, max=500)
@@ -312,4 +312,31 @@ SCHEMAS = {
     "registration.affiliated": AffiliatedSchema,
     "registration.instructor": InstructorSchema,
     "registration.party_org": PartyOrgSchema,
+}
+
+APPLIED = Earlier("data.application.applied_on", "申请日期", "the application date")
+REGISTERED = Earlier("data.registered_on", "登记日期", "the registration date")
+
+#: Every date a P1 step records, and the facts it may not precede (checked by
+#: `workflows.common.dated` on the step's action; never after today either).
+FACT_DATES: dict[str, tuple[FactDate, ...]] = {
+    "registration.application": (
+        FactDate("applied_on", "REG-1", "申请日期", "The application date"),
+    ),
+    "registration.decision": (
+        FactDate("registered_on", "REG-4", "登记日期", "The registration date", (APPLIED,)),
+    ),
+    "registration.forwarding": (
+        FactDate(
+            "recipients[].delivered_on", "REG-5", "送达日期", "The delivery date", (REGISTERED,)
+        ),
+    ),
+    "registration.instructor": (
+        FactDate("dispatched_on", "REG-8", "选派日期", "The dispatch date", (REGISTERED,)),
+    ),
+    "registration.party_org": (
+        FactDate(
+            "established_on", "REG-8", "党组织成立日期", "The establishment date", (REGISTERED,)
+        ),
+    ),
 }

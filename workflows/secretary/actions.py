@@ -14,7 +14,14 @@ from marshmallow import ValidationError
 
 from engine.calendar import LegalCalendar, Period
 from engine.snapshot import CaseView, CreateRecord, Intent, SetData, UpdateRecord
-from workflows.common import active_party_org, as_date, party_org, record_withdrawal, running_cases
+from workflows.common import (
+    active_party_org,
+    as_date,
+    dated,
+    party_org,
+    record_withdrawal,
+    running_cases,
+)
 from workflows.secretary.guards import (
     SOURCE_ROLE,
     active_officers,
@@ -22,7 +29,7 @@ from workflows.secretary.guards import (
     member,
     worker_floor,
 )
-from workflows.secretary.schemas import SOURCES
+from workflows.secretary.schemas import FACT_DATES, SOURCES
 
 SYSTEM_REASON = "本组织没有此类正式党员（系统核对） / no full member of this kind (checked)"
 
@@ -34,6 +41,7 @@ def end_officer(officer_id: int, on: Any, reason: Any) -> UpdateRecord:
     )
 
 
+@dated(FACT_DATES["secretary.vacancy"])
 def open_vacancy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """The post of an active Party organization is vacant; one case per post. A vacancy from a
     position change carries its report to the upper Party organization (SEC-8) and ends the
@@ -89,6 +97,7 @@ def open_vacancy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]
         yield SetData("position_change", dict(report))
 
 
+@dated(FACT_DATES["secretary.nomination"])
 def record_nomination(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-1/SEC-2: the nomination with its assessment; for each higher source the reason it was
     passed over — given by the caseworker, or checked by the system where it has no member."""
@@ -125,10 +134,12 @@ def record_nomination(case: CaseView, payload: Mapping[str, Any]) -> Iterable[In
     yield SetData("dispatch", None)
 
 
+@dated(FACT_DATES["secretary.election"])
 def record_election(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("election", dict(payload))
 
 
+@dated(FACT_DATES["secretary.dispatch"])
 def record_dispatch(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("dispatch", dict(payload))
 
@@ -205,6 +216,7 @@ def _stipend_warning(
     }
 
 
+@dated(FACT_DATES["secretary.approval"])
 def appoint(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-3: approved by the upper body, the secretary takes office. The predecessor's record
     ends, a new term starts where one is due (SEC-9), and the annual report (SEC-7) and term
@@ -278,6 +290,7 @@ def appoint(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("vacancy", None)
 
 
+@dated(FACT_DATES["secretary.annual_report"])
 def record_annual_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-7: the next report is due a year after this one; SEC-5 is looked at again, since the
     membership grows."""
@@ -288,6 +301,7 @@ def record_annual_report(case: CaseView, payload: Mapping[str, Any]) -> Iterable
     yield SetData("warnings", _warnings(case, **{"SEC-5": full_time_deputy_warning(case)}))
 
 
+@dated(FACT_DATES["secretary.deputy"])
 def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-3: an approved deputy secretary (a full-time one answers SEC-5's warning), or another
     Party-affairs worker; a full-time one's stipend below its SEC-6 floor is flagged."""
@@ -338,6 +352,7 @@ def appoint_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inten
     )
 
 
+@dated(FACT_DATES["secretary.deputy_change"])
 def end_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-8: a deputy's or another Party-affairs worker's position change, reported; SEC-5
     is looked at again."""
@@ -358,6 +373,7 @@ def end_deputy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     )
 
 
+@dated(FACT_DATES["secretary.secretary_change"])
 def vacate(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-8: the secretary's position changed and was reported: the post is vacant again."""
     officer_id = case.data.get("officer_id")
@@ -374,6 +390,7 @@ def vacate(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("warnings", _warnings(case, **{"SEC-6": None}))
 
 
+@dated(FACT_DATES["secretary.term_renewal"])
 def start_renewal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """SEC-9: the renewal election begins; the incumbent serves until the new secretary is
     approved, and the term-renewal deadline stays open until then."""
@@ -381,6 +398,7 @@ def start_renewal(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent
     yield SetData("renewal", dict(payload))
 
 
+@dated(FACT_DATES["secretary.closing"])
 def close_post(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """TRF-4: the Party organization was revoked; its officers' records end with it."""
     for officer in active_officers(case):

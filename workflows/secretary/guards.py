@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.rules import Refusal
 from engine.snapshot import CaseView
-from workflows.common import as_date, not_in_future, party_org
+from workflows.common import party_org
 from workflows.secretary.schemas import SOURCES
 
 Payload = Mapping[str, Any] | None
@@ -154,10 +154,6 @@ def standard_assessed(case: CaseView, payload: Payload) -> Refusal | None:
             + ", ".join(STANDARD[k][1] for k in failing),
             details={"failing": failing},
         )
-    if refusal := not_in_future(
-        "SEC-1", assessment["assessed_on"], case, "考察日期", "An assessment"
-    ):
-        return refusal
     return None
 
 
@@ -247,18 +243,6 @@ def approved_by_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
             f"not '{payload['approved_by']}'",
             details={"upper_party_org": upper},
         )
-    if refusal := not_in_future("SEC-3", payload["approved_on"], case, "审批日期", "An approval"):
-        return refusal
-    if case.state == "awaiting_approval":  # the secretary, elected in this case
-        elected = as_date((case.data.get("election") or {}).get("elected_on"))
-    else:  # a deputy, whose election comes with the form
-        elected = payload.get("elected_on")
-    if elected and payload["approved_on"] < elected:
-        return Refusal(
-            "SEC-3",
-            zh="审批日期不能早于选举日期",
-            en="The approval cannot come before the election",
-        )
     return None
 
 
@@ -346,7 +330,7 @@ def reported_to_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
             en=f"A position change is reported to the upper Party organization ({upper or 'not recorded'})",
             details={"upper_party_org": upper},
         )
-    return not_in_future("SEC-8", payload["reported_on"], case, "报告日期", "A report")
+    return None
 
 
 def annual_report_to_upper_body(case: CaseView, payload: Payload) -> Refusal | None:
@@ -361,7 +345,7 @@ def annual_report_to_upper_body(case: CaseView, payload: Payload) -> Refusal | N
             en=f"The report is made to the upper Party organization ({upper or 'not recorded'}) "
             "and the members",
         )
-    return not_in_future("SEC-7", payload["reported_on"], case, "述职日期", "A report")
+    return None
 
 
 def party_org_revoked(case: CaseView, payload: Payload) -> Refusal | None:
