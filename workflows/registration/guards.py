@@ -220,7 +220,7 @@ def _survey_needed(case: CaseView) -> Refusal | None:
 
 
 #: REG-7: from this many full members (counted as `reg_standalone_count` says) a standalone
-#: Party organization is formed — the seeds' figure (三名以上).
+#: Party organization is formed — the figure the policies fix (三名以上).
 STANDALONE_MIN = 3
 
 COUNT_NAMES = {
