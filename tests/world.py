@@ -266,12 +266,12 @@ def registration_steps(
                     {
                         "kind": "industry_regulator",
                         "name": "南关区商务局",
-                        "delivered_on": "2026-03-10",
+                        "delivered_on": "2026-03-02",
                     },
                     {
                         "kind": "local_party_org",
                         "name": "南关区自强街道党工委",
-                        "delivered_on": "2026-03-10",
+                        "delivered_on": "2026-03-02",
                     },
                 ]
             },

@@ -157,7 +157,7 @@ def test_registration_case_through_the_api_only(api):
                 "name": "长春市南关区快递物流协会党支部",
                 "kind": "branch",
                 "approved_by": "南关区自强街道党工委",
-                "established_on": "2026-04-20",
+                "established_on": "2026-03-02",
             },
             "li",
         ),

@@ -255,7 +255,7 @@ def test_a_closed_case_is_not_stalled(world):
             "name": "党支部",
             "kind": "branch",
             "approved_by": "党工委",
-            "established_on": "2026-04-20",
+            "established_on": "2026-03-02",
         },
     )
     assert world.case(cid)["status"] == "closed"

@@ -29,7 +29,7 @@ def test_registration_to_standalone_party_organization(world):
             "name": "长春市南关区物流行业协会党支部",
             "kind": "branch",
             "approved_by": "南关区自强街道党工委",
-            "established_on": "2026-04-20",
+            "established_on": "2026-03-02",
         },
     )
     assert out["state"] == "covered" and out["status"] == "closed"

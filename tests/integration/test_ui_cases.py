@@ -82,7 +82,7 @@ def test_caseworker_drives_registration_to_a_party_organization(app, world, wang
                 "name": "长春市南关区物流行业协会党支部",
                 "kind": "branch",
                 "approved_by": "南关区自强街道党工委",
-                "established_on": "2026-04-20",
+                "established_on": "2026-03-02",
             },
         ),
     ):

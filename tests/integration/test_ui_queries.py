@@ -29,7 +29,12 @@ def world(db_url, clock):
     registered = ["2025-06-02", "2025-11-10", "2026-01-26", "2026-02-06", "2026-02-20"]
     for i, day in enumerate(registered):
         org = ("logistics", "health", "community")[i % 3]
-        cid = w.open(org)
+        application = {
+            "applied_on": day,
+            "founders": ["张伟", "刘洋"],
+            "proposed_leaders": ["张伟"],
+        }
+        cid = w.open(org, payload=application)
         mode = {"mode": "dual", "supervisory_unit": "南关区卫生健康局"} if org == "health" else {}
         for trigger, payload, user in registration_steps(credit_code=_code(i), **mode)[:4]:
             if trigger == "register":
