@@ -113,6 +113,7 @@ def test_p4_from_vacancy_through_the_duties_to_a_closed_post(world):
     assert str(party_org(world)["term_started_on"]) == "2026-03-01"
     case = world.case(cid)
     assert {d["key"]: (d["status"], str(d["due_date"])) for d in case["deadlines"]} == {
+        "fill_vacancy": ("met", "2026-06-02"),  # SEC-8: opened with the case (v2), met here
         "annual_report": ("open", "2027-03-02"),
         "term_renewal": ("open", "2029-03-01"),
     }

@@ -272,7 +272,11 @@ def test_p4_by_cli_to_closed_and_withdrawn(tongbu):
         cid, "approve", {**approval, "stipend_yuan_per_month": 300}, by="li"
     )
     deadlines = {d["key"]: d["due_date"] for d in sh.state(cid)["deadlines"]}
-    assert deadlines == {"annual_report": "2027-03-02", "term_renewal": "2029-03-01"}
+    assert deadlines == {
+        "fill_vacancy": "2026-06-02",  # SEC-8: opened with the case (v2), met by the approval
+        "annual_report": "2027-03-02",
+        "term_renewal": "2029-03-01",
+    }
     sh.fire(
         cid,
         "file_annual_report",

@@ -22,6 +22,7 @@ from workflows.common import (
     record_withdrawal,
     running_cases,
 )
+from workflows.secretary.fact_dates import FACT_DATES
 from workflows.secretary.guards import (
     SOURCE_ROLE,
     active_officers,
@@ -29,7 +30,7 @@ from workflows.secretary.guards import (
     member,
     worker_floor,
 )
-from workflows.secretary.schemas import FACT_DATES, SOURCES
+from workflows.secretary.schemas import SOURCES
 
 SYSTEM_REASON = "本组织没有此类正式党员（系统核对） / no full member of this kind (checked)"
 
