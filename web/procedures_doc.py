@@ -235,7 +235,7 @@ def generate(defs: Definitions | None = None) -> str:
         "pass; a refused step names the rule (DOMAIN.md ID) and says why, in Chinese and English.",
         "Deadlines are counted per the Civil Code (the starting day not counted; a period ending on",
         "a rest day moves to the next working day, adjusted working days honoured) and end at",
-        "midnight Asia/Shanghai. Figures the seed documents leave open are local policy parameters,",
+        "midnight Asia/Shanghai. Figures the policy documents leave open are local policy parameters,",
         "marked **local default / 地方默认值** (see the last section).",
         "",
         "Roles: 经办人 / caseworker — registration authority staff and Party-affairs staff; "
@@ -248,7 +248,7 @@ def generate(defs: Definitions | None = None) -> str:
         "## Local policy parameters / 地方政策参数",
         "",
         "Every value below is a **local default / 地方默认值**, set in `definitions/parameters.yaml`,",
-        "never a figure of the seed documents unless the description says so.",
+        "never a figure of the policy documents unless the description says so.",
         "",
         "| parameter | value | unit | rule | 说明 | description |",
         "|---|---|---|---|---|---|",

@@ -1,7 +1,7 @@
-"""Local policy parameters: every figure a seed leaves open, in one validated file.
+"""Local policy parameters: every figure a policy document leaves open, in one validated file.
 
 Each parameter carries its default, unit, description and the rule it serves, so the UI can
-show it as "local default" (地方默认值) and never as if a seed had fixed it.
+show it as "local default" (地方默认值) and never as if a policy document had fixed it.
 """
 
 from __future__ import annotations

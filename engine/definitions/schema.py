@@ -40,7 +40,7 @@ def _period(value: str) -> None:
 
 def _period_or_parameter(value: str) -> None:
     """A deadline's period: an ISO-8601 period, or `param:<id>` naming a local policy parameter
-    (TRF-5: where a seed says "promptly", the figure is local policy, resolved at load)."""
+    (TRF-5: where a policy document says "promptly", the figure is local policy, resolved at load)."""
     if isinstance(value, str) and value.startswith(PARAM_PREFIX):
         if not _PARAM_REF.match(value):
             raise ValidationError("a parameter reference is param:<lower_snake_case id>")
