@@ -168,49 +168,45 @@ def open_cases(
     return _list(uow, actor, at, build, unit_id=unit_id, limit=limit, offset=offset)
 
 
-def due_soon_cases(
-    uow: UnitOfWork,
-    actor: Actor,
-    at: Moment,
-    *,
-    unit_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Open cases with a deadline inside its reminder window, soonest first (days_left)."""
-    build = _by_deadline(figures.due_soon, "due_soon_deadlines")
-    rows = _list(uow, actor, at, build, unit_id=unit_id, limit=limit, offset=offset)
-    return _with_days(rows, at, "days_left")
+def _deadline_cases(predicate: Any, count_key: str, days_key: str, doc: str) -> Any:
+    """A report list of open cases by one deadline figure (`figures.due_soon`, `overdue`,
+    `escalated`): the same query and paging, only the figure and the day count differ."""
+
+    def cases(
+        uow: UnitOfWork,
+        actor: Actor,
+        at: Moment,
+        *,
+        unit_id: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        build = _by_deadline(predicate, count_key)
+        rows = _list(uow, actor, at, build, unit_id=unit_id, limit=limit, offset=offset)
+        return _with_days(rows, at, days_key)
+
+    cases.__doc__ = doc
+    return cases
 
 
-def overdue_cases(
-    uow: UnitOfWork,
-    actor: Actor,
-    at: Moment,
-    *,
-    unit_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Open cases with an overdue deadline, longest overdue first (ACC-1)."""
-    build = _by_deadline(figures.overdue, "overdue_deadlines")
-    rows = _list(uow, actor, at, build, unit_id=unit_id, limit=limit, offset=offset)
-    return _with_days(rows, at, "days_overdue")
-
-
-def escalated_cases(
-    uow: UnitOfWork,
-    actor: Actor,
-    at: Moment,
-    *,
-    unit_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Open cases with an overdue deadline the sweep has escalated at least once (ACC-1)."""
-    build = _by_deadline(figures.escalated, "overdue_deadlines")
-    rows = _list(uow, actor, at, build, unit_id=unit_id, limit=limit, offset=offset)
-    return _with_days(rows, at, "days_overdue")
+due_soon_cases = _deadline_cases(
+    figures.due_soon,
+    "due_soon_deadlines",
+    "days_left",
+    "Open cases with a deadline inside its reminder window, soonest first (days_left).",
+)
+overdue_cases = _deadline_cases(
+    figures.overdue,
+    "overdue_deadlines",
+    "days_overdue",
+    "Open cases with an overdue deadline, longest overdue first (ACC-1).",
+)
+escalated_cases = _deadline_cases(
+    figures.escalated,
+    "overdue_deadlines",
+    "days_overdue",
+    "Open cases with an overdue deadline the sweep has escalated at least once (ACC-1).",
+)
 
 
 def stalled_cases(
