@@ -55,8 +55,8 @@ def steps(n: int) -> list[tuple[str, dict[str, Any], str]]:
             "forward_documents",
             {
                 "recipients": [
-                    {"kind": "industry_regulator", "name": "商务局", "delivered_on": "2026-03-10"},
-                    {"kind": "local_party_org", "name": "街道党工委", "delivered_on": "2026-03-10"},
+                    {"kind": "industry_regulator", "name": "商务局", "delivered_on": "2026-03-02"},
+                    {"kind": "local_party_org", "name": "街道党工委", "delivered_on": "2026-03-02"},
                 ]
             },
             "cw",
@@ -73,7 +73,7 @@ def steps(n: int) -> list[tuple[str, dict[str, Any], str]]:
                 "name": "党支部",
                 "kind": "branch",
                 "approved_by": "街道党工委",
-                "established_on": "2026-04-01",
+                "established_on": "2026-03-02",
             },
             "cw",
         ),
