@@ -104,12 +104,12 @@ def _earliest_allowed(case: CaseView, payload: Mapping[str, Any], earlier: Earli
         found: Iterable[Any] = [earlier.path(case, payload)]
     else:
         root, _, rest = earlier.path.partition(".")
-        base = {
-            "data": case.data,
-            "payload": payload,
-            "organization": case.organization,
-            "party_org": party_org(case) or {},
-        }[root]
+        # The Party organization is looked up only for a fact about it: reading the snapshot's
+        # Party organizations costs a query on the hot path (the organization view is lazy).
+        if root == "party_org":
+            base: Mapping[str, Any] = party_org(case) or {}
+        else:
+            base = {"data": case.data, "payload": payload, "organization": case.organization}[root]
         found = _walk(base, rest.split("."))
     days = [as_date(v) for v in found if v]
     return max(days) if days else None
