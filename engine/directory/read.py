@@ -203,30 +203,16 @@ def organization(uow: UnitOfWork, actor: Actor, organization_id: int) -> dict[st
             raise NotFound("organization", organization_id)
         require_visible(r, actor, row["unit_id"], f"organization {organization_id}")
         out = dict(row)
-        out["party_organizations"] = [
-            dict(x)
-            for x in r.conn.execute(
-                select(party_t)
-                .where(party_t.c.organization_id == organization_id)
-                .order_by(party_t.c.id)
-            ).mappings()
-        ]
-        out["instructors"] = [
-            dict(x)
-            for x in r.conn.execute(
-                select(instructors_t)
-                .where(instructors_t.c.organization_id == organization_id)
-                .order_by(instructors_t.c.id)
-            ).mappings()
-        ]
-        out["members"] = [
-            dict(x)
-            for x in r.conn.execute(
-                select(members_t)
-                .where(members_t.c.organization_id == organization_id)
-                .order_by(members_t.c.id)
-            ).mappings()
-        ]
+        # Its Party organizations, instructors and members: one query per table, by id.
+        for key, table in (
+            ("party_organizations", party_t),
+            ("instructors", instructors_t),
+            ("members", members_t),
+        ):
+            rows = r.conn.execute(
+                select(table).where(table.c.organization_id == organization_id).order_by(table.c.id)
+            )
+            out[key] = [dict(x) for x in rows.mappings()]
         out["cases"] = organization_cases(r, organization_id)
     return out
 
