@@ -10,9 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from engine.rules import Refusal
+
+
+class Lookup(Protocol):
+    """Read-only access to the records a payload refers to by id (a unit, an organization, a
+    Party organization): what a guard needs to judge a reference, without a Session."""
+
+    def __call__(self, entity: str, record_id: int) -> Mapping[str, Any] | None: ...
+
+
+def _no_lookup(entity: str, record_id: int) -> Mapping[str, Any] | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,7 @@ class CaseView:
     organization: Mapping[str, Any]
     params: Mapping[str, Any]
     today: date
+    lookup: Lookup = _no_lookup
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,22 @@ class UpdateRecord:
     fields: Mapping[str, Any]
 
 
-Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord
+@dataclass(frozen=True)
+class Cover:
+    """The Party organization covers these social organizations from `since` (REG-7).
+
+    `party_organization` is an id, or the case-data key a `CreateRecord` of the same step stored
+    the new organization's id under. Each organization's `coverage` becomes `party_org`. A joint
+    branch covers at most the local `joint_branch_max_units`: the service refuses more (REG-7),
+    whichever procedure or directory path adds them. `mode`: host, joint or affiliated."""
+
+    party_organization: int | str
+    organization_ids: tuple[int, ...]
+    mode: str
+    since: date | str
+
+
+Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord | Cover
 
 Guard = Callable[[CaseView, Mapping[str, Any] | None], Refusal | None]
 Action = Callable[[CaseView, Mapping[str, Any]], Iterable[Intent]]

@@ -12,8 +12,10 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from engine.calendar import local_date
+from engine.directory.coverage import DEFAULT_JOINT_LIMIT, cover, end_coverage
 from engine.errors import NotFound
-from engine.snapshot import CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
+from engine.snapshot import Cover, CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
 from engine.store.fire_sql import hot_sql
 from engine.store.tables import (
     Instructor,
@@ -51,12 +53,22 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def apply_intents(
-    uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
+    uow: UnitOfWork,
+    intents: tuple[Intent, ...] | list[Intent],
+    data: dict,
+    organization_id: int,
+    *,
+    params: Mapping[str, Any] | None = None,
+    case_id: int | None = None,
 ) -> dict:
     """Apply an action's intents; a broken uniqueness is bad input, not a crash."""
     try:
-        return _apply_intents_unchecked(uow, intents, data, organization_id)
+        return _apply_intents_unchecked(uow, intents, data, organization_id, params, case_id)
     except (IntegrityError, uow.engine.dialect.dbapi.IntegrityError) as exc:
         orig = getattr(exc, "orig", None) or exc
         detail = str(orig).splitlines()[0]
@@ -71,7 +83,12 @@ def apply_intents(
 
 
 def _apply_intents_unchecked(
-    uow: UnitOfWork, intents: tuple[Intent, ...] | list[Intent], data: dict, organization_id: int
+    uow: UnitOfWork,
+    intents: tuple[Intent, ...] | list[Intent],
+    data: dict,
+    organization_id: int,
+    params: Mapping[str, Any] | None,
+    case_id: int | None,
 ) -> dict:
     hs = hot_sql(uow.engine)
     cursor = None
@@ -109,6 +126,25 @@ def _apply_intents_unchecked(
             changed = hs.update_by_id(cur(), table, intent.id, intent.fields)
             if changed != 1:
                 raise NotFound(intent.entity, intent.id)
+            if intent.entity == "party_organization" and intent.fields.get("status") == "revoked":
+                # Coverage follows the Party organization: revoked, it covers nobody (REG-7).
+                until = intent.fields.get("revoked_on") or local_date(uow.clock.now())
+                end_coverage(uow.conn, intent.id, _day(until))
+        elif isinstance(intent, Cover):
+            po = intent.party_organization
+            po_id = new_data.get(po) if isinstance(po, str) else po
+            if not isinstance(po_id, int):
+                raise ValueError(f"Cover: no Party organization id under {po!r}")
+            limit = int((params or {}).get("joint_branch_max_units", DEFAULT_JOINT_LIMIT))
+            cover(
+                uow.conn,
+                po_id,
+                intent.organization_ids,
+                mode=intent.mode,
+                since=_day(intent.since),
+                joint_limit=limit,
+                case_id=case_id,
+            )
         else:  # pragma: no cover - a new intent type must be handled here
             raise TypeError(f"unknown intent {intent!r}")
     return new_data

@@ -17,8 +17,10 @@ from sqlalchemy import insert, select
 
 from engine.access.actor import Actor
 from engine.calendar import local_date
+from engine.cases import handover, reactions
 from engine.cases.deadlines import deadline_rows
 from engine.cases.intents import apply_intents, jsonable
+from engine.cases.lookup import RecordLookup, check_refs
 from engine.cases.organization import OrganizationView, load_organization
 from engine.definitions.model import OPEN_TRIGGER, Definition, Definitions, TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound
@@ -90,13 +92,21 @@ def _check_role(actor: Actor, t: TransitionDef) -> None:
 
 
 def _load_payload(
-    definition: Definition, schema_name: str | None, payload: Mapping[str, Any] | None
+    definition: Definition,
+    schema_name: str | None,
+    payload: Mapping[str, Any] | None,
+    lookup: RecordLookup | None = None,
 ) -> dict:
+    """The validated input; ids that name nothing are refused here, naming the field."""
     if schema_name is None:
         if payload:
             raise ValidationError({"_schema": ["this step takes no input"]})
         return {}
-    return definition.registry.schema(schema_name).load(dict(payload or {}))
+    schema = definition.registry.schema(schema_name)
+    data = schema.load(dict(payload or {}))
+    if lookup is not None:
+        check_refs(schema, data, lookup)
+    return data
 
 
 def open_case(
@@ -113,67 +123,93 @@ def open_case(
 
     The case row, its `opened` event and the deadlines its definition opens with the case
     (`opens_on: ["@open"]`) commit together."""
-    definition = defs.get(procedure)
     with uow:
-        org = load_organization(uow, organization_id)
-        unit_path = uow.conn.execute(
-            select(units_t.c.path).where(units_t.c.id == org["unit_id"])
-        ).scalar_one()
-        if not actor.can_see(unit_path):
-            raise Forbidden("the organization belongs to another unit")
-        if actor.role not in ("caseworker", "admin"):
-            raise Forbidden("only caseworkers open cases")
-        data = _load_payload(definition, definition.open_schema, payload)
-        now = uow.clock.now()
-        view = CaseView(
-            None, procedure, definition.initial, 0, {}, org, defs.parameters, local_date(now)
+        case_id = _open_in(
+            uow, defs, procedure, organization_id, payload, actor=actor, comment=comment
         )
-        intents: list[Intent] = []
-        for name in definition.open_actions:
-            intents.extend(definition.registry.actions[name](view, data) or ())
-        new_data = apply_intents(uow, intents, {}, organization_id)
-        case_id = uow.conn.execute(
-            insert(cases_t)
-            .values(
-                procedure=procedure,
-                definition_version=definition.version,
-                state=definition.initial,
-                version=1,
-                status="open",
-                organization_id=organization_id,
-                unit_id=org["unit_id"],
-                assignee_id=actor.id,
-                data=new_data,
-                opened_at=now,
-                updated_at=now,
-            )
-            .returning(cases_t.c.id)
-        ).scalar_one()
-        event_id = uow.conn.execute(
-            insert(events_t)
-            .values(
-                case_id=case_id,
-                kind="opened",
-                trigger=None,
-                from_state=None,
-                to_state=definition.initial,
-                case_version=1,
-                actor_id=actor.id,
-                actor_name=actor.display_name,
-                at=now,
-                comment=comment,
-                payload=jsonable(data),
-                rules=list(definition.transitions[0].rules[:1]),
-            )
-            .returning(events_t.c.id)
-        ).scalar_one()
-        rows = deadline_rows(
-            definition, OPEN_TRIGGER, case_id, new_data, now, event_id, uow.calendar, data
-        )
-        if rows:
-            uow.conn.execute(insert(deadlines_t), rows)
         uow.commit()
         return case_id
+
+
+def _open_in(
+    uow: UnitOfWork,
+    defs: Definitions,
+    procedure: str,
+    organization_id: int,
+    payload: Mapping[str, Any] | None,
+    *,
+    actor: Actor,
+    comment: str | None = None,
+) -> int:
+    """`open_case` inside the caller's transaction (a reaction opens a case this way)."""
+    definition = defs.get(procedure)
+    org = load_organization(uow, organization_id)
+    unit_path = uow.conn.execute(
+        select(units_t.c.path).where(units_t.c.id == org["unit_id"])
+    ).scalar_one()
+    if not actor.can_see(unit_path):
+        raise Forbidden("the organization belongs to another unit")
+    if actor.role not in ("caseworker", "admin"):
+        raise Forbidden("only caseworkers open cases")
+    lookup = RecordLookup(uow.conn)
+    data = _load_payload(definition, definition.open_schema, payload, lookup)
+    now = uow.clock.now()
+    view = CaseView(
+        None,
+        procedure,
+        definition.initial,
+        0,
+        {},
+        org,
+        defs.parameters,
+        local_date(now),
+        lookup,
+    )
+    intents: list[Intent] = []
+    for name in definition.open_actions:
+        intents.extend(definition.registry.actions[name](view, data) or ())
+    new_data = apply_intents(uow, intents, {}, organization_id, params=defs.parameters)
+    case_id = uow.conn.execute(
+        insert(cases_t)
+        .values(
+            procedure=procedure,
+            definition_version=definition.version,
+            state=definition.initial,
+            version=1,
+            status="open",
+            organization_id=organization_id,
+            unit_id=org["unit_id"],
+            assignee_id=actor.id,
+            data=new_data,
+            opened_at=now,
+            updated_at=now,
+        )
+        .returning(cases_t.c.id)
+    ).scalar_one()
+    event_id = uow.conn.execute(
+        insert(events_t)
+        .values(
+            case_id=case_id,
+            kind="opened",
+            trigger=None,
+            from_state=None,
+            to_state=definition.initial,
+            case_version=1,
+            actor_id=actor.id,
+            actor_name=actor.display_name,
+            at=now,
+            comment=comment,
+            payload=jsonable(data),
+            rules=list(definition.transitions[0].rules[:1]),
+        )
+        .returning(events_t.c.id)
+    ).scalar_one()
+    rows = deadline_rows(
+        definition, OPEN_TRIGGER, case_id, new_data, now, event_id, uow.calendar, data
+    )
+    if rows:
+        uow.conn.execute(insert(deadlines_t), rows)
+    return case_id
 
 
 def fire(
@@ -194,92 +230,147 @@ def fire(
     from an action, leaves the case exactly as it was. The statements are compiled once per
     dialect and run on the unit of work's own connection (engine/store/fire_sql.py).
     """
-    hs = hot_sql(uow.engine)
     with uow:
-        cur = hs.cursor(uow.conn)
-        case, unit_path, org_row, event_id = hs.load(cur, case_id)
-        if case is None:
-            raise NotFound("case", case_id)
-        if not actor.can_see(unit_path):
-            raise Forbidden(
-                f"case {case_id} belongs to another unit; you can act only on your unit and below"
-            )
-        if case["version"] != expected_version:
-            raise Conflict(case_id, expected_version, case["version"], case["state"])
-        definition = defs.get(case["procedure"], case["definition_version"])
-        branches = definition.triggers_from(case["state"]).get(trigger)
-        machine = definition.machine
-        now = uow.clock.now()
-        org = OrganizationView(org_row, uow.conn)
-        view = CaseView(
+        out = _fire_in(
+            uow,
+            defs,
             case_id,
-            case["procedure"],
-            case["state"],
-            case["version"],
-            case["data"],
-            org,
-            defs.parameters,
-            local_date(now),
+            trigger,
+            payload,
+            actor=actor,
+            expected_version=expected_version,
+            comment=comment,
         )
-        if not branches:
-            machine.fire(view, trigger, {})  # raises TransitionRefused naming the rule
-        _check_role(actor, branches[0])
-        data = _load_payload(definition, branches[0].schema, payload)
-        result = machine.fire(view, trigger, data)
-        new_data = apply_intents(uow, result.intents, dict(case["data"]), case["organization_id"])
-        terminal = definition.is_terminal(result.dest)
-        new_version = expected_version + 1
-        stamp = hs.ts(now)
-        matched, event_id = hs.write_step(
-            uow.conn,
-            cur,
-            {
-                "b_case": case_id,
-                "b_expected": expected_version,
-                "b_state": result.dest,
-                "b_version": new_version,
-                "b_data": hs.json(new_data),
-                "b_now": stamp,
-                "b_status": "closed" if terminal else "open",
-                "b_closed": stamp if terminal else None,
-            },
-            {
-                "case_id": case_id,
-                "kind": "transition",
-                "trigger": trigger,
-                "from_state": result.source,
-                "to_state": result.dest,
-                "case_version": new_version,
-                "actor_id": actor.id,
-                "actor_name": actor.display_name,
-                "at": stamp,
-                "comment": comment,
-                "payload": hs.json(data),
-                "rules": hs.json(list(result.transition.rules)),
-            },
-            event_id,
-            [spec.id for spec in definition.deadlines_closed_by(trigger)],
-            terminal,
-            lambda eid: deadline_rows(
-                definition, trigger, case_id, new_data, now, eid, uow.calendar, data
-            ),
-        )
-        # The case row is locked since the load (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR
-        # UPDATE), so this cannot miss; it stays as the last line of defence, before commit.
-        if matched != 1:
-            uow.conn.rollback()
-            current = uow.conn.execute(
-                select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
-            ).one()
-            raise Conflict(case_id, expected_version, current.version, current.state)
         uow.commit()
-        return {
-            "id": case_id,
-            "state": result.dest,
-            "version": new_version,
-            "event_id": event_id,
-            "status": "closed" if terminal else "open",
-        }
+        return out
+
+
+def _fire_in(
+    uow: UnitOfWork,
+    defs: Definitions,
+    case_id: int,
+    trigger: str,
+    payload: Mapping[str, Any] | None,
+    *,
+    actor: Actor,
+    expected_version: int,
+    comment: str | None = None,
+    depth: int = 0,
+) -> dict[str, Any]:
+    """`fire` inside the caller's transaction (a reaction fires a step of another case so)."""
+    hs = hot_sql(uow.engine)
+    cur = hs.cursor(uow.conn)
+    case, unit_path, org_row, event_id = hs.load(cur, case_id)
+    if case is None:
+        raise NotFound("case", case_id)
+    if not actor.can_see(unit_path):
+        raise Forbidden(
+            f"case {case_id} belongs to another unit; you can act only on your unit and below"
+        )
+    if case["version"] != expected_version:
+        raise Conflict(case_id, expected_version, case["version"], case["state"])
+    definition = defs.get(case["procedure"], case["definition_version"])
+    branches = definition.triggers_from(case["state"]).get(trigger)
+    machine = definition.machine
+    now = uow.clock.now()
+    org = OrganizationView(org_row, uow.conn)
+    lookup = RecordLookup(uow.conn)
+    view = CaseView(
+        case_id,
+        case["procedure"],
+        case["state"],
+        case["version"],
+        case["data"],
+        org,
+        defs.parameters,
+        local_date(now),
+        lookup,
+    )
+    if not branches:
+        machine.fire(view, trigger, {})  # raises TransitionRefused naming the rule
+    _check_role(actor, branches[0])
+    data = _load_payload(definition, branches[0].schema, payload, lookup)
+    result = machine.fire(view, trigger, data)
+    new_data = apply_intents(
+        uow,
+        result.intents,
+        dict(case["data"]),
+        case["organization_id"],
+        params=defs.parameters,
+        case_id=case_id,
+    )
+    terminal = definition.is_terminal(result.dest)
+    new_version = expected_version + 1
+    stamp = hs.ts(now)
+    matched, event_id = hs.write_step(
+        uow.conn,
+        cur,
+        {
+            "b_case": case_id,
+            "b_expected": expected_version,
+            "b_state": result.dest,
+            "b_version": new_version,
+            "b_data": hs.json(new_data),
+            "b_now": stamp,
+            "b_status": "closed" if terminal else "open",
+            "b_closed": stamp if terminal else None,
+        },
+        {
+            "case_id": case_id,
+            "kind": "transition",
+            "trigger": trigger,
+            "from_state": result.source,
+            "to_state": result.dest,
+            "case_version": new_version,
+            "actor_id": actor.id,
+            "actor_name": actor.display_name,
+            "at": stamp,
+            "comment": comment,
+            "payload": hs.json(data),
+            "rules": hs.json(list(result.transition.rules)),
+        },
+        event_id,
+        [spec.id for spec in definition.deadlines_closed_by(trigger)],
+        terminal,
+        lambda eid: deadline_rows(
+            definition, trigger, case_id, new_data, now, eid, uow.calendar, data
+        ),
+    )
+    # The case row is locked since the load (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR
+    # UPDATE), so this cannot miss; it stays as the last line of defence, before commit.
+    if matched != 1:
+        uow.conn.rollback()
+        current = uow.conn.execute(
+            select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
+        ).one()
+        raise Conflict(case_id, expected_version, current.version, current.state)
+    t = result.transition
+    if t.hand_over is not None:
+        handover.in_step(uow, case, t, new_data, new_version, now, lookup)
+    if definition.reactions_on(trigger):
+        origin = reactions.Origin(
+            case_id=case_id,
+            case_version=new_version,
+            organization_id=case["organization_id"],
+            procedure=case["procedure"],
+            trigger=trigger,
+            step_label=t.label,
+            data=new_data,
+            payload=jsonable(data),
+            organization=dict(org_row or {}),
+            now=now,
+            today=local_date(now),
+        )
+        reactions.run(
+            uow, defs, definition, origin, depth=depth, fire_in=_fire_in, open_in=_open_in
+        )
+    return {
+        "id": case_id,
+        "state": result.dest,
+        "version": new_version,
+        "event_id": event_id,
+        "status": "closed" if terminal else "open",
+    }
 
 
 def actions(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -> list[ActionInfo]:

@@ -26,6 +26,7 @@ from engine.definitions.model import (
     EscalationStep,
     Hold,
     Label,
+    ReactionDef,
     StateDef,
     TransitionDef,
 )
@@ -190,6 +191,12 @@ def _check_semantics(
             problem = _parameter_period_problem(d["period"], parameters)
             if problem:
                 bad(f"{base}.period", problem)
+    for i, r in enumerate(doc["reactions"]):
+        if r["rule"] not in catalogue:
+            bad(f"reactions.{i}.rule", f"rule {r['rule']!r} is not in the rules catalogue")
+        for j, trig in enumerate(r["on"]):
+            if trig not in triggers:
+                bad(f"reactions.{i}.on.{j}", f"unknown trigger {trig!r}")
     for i, h in enumerate(doc["holds"]):
         if h["rule"] not in catalogue:
             bad(f"holds.{i}.rule", f"rule {h['rule']!r} is not in the rules catalogue")
@@ -257,6 +264,7 @@ def _build(
                 guards=tuple(t["guards"]),
                 actions=tuple(t["actions"]),
                 rules=tuple(t["rules"]),
+                hand_over=t["hand_over"],
             )
             for t in doc["transitions"]
         ),
@@ -280,6 +288,19 @@ def _build(
             for d, (period_text, parameter) in zip(doc["deadlines"], periods, strict=True)
         ),
         holds=tuple(Hold(h["operation"], h["rule"], h["zh"], h["en"]) for h in doc["holds"]),
+        reactions=tuple(
+            ReactionDef(
+                on=tuple(r["on"]),
+                do=r["do"],
+                procedure=r["procedure"],
+                rule=r["rule"],
+                label=label(r["label"]),
+                trigger=r["trigger"],
+                match=tuple(sorted(r["match"].items())),
+                payload=tuple(sorted(r["payload"].items())),
+            )
+            for r in doc["reactions"]
+        ),
         parameters=tuple(doc["parameters"]),
         open_schema=doc["open_schema"],
         open_actions=tuple(doc["open_actions"]),
@@ -360,9 +381,35 @@ def collect(directory: Path | None, registry: Registry) -> tuple[Definitions | N
             continue
         seen[key] = fname
         items.append(_build(doc, fname, content_hash(raw), registry, catalogue, parameters))
+    problems.extend(_reaction_targets(items))
     if problems:
         return None, problems
     return Definitions(items, catalogue, parameters), []
+
+
+def _reaction_targets(items: list[Definition]) -> list[Problem]:
+    """A reaction names a loaded procedure, and a `fire` one a step some version of it has."""
+    triggers: dict[str, set[str]] = {}
+    for d in items:
+        triggers.setdefault(d.procedure, set()).update(t.trigger for t in d.transitions)
+    problems = []
+    for d in items:
+        for i, r in enumerate(d.reactions):
+            if r.procedure not in triggers:
+                problems.append(
+                    Problem(
+                        d.file, f"reactions.{i}.procedure", f"unknown procedure {r.procedure!r}"
+                    )
+                )
+            elif r.trigger and r.trigger not in triggers[r.procedure]:
+                problems.append(
+                    Problem(
+                        d.file,
+                        f"reactions.{i}.trigger",
+                        f"no version of {r.procedure!r} has a step {r.trigger!r}",
+                    )
+                )
+    return problems
 
 
 def load_definitions(directory: Path | None, registry: Registry) -> Definitions:

@@ -45,6 +45,27 @@ class TransitionDef:
     guards: tuple[str, ...]
     actions: tuple[str, ...]
     rules: tuple[str, ...]
+    hand_over: str | None = None
+    """`data.<path>` holding a unit id: the step hands the case to that unit (REG-6)."""
+
+
+@dataclass(frozen=True)
+class ReactionDef:
+    """A step here opens (`open`), moves (`fire`) or notifies (`notify`) a case of another
+    procedure, in the step's own transaction (`engine.cases.reactions`).
+
+    `match` picks the other procedure's open cases of the same organization whose data holds
+    the given values; `payload` is what an opening or a fired step receives. Values are paths
+    into this case (`data.`, `payload.`, `organization.`), `@today`, or literals."""
+
+    on: tuple[str, ...]
+    do: str
+    procedure: str
+    rule: str
+    label: Label
+    trigger: str | None
+    match: tuple[tuple[str, Any], ...]
+    payload: tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,7 @@ class Definition:
     holds: tuple[Hold, ...] = ()
     parameters: tuple[str, ...] = ()
     """Local parameters the procedure's guards and actions read, checked to exist at load."""
+    reactions: tuple[ReactionDef, ...] = ()
     _by_source: dict[str, dict[str, list[TransitionDef]]] = field(default_factory=dict, repr=False)
     machine_factory: Callable[[Definition], Any] | None = field(default=None, repr=False)
     """Builds the shared machine (the loader passes `engine.definitions.machine.ProcedureMachine`)."""
@@ -139,6 +161,10 @@ class Definition:
     def waiting_states(self) -> tuple[str, ...]:
         """The states this version marks `waiting` (not stalled while a deadline is open)."""
         return tuple(s.id for s in self.states.values() if s.waiting)
+
+    def reactions_on(self, trigger: str) -> list[ReactionDef]:
+        """The reactions a step of this version sets off, in the order the file gives."""
+        return [r for r in self.reactions if trigger in r.on]
 
     def deadlines_closed_by(self, trigger: str) -> list[DeadlineDef]:
         return [d for d in self.deadlines if trigger in d.closes_on]

@@ -30,6 +30,17 @@ step's (or the opening's) validated input; a dotted path reaches into nested rec
 
 _PARAM_REF = re.compile(r"^param:[a-z][a-z0-9_]*$")
 
+_PATH = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+VALUE_PREFIXES = ("data.", "payload.", "organization.")
+"""Where a reaction's values come from: this case's data after the step, the step's validated
+input, or the organization's columns."""
+
+
+def _data_path(value: str) -> None:
+    if not (value.startswith("data.") and _PATH.match(value.removeprefix("data."))):
+        raise ValidationError("must be data.<field>[.<field>...]")
+
 
 def _period(value: str) -> None:
     try:
@@ -95,6 +106,56 @@ class TransitionSchema(Schema):
     guards = fields.List(fields.String(), load_default=list)
     actions = fields.List(fields.String(), load_default=list)
     rules = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    hand_over = fields.String(
+        load_default=None,
+        validate=_data_path,
+        metadata={
+            "description": "data.<path> holding a unit id: the step hands the case to that "
+            "unit (REG-6: the duty goes with the case to the responsible body)"
+        },
+    )
+
+
+REACTION_KINDS = ("open", "fire", "notify")
+
+
+def _value_ref(value: Any) -> None:
+    """A value a reaction passes on: a path into this case (`data.`, `payload.`,
+    `organization.`), `@today`, or a literal that is none of these."""
+    if isinstance(value, str) and value.startswith(VALUE_PREFIXES):
+        prefix = next(p for p in VALUE_PREFIXES if value.startswith(p))
+        if not _PATH.match(value.removeprefix(prefix)):
+            raise ValidationError(f"{value!r}: a path is {prefix}<field>[.<field>...]")
+
+
+class ReactionSchema(Schema):
+    """A step of this procedure opens, fires a step of, or notifies a case of another
+    procedure, in the same transaction, audited on both cases (issue 13, item 7)."""
+
+    on = fields.List(fields.String(validate=IDENT), required=True, validate=validate.Length(min=1))
+    do = fields.String(required=True, validate=validate.OneOf(REACTION_KINDS))
+    procedure = fields.String(required=True, validate=IDENT)
+    rule = fields.String(required=True)
+    label = fields.Nested(LabelSchema, required=True)
+    trigger = fields.String(load_default=None, validate=IDENT)
+    match = fields.Dict(
+        keys=fields.String(validate=IDENT),
+        values=fields.Raw(validate=_value_ref),
+        load_default=dict,
+        metadata={"description": "the other case's data key -> a value of this case"},
+    )
+    payload = fields.Dict(
+        keys=fields.String(validate=IDENT),
+        values=fields.Raw(validate=_value_ref),
+        load_default=dict,
+    )
+
+    @validates_schema
+    def _trigger_for_fire(self, data: dict, **_: Any) -> None:
+        if data["do"] == "fire" and not data.get("trigger"):
+            raise ValidationError({"trigger": ["a 'fire' reaction names the step it fires"]})
+        if data["do"] != "fire" and data.get("trigger"):
+            raise ValidationError({"trigger": ["only a 'fire' reaction names a step"]})
 
 
 class EscalationSchema(Schema):
@@ -146,10 +207,11 @@ class DefinitionSchema(Schema):
         load_default=list,
         metadata={"description": "local parameters the guards and actions read (case.params)"},
     )
+    reactions = fields.List(fields.Nested(ReactionSchema), load_default=list)
 
 
 class RuleSchema(Schema):
-    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}-\d+$"))
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3,4}-\d+$"))
     zh = fields.String(required=True, validate=validate.Length(min=1))
     en = fields.String(required=True, validate=validate.Length(min=1))
     sources = fields.List(fields.String(), load_default=list)

@@ -79,6 +79,7 @@ class Organization(Base):
         Boolean, default=False, server_default=text("false")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deregistered_on: Mapped[date | None] = mapped_column(Date)
 
 
 class PartyOrganization(Base):
@@ -105,6 +106,24 @@ class PartyOrganization(Base):
     term_started_on: Mapped[date | None] = mapped_column(Date)
     term_years: Mapped[int | None] = mapped_column(Integer)
     revoked_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PartyOrgCoverage(Base):
+    """A Party organization covers a social organization (REG-7): its own host, the partners
+    of a joint branch, an organization affiliated to it (挂靠). One row per spell of coverage;
+    `until` ends it. The organization's `coverage` column says *whether* it is covered; these
+    rows say *by whom*, and a joint branch's active rows are what REG-7's limit counts."""
+
+    __tablename__ = "party_org_coverage"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("party_organizations.id"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
 
 class Instructor(Base):
