@@ -23,6 +23,7 @@ from engine.store.tables import (
     OrgLifeMeeting,
     PartyOfficer,
     PartyOrganization,
+    PartyOrgCoverage,
 )
 from engine.store.unit_of_work import UnitOfWork
 
@@ -31,6 +32,7 @@ party_t = PartyOrganization.__table__
 members_t = Member.__table__
 officers_t = PartyOfficer.__table__
 meetings_t = OrgLifeMeeting.__table__
+cover_t = PartyOrgCoverage.__table__
 
 #: How many of a Party organization's latest meetings its detail shows (DEC-3).
 LATEST_MEETINGS = 20
@@ -51,9 +53,9 @@ class PartyOrgFilter:
 
 def _party_organization_ids(unit_ids: list[int] | None, filt: PartyOrgFilter) -> Select:
     q = select(party_t.c.id)
-    if unit_ids is not None:  # one attached to no organization is the administrators'
-        q = q.join(orgs_t, orgs_t.c.id == party_t.c.organization_id).where(
-            orgs_t.c.unit_id.in_(unit_ids)
+    if unit_ids is not None:  # a body's own Party organization sits at its upper unit
+        q = q.outerjoin(orgs_t, orgs_t.c.id == party_t.c.organization_id).where(
+            func.coalesce(orgs_t.c.unit_id, party_t.c.upper_unit_id).in_(unit_ids)
         )
     if filt.q and filt.q.strip():
         q = q.where(party_t.c.name.contains(filt.q.strip(), autoescape=True))
@@ -77,7 +79,7 @@ def _party_organization_query() -> Select:
     return select(
         party_t,
         orgs_t.c.name.label("organization"),
-        orgs_t.c.unit_id,
+        func.coalesce(orgs_t.c.unit_id, party_t.c.upper_unit_id).label("unit_id"),
         members.label("members_count"),
     ).outerjoin(orgs_t, orgs_t.c.id == party_t.c.organization_id)
 
@@ -135,6 +137,20 @@ def party_organization(uow: UnitOfWork, actor: Actor, party_org_id: int) -> dict
                 .where(meetings_t.c.party_organization_id == party_org_id)
                 .order_by(meetings_t.c.held_on.desc(), meetings_t.c.id.desc())
                 .limit(LATEST_MEETINGS)
+            ).mappings()
+        ]
+        out["covers"] = [
+            dict(x)
+            for x in r.conn.execute(
+                select(
+                    cover_t.c.organization_id,
+                    orgs_t.c.name,
+                    cover_t.c.mode,
+                    cover_t.c.since,
+                )
+                .join(orgs_t, orgs_t.c.id == cover_t.c.organization_id)
+                .where(cover_t.c.party_organization_id == party_org_id, cover_t.c.until.is_(None))
+                .order_by(cover_t.c.id)
             ).mappings()
         ]
         host = out["organization_id"]

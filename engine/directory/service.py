@@ -6,16 +6,27 @@ Each write validates its payload (marshmallow) and commits in its own unit of wo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import insert, select, update
 
 from engine.access.actor import SYSTEM, Actor
+from engine.calendar import local_date
 from engine.definitions.model import Definitions
+from engine.directory.coverage import DEFAULT_JOINT_LIMIT, cover
 from engine.errors import Forbidden, NotFound, TransitionRefused
 from engine.rules import Refusal
-from engine.store.tables import Case, Member, Organization, PartyOrganization, Unit, User
+from engine.store.tables import (
+    Case,
+    Member,
+    Organization,
+    PartyOrganization,
+    PartyOrgCoverage,
+    Unit,
+    User,
+)
 from engine.store.unit_of_work import UnitOfWork
 from engine.vocabulary import (
     CATEGORIES,
@@ -27,6 +38,8 @@ from engine.vocabulary import (
     UNIT_KINDS,
     CreditCode,
 )
+
+cover_t = PartyOrgCoverage.__table__
 
 
 class OrganizationSchema(Schema):
@@ -190,9 +203,15 @@ def create_organization(
 
 
 class PartyOrganizationSchema(Schema):
-    """A Party organization recorded directly (one formed before the system, or outside P1)."""
+    """A Party organization recorded directly (one formed before the system, or outside P1).
 
-    organization_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    Without `organization_id` it is a body's own Party organization (a community Party
+    committee, a supervisory unit's Party group) that social organizations can be affiliated
+    to (挂靠, REG-7); it then needs `upper_unit`, the unit whose tree it sits in."""
+
+    organization_id = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1)
+    )
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(PARTY_ORG_KINDS))
     formation_mode = fields.String(
@@ -212,9 +231,23 @@ class PartyOrganizationSchema(Schema):
     term_years = fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=10)
     )
-    covered_organizations = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)), load_default=None, allow_none=True
+    covers = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        load_default=list,
+        metadata={
+            "description": "organizations it covers besides its host (a joint branch's "
+            "partners, REG-7: at most joint_branch_max_units in all)"
+        },
     )
+
+    @validates_schema
+    def _somewhere(self, data: dict, **_: Any) -> None:
+        if data.get("organization_id") is None and not data.get("upper_unit"):
+            raise ValidationError(
+                "a Party organization of no social organization needs its upper_unit "
+                "(the unit whose tree it sits in)",
+                "upper_unit",
+            )
 
 
 class MemberSchema(Schema):
@@ -261,31 +294,63 @@ def _organization_row(uow: UnitOfWork, organization_id: int) -> Any:
     return row
 
 
-def create_party_organization(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
-    """Record an existing Party organization; the organization becomes covered (REG-7)."""
+def create_party_organization(
+    uow: UnitOfWork, payload: Mapping[str, Any], *, joint_limit: int = DEFAULT_JOINT_LIMIT
+) -> int:
+    """Record an existing Party organization; its host and the organizations it covers become
+    covered (REG-7), through the one coverage writer (the joint-branch limit holds here too)."""
     data = PartyOrganizationSchema().load(dict(payload))
     t = PartyOrganization.__table__
     with uow:
-        org = _organization_row(uow, data["organization_id"])
+        host = data["organization_id"]
+        if host is not None:
+            _organization_row(uow, host)
         upper_unit = data.pop("upper_unit")
         data["upper_unit_id"] = unit_by_code(uow, upper_unit).id if upper_unit else None
-        data["covered_organizations"] = data["covered_organizations"] or [org["name"]]
+        covers = data.pop("covers")
         pid = uow.conn.execute(
             insert(t)
             .values(**data, approved_by=data["upper_party_org"], status="active")
             .returning(t.c.id)
         ).scalar_one()
-        uow.conn.execute(
-            update(Organization.__table__)
-            .where(Organization.__table__.c.id == org["id"])
-            .values(coverage="party_org", coverage_reminder=False)
-        )
+        since = data["established_on"]
+        if host is not None:
+            cover(uow.conn, pid, [host], mode="host", since=since, joint_limit=joint_limit)
+        if covers:
+            mode = "joint" if data["kind"] == "joint_branch" else "affiliated"
+            cover(uow.conn, pid, covers, mode=mode, since=since, joint_limit=joint_limit)
         uow.commit()
         return pid
 
 
-def create_member(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
-    """Record a Party member; a relation inside one of our Party organizations must be active."""
+def cover_organizations(
+    uow: UnitOfWork,
+    party_organization_id: int,
+    organization_ids: list[int],
+    *,
+    since: date,
+    joint_limit: int = DEFAULT_JOINT_LIMIT,
+) -> list[int]:
+    """Link existing organizations to a Party organization by hand (e.g. what migration 0007
+    could not match): a joint branch's partners, or organizations affiliated to it."""
+    with uow:
+        po = _party_organization_row(uow, party_organization_id)
+        mode = "joint" if po["kind"] == "joint_branch" else "affiliated"
+        new = cover(
+            uow.conn, party_organization_id, organization_ids, mode=mode, since=since,
+            joint_limit=joint_limit,
+        )  # fmt: skip
+        uow.commit()
+        return new
+
+
+def create_member(
+    uow: UnitOfWork, payload: Mapping[str, Any], *, joint_limit: int = DEFAULT_JOINT_LIMIT
+) -> int:
+    """Record a Party member; a relation inside one of our Party organizations must be active.
+
+    A member whose employer a joint branch does not cover yet brings that employer under it:
+    coverage follows, and REG-7's limit is checked (a sixth unit's member is refused)."""
     data = MemberSchema().load(dict(payload))
     t = Member.__table__
     with uow:
@@ -296,6 +361,11 @@ def create_member(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
                 raise ValidationError(
                     {"party_organization_id": ["this Party organization has been revoked"]}
                 )
+            if po["kind"] == "joint_branch":
+                cover(
+                    uow.conn, po["id"], [data["organization_id"]], mode="joint",
+                    since=local_date(uow.clock.now()), joint_limit=joint_limit,
+                )  # fmt: skip
         mid = uow.conn.execute(insert(t).values(**data).returning(t.c.id)).scalar_one()
         uow.commit()
         return mid
@@ -307,6 +377,7 @@ def deregister_organization(
     organization_id: int,
     *,
     actor: Actor,
+    on: date | None = None,
 ) -> None:
     """The registration authority completes a deregistration (注销登记).
 
@@ -362,9 +433,22 @@ def deregister_organization(
                     details={"party_organization_id": active.id},
                 )
             )
+        today = local_date(uow.clock.now())
+        day = on or today
+        if day > today:
+            raise ValidationError({"on": [f"TRF-1: a date after today ({today}) / 不能晚于今天"]})
+        if org["registered_on"] is not None and day < org["registered_on"]:
+            raise ValidationError(
+                {"on": [f"before the registration ({org['registered_on']}) / 早于登记日期"]}
+            )
         uow.conn.execute(
             update(orgs)
             .where(orgs.c.id == organization_id)
-            .values(status="deregistered", coverage_reminder=False)
+            .values(status="deregistered", coverage_reminder=False, deregistered_on=day)
+        )
+        uow.conn.execute(
+            update(cover_t)
+            .where(cover_t.c.organization_id == organization_id, cover_t.c.until.is_(None))
+            .values(until=day)
         )
         uow.commit()

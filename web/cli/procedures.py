@@ -116,7 +116,8 @@ def register(main: click.Group) -> None:
             click.echo(
                 f"  term / 任期: from {_date(p['term_started_on'])}, {p['term_years']} years (SEC-9)"
             )
-        click.echo(f"  covers / 覆盖: {'、'.join(p['covered_organizations'] or []) or '-'}")
+        covers = [f"#{c['organization_id']} {c['name']} ({c['mode']})" for c in p["covers"]]
+        click.echo(f"  covers / 覆盖: {'、'.join(covers) or '-'}")
         click.echo(f"  members / 党员 ({len(p['members'])}):")
         for m in p["members"]:
             click.echo(
@@ -149,7 +150,7 @@ def register(main: click.Group) -> None:
                 click.echo(f"    ⚠ [{w.get('rule', key)}] {w['zh']} / {w['en']}")
 
     @party_org.command("add")
-    @click.option("--org", "organization_id", type=click.IntRange(min=1), required=True)
+    @click.option("--org", "organization_id", type=click.IntRange(min=1), default=None)
     @click.option("--name", required=True)
     @click.option("--kind", type=click.Choice(PARTY_ORG_KINDS), required=True)
     @click.option("--upper-party-org", required=True, help="the upper Party organization")
@@ -162,14 +163,39 @@ def register(main: click.Group) -> None:
         type=click.Choice(["standalone", "joint", "affiliated"]),
         default="standalone",
     )
-    @click.option("--covers", multiple=True, help="organization a joint branch covers (repeat)")
+    @click.option(
+        "--covers",
+        multiple=True,
+        type=click.IntRange(min=1, max=2**31 - 1),
+        help="id of an organization it covers besides its host: a joint branch's partner (repeat)",
+    )
     @pass_ctx
     @handled
-    def party_org_add(ctx: Ctx, covers: tuple[str, ...], **kw: Any) -> None:
-        """Record a Party organization that exists already (formed outside P1)."""
-        kw["covered_organizations"] = list(covers) or None
-        pid = directory.create_party_organization(ctx.runtime.uow(), kw)
+    def party_org_add(ctx: Ctx, covers: tuple[int, ...], **kw: Any) -> None:
+        """Record a Party organization that exists already (formed outside P1); without --org,
+        a body's own Party organization (needs --upper-unit) that others can be affiliated to."""
+        kw["covers"] = list(covers)
+        limit = int(ctx.runtime.definitions.parameters["joint_branch_max_units"])
+        pid = directory.create_party_organization(ctx.runtime.uow(), kw, joint_limit=limit)
         click.echo(f"party organization {pid} created")
+
+    @party_org.command("cover")
+    @click.argument("party_organization_id", type=click.IntRange(min=1, max=2**31 - 1))
+    @click.argument("organization_ids", nargs=-1, required=True, type=click.IntRange(min=1))
+    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), required=True, help="YYYY-MM-DD")
+    @pass_ctx
+    @handled
+    def party_org_cover(
+        ctx: Ctx, party_organization_id: int, organization_ids: tuple[int, ...], since: Any
+    ) -> None:
+        """Link organizations to a Party organization it covers (REG-7; a joint branch at most
+        joint_branch_max_units): e.g. the names migration 0007 could not match."""
+        limit = int(ctx.runtime.definitions.parameters["joint_branch_max_units"])
+        new = directory.cover_organizations(
+            ctx.runtime.uow(), party_organization_id, list(organization_ids),
+            since=since.date(), joint_limit=limit,
+        )  # fmt: skip
+        click.echo(f"covered / 已覆盖: {new or 'nothing new / 无新增'}")
 
     # ------------------------------------------------------------ members
 
@@ -247,7 +273,8 @@ def register(main: click.Group) -> None:
     def member_add(ctx: Ctx, part_time: bool, **kw: Any) -> None:
         """Record a Party member of a social organization."""
         kw["full_time"] = not part_time
-        mid = directory.create_member(ctx.runtime.uow(), kw)
+        limit = int(ctx.runtime.definitions.parameters["joint_branch_max_units"])
+        mid = directory.create_member(ctx.runtime.uow(), kw, joint_limit=limit)
         click.echo(f"member {mid} created")
 
     # ------------------------------------------------------------ deregistration
@@ -262,15 +289,23 @@ def register(main: click.Group) -> None:
     @org_group.command("deregister")
     @click.argument("organization_id", type=click.IntRange(min=1))
     @click.option("--as", "username", required=True, envvar="TONGBU_USER")
+    @click.option(
+        "--on",
+        type=click.DateTime(["%Y-%m-%d"]),
+        default=None,
+        help="the day it took effect, YYYY-MM-DD (default: today; never after today)",
+    )
     @pass_ctx
     @handled
-    def org_deregister(ctx: Ctx, organization_id: int, username: str) -> None:
+    def org_deregister(ctx: Ctx, organization_id: int, username: str, on: Any) -> None:
         """Complete a deregistration (注销登记); waits while the Party organization's adjustment
-        is open and while a Party organization is still active (TRF-4)."""
+        is open and while a Party organization is still active (TRF-4). The day is recorded
+        on the organization (deregistered_on)."""
         rt = ctx.runtime
         directory.deregister_organization(
-            rt.uow(), rt.definitions, organization_id, actor=_actor(rt, username)
-        )
+            rt.uow(), rt.definitions, organization_id, actor=_actor(rt, username),
+            on=on.date() if on else None,
+        )  # fmt: skip
         click.echo(f"organization {organization_id} deregistered / 已注销")
 
     # ------------------------------------------------------------ parameters
