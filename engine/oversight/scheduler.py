@@ -4,7 +4,8 @@ The scheduler never holds one job per deadline: deadlines are rows in our own in
 and the tick runs `sweep.sweep` over whatever is due, at the one instant it read. Three jobs:
 
 * ``sweep`` every `interval_seconds` (first run at start-up: that is the catch-up after
-  downtime — what fell due meanwhile is escalated once, not once per missed tick);
+  downtime — what fell due meanwhile is escalated once, not once per missed tick; the first
+  sweep of a process also recomputes provisional deadlines the holiday calendar now covers);
 * ``mail`` every `interval_seconds` when SMTP is configured: the e-mail outbox, in its own job
   so that a slow or dead SMTP server never delays a sweep;
 * ``digest`` daily at `digest_hour` (Asia/Shanghai), and once at start-up if that hour has
@@ -34,7 +35,7 @@ from engine.calendar import SHANGHAI, LegalCalendar, local_date
 from engine.clock import Clock, SystemClock
 from engine.config import Config, SmtpSettings
 from engine.definitions.model import Definitions
-from engine.oversight import accountability, notifications
+from engine.oversight import accountability, notifications, recalendar
 from engine.oversight import sweep as escalation
 from engine.store.unit_of_work import UnitOfWork
 
@@ -107,6 +108,7 @@ class Ticker:
         self.calendar = calendar or LegalCalendar()
         self.runs: Counter[str] = Counter()
         self._full_scan_day: date | None = None
+        self._recalendared = False
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, self.calendar)
@@ -116,9 +118,12 @@ class Ticker:
 
         The first sweep of a process and the first of each (Shanghai) day also scan every
         stalled case, so that back-dated or imported cases are flagged too (see
-        `stalls.sweep_stalled`).
+        `stalls.sweep_stalled`). The first of a process also recomputes provisional deadlines
+        before it sweeps (`refresh_calendar`), at the same instant.
         """
         now = self.clock.now()
+        if not self._recalendared:
+            self.refresh_calendar(now)
         today = local_date(now)
         full = self._full_scan_day != today
         result = escalation.sweep(
@@ -138,6 +143,27 @@ class Ticker:
             log.debug("sweep at %s: nothing due", now.isoformat())
         for e in result.errors:
             log.warning("sweep: %s", e)
+        return result
+
+    def refresh_calendar(self, now: datetime) -> recalendar.RecalendarResult | None:
+        """Recompute the open provisional deadlines the calendar now covers, once per process:
+        a new `chinesecalendar` release arrives with a deploy, so start-up is when it may know
+        a new year (`recalendar.refresh`). A failure is logged and never stops the sweep; it
+        is tried again at the next tick until one run completes.
+        """
+        try:
+            result = recalendar.refresh(
+                self.uow(), self.definitions, now=now, smtp=self.settings.smtp
+            )
+        except Exception:
+            log.exception("calendar refresh failed; it is tried again at the next tick")
+            return None
+        self._recalendared = True
+        self.runs["recalendar"] += 1
+        if result.moved or result.confirmed or result.errors:
+            log.info("calendar refresh at %s: %s", now.isoformat(), result.summary())
+        for e in result.errors:
+            log.warning("calendar refresh: %s", e)
         return result
 
     def deliver(self, *, batch: int = MAIL_BATCH) -> notifications.DeliveryResult:

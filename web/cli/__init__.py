@@ -6,10 +6,10 @@ Each capability keeps its commands in its own module; this package assembles the
 
 from __future__ import annotations
 
-from web.cli import accounts, api, directory, escalation, procedures, reports
+from web.cli import accounts, api, calendar, directory, escalation, procedures, reports
 from web.cli.core import main
 
-for _module in (directory, procedures, escalation, reports, accounts, api):
+for _module in (directory, procedures, escalation, reports, accounts, api, calendar):
     _module.register(main)
 
 __all__ = ["main"]
