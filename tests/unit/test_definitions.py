@@ -61,6 +61,20 @@ def _dead_end(doc: dict) -> None:
     doc["transitions"] = [t for t in doc["transitions"] if t["sources"]]
 
 
+def _reaction(**kw: object) -> dict:
+    """A well-formed reaction (engine.cases.reactions), changed by `kw`."""
+    r = {
+        "on": ["accept"],
+        "do": "fire",
+        "procedure": "secretary",
+        "trigger": "close_post",
+        "rule": "REG-1",
+        "label": {"zh": "联动", "en": "Linked"},
+    }
+    r.update(kw)
+    return {k: v for k, v in r.items() if v is not None}
+
+
 CASES = [
     (
         "unknown state",
@@ -125,6 +139,42 @@ CASES = [
         "Must be one of",
     ),
     ("version mismatch", lambda d: d.update(version=2), "procedure/version", "file name"),
+    (
+        "reaction to an unknown procedure",
+        lambda d: d.update(reactions=[_reaction(procedure="nope")]),
+        "reactions.0.procedure",
+        "unknown procedure 'nope'",
+    ),
+    (
+        "reaction on an unknown step",
+        lambda d: d.update(reactions=[_reaction(on=["teleport"])]),
+        "reactions.0.on.0",
+        "unknown trigger 'teleport'",
+    ),
+    (
+        "fire reaction without its step",
+        lambda d: d.update(reactions=[_reaction(trigger=None)]),
+        "reactions.0.trigger",
+        "names the step it fires",
+    ),
+    (
+        "fire reaction naming a step the procedure lacks",
+        lambda d: d.update(reactions=[_reaction(trigger="teleport")]),
+        "reactions.0.trigger",
+        "no version of 'secretary' has a step 'teleport'",
+    ),
+    (
+        "reaction value path malformed",
+        lambda d: d.update(reactions=[_reaction(payload={"x": "data.Bad Path"})]),
+        "reactions.0.payload.x.value",
+        "a path is data.",
+    ),
+    (
+        "hand-over not a data path",
+        lambda d: _transition(d, "accept").update(hand_over="unit 7"),
+        "transitions.1.hand_over",
+        "data.<field>",
+    ),
 ]
 
 
