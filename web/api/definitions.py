@@ -77,7 +77,13 @@ def get_definition(procedure: str) -> Response:
         "initial": d.initial,
         "open_schema": d.open_schema,
         "states": [
-            {"id": s.id, "label": s.label, "terminal": s.terminal, "initial": s.id == d.initial}
+            {
+                "id": s.id,
+                "label": s.label,
+                "terminal": s.terminal,
+                "initial": s.id == d.initial,
+                "waiting": s.waiting,
+            }
             for s in d.states.values()
         ],
         "transitions": [
@@ -90,8 +96,22 @@ def get_definition(procedure: str) -> Response:
                 "schema": t.schema,
                 "guards": list(t.guards),
                 "rules": list(t.rules),
+                "hand_over": t.hand_over,
             }
             for t in d.transitions
+        ],
+        "reactions": [
+            {
+                "on": list(r.on),
+                "do": r.do,
+                "procedure": r.procedure,
+                "trigger": r.trigger,
+                "rule": r.rule,
+                "label": r.label,
+                "match": dict(r.match),
+                "payload": dict(r.payload),
+            }
+            for r in d.reactions
         ],
         "deadlines": [
             {

@@ -197,6 +197,10 @@ class State(Schema):
     label = fields.Nested(Label, required=True)
     terminal = fields.Boolean(required=True)
     initial = fields.Boolean(required=True)
+    waiting = fields.Boolean(
+        required=True,
+        metadata={"description": "waiting by design: not stalled while a deadline is open"},
+    )
 
 
 class Transition(Schema):
@@ -208,6 +212,22 @@ class Transition(Schema):
     schema = fields.String(required=True, allow_none=True)
     guards = fields.List(fields.String(), required=True)
     rules = fields.List(fields.String(), required=True)
+    hand_over = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "data path of the unit the step hands the case to (REG-6)"},
+    )
+
+
+class Reaction(Schema):
+    on = fields.List(fields.String(), required=True)
+    do = fields.String(required=True, metadata={"description": "open, fire or notify"})
+    procedure = fields.String(required=True)
+    trigger = fields.String(required=True, allow_none=True)
+    rule = fields.String(required=True)
+    label = fields.Nested(Label, required=True)
+    match = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    payload = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
 
 
 class Escalation(Schema):
@@ -246,6 +266,11 @@ class Definition(Schema):
     states = fields.List(fields.Nested(State), required=True)
     transitions = fields.List(fields.Nested(Transition), required=True)
     deadlines = fields.List(fields.Nested(DeadlineSpec), required=True)
+    reactions = fields.List(
+        fields.Nested(Reaction),
+        required=True,
+        metadata={"description": "steps of other procedures this one opens, fires or notifies"},
+    )
     rules = fields.List(fields.Nested(RuleText), required=True)
     diagram = fields.String(required=True)
 
