@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 
+from engine.cases import handover
 from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
@@ -216,6 +217,44 @@ def case_fire(
         comment=comment,
     )
     click.echo(f"case {case_id}: {trigger} → {out['state']} (version {out['version']})")
+
+
+@case.command("hand-over")
+@click.argument("case_id", type=click.IntRange(min=1))
+@click.option("--to", "unit", required=True, help="code of the unit that takes the case over")
+@click.option("--reason", required=True, help="why the case changes hands (in its history)")
+@AS_USER
+@click.option(
+    "--version",
+    "expected_version",
+    type=click.IntRange(min=1),
+    default=None,
+    help="the version you saw (`case show`); omitted: the current one",
+)
+@pass_ctx
+@handled
+def case_hand_over(
+    ctx: Ctx,
+    case_id: int,
+    unit: str,
+    reason: str,
+    username: str,
+    expected_version: int | None,
+) -> None:
+    """Hand a case over to another unit (REG-6: to the responsible body); supervisors only."""
+    rt = ctx.runtime
+    actor = _actor(rt, username)
+    if expected_version is None:
+        expected_version = case_read.get_case(rt.uow(), rt.definitions, case_id, actor=actor)[
+            "version"
+        ]
+    out = handover.hand_over(
+        rt.uow(),
+        case_id,
+        {"unit": unit, "reason": reason, "expected_version": expected_version},
+        actor=actor,
+    )
+    click.echo(f"case {case_id}: handed over to {out['unit']} (version {out['version']})")
 
 
 @case.command("show")
