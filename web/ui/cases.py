@@ -4,6 +4,7 @@ Whether a step is allowed comes from `case_service.actions`; a step is fired wit
 `case_service.fire`, which enforces unit, role, version and rules. A refused or invalid step
 re-renders the case page with everything the user typed, the errors beside the fields; a
 stale form (someone else moved the case) shows what changed since the version they saw.
+A supervisor hands a case to another unit (REG-6) with `handover.hand_over`, the same way.
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
+from engine.cases import handover
 from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.definitions.model import Definition, TransitionDef
 from engine.definitions.parameters import Parameter
 from engine.directory import read as directory_read
-from engine.errors import Conflict, NotFound, TransitionRefused
+from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
 from engine.oversight import figures
 from engine.rules import Refusal
 from web import diagram, forms
 from web.export import xlsx_response
+from web.ui import case_handover
+from web.ui.case_history import all_units, history_rows
 from web.ui.common import (
     actor,
     lang,
@@ -248,25 +252,6 @@ def deadline_rows(definition: Definition, deadlines: list[dict[str, Any]]) -> li
     return out
 
 
-def _history_rows(definition: Definition, hist: list[dict[str, Any]]) -> list[dict]:
-    out = []
-    for e in hist:
-        named = definition.transitions_named(e["trigger"]) if e["trigger"] else []
-        out.append(
-            {
-                **e,
-                "what": lbl(named[0].label) if named else e["kind"],
-                "from_label": lbl(definition.states[e["from_state"]].label)
-                if e["from_state"] in definition.states
-                else (e["from_state"] or ""),
-                "to_label": lbl(definition.states[e["to_state"]].label)
-                if e["to_state"] in definition.states
-                else (e["to_state"] or ""),
-            }
-        )
-    return out
-
-
 def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -> Any:
     rt = runtime()
     defs = rt.definitions
@@ -275,6 +260,13 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
     acts = case_service.actions(rt.reader(), defs, case_id, actor=who)
     hist = case_read.history(rt.reader(), case_id, actor=who)
     definition = defs.get(c["procedure"], c["definition_version"])
+    offered = case_handover.offered(who, c)
+    tree = all_units() if offered or any(e["kind"] == "handed_over" for e in hist) else []
+    units = {u["id"]: u for u in tree}
+    handing = posted if posted is not None and posted.trigger == case_handover.POSTED else None
+    hand_over_form = (
+        case_handover.form(c, tree, handing.form if handing else None) if offered else None
+    )
     views = []
     for a in acts:
         mine = posted is not None and posted.trigger == a.trigger
@@ -296,8 +288,8 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
     lost_input: list[tuple[str, str]] = []
     if posted is not None and posted.conflict is not None:
         seen = posted.conflict.expected_version
-        changes = [e for e in _history_rows(definition, hist) if e["case_version"] > seen]
-    if posted is not None and not any(v.open for v in views):
+        changes = [e for e in history_rows(definition, hist, units) if e["case_version"] > seen]
+    if posted is not None and handing is None and not any(v.open for v in views):
         # The step is no longer offered (the case moved on): keep the input visible anyway.
         lost_input = [
             (k, v)
@@ -312,7 +304,8 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
             diagram=diagram.render(definition, c["state"], visited, lang()),
             actions=views,
             deadlines=deadline_rows(definition, c["deadlines"]),
-            history=_history_rows(definition, hist),
+            history=history_rows(definition, hist, units),
+            hand_over=hand_over_form,
             posted=posted,
             changes=changes,
             lost_input=lost_input,
@@ -366,6 +359,41 @@ def fire(case_id: int, trigger: str) -> Any:
         ),
         "success",
     )
+    return see_other("cases.show", case_id=case_id, _anchor="top")
+
+
+@bp.post("/cases/<int:case_id>/hand-over")
+def hand_over(case_id: int) -> Any:
+    """Hand the case to another unit (REG-6) with `handover.hand_over`, which checks role,
+    version and unit; then back to the case, or to the inbox if it left the user's units."""
+    rt = runtime()
+    ctl = _controls(case_handover.Controls())
+    state = forms.FormState(values=MultiDict(request.form))
+    try:
+        out = handover.hand_over(
+            rt.uow(), case_id, case_handover.payload(request.form, ctl["version"]), actor=actor()
+        )
+    except ValidationError as err:
+        state.errors = case_handover.field_errors(err)
+        return render_case(case_id, Posted(case_handover.POSTED, state), 422)
+    except Conflict as err:
+        return render_case(case_id, Posted(case_handover.POSTED, state, conflict=err), 409)
+    to = next(u for u in all_units() if u["code"] == out["unit"])
+    name = lbl((to["name_zh"], to["name_en"]))
+    try:
+        case_read.get_case(rt.reader(), rt.definitions, case_id, actor=actor())
+    except Forbidden:
+        flash(
+            _(
+                "Case %(id)s was handed over to %(unit)s, outside your units: "
+                "it is no longer in your lists.",
+                id=case_id,
+                unit=name,
+            ),
+            "success",
+        )
+        return see_other("cases.inbox")
+    flash(_("Case %(id)s handed over to %(unit)s.", id=case_id, unit=name), "success")
     return see_other("cases.show", case_id=case_id, _anchor="top")
 
 

@@ -138,6 +138,17 @@ CHOICES_OF_THE_ENGINE: dict[str, Pair] = {
     "escalation": ("逾期督办", "Escalation"),
     "stalled": ("停滞提示", "Stalled"),
     "digest": ("每日摘要", "Daily digest"),
+    "handed_over": ("移交", "Handed over"),
+    "reaction": ("联动", "Linked step"),
+    "notice": ("联动提示", "Notice from a linked case"),
+}
+
+#: What a reaction did to each other case (`reaction` events, payload["cases"][i]["outcome"]).
+REACTION_OUTCOMES: dict[str, Pair] = {
+    "opened": ("已立案", "opened"),
+    "fired": ("已自动办理", "step taken"),
+    "notified": ("已提示，需手工办理", "notified, to be done by hand"),
+    "already_open": ("已有在办案件", "already open"),
 }
 
 #: Where an engine code means something else for one of the engine's fields.
