@@ -1,4 +1,4 @@
-"""Cases: list, open, read (with actions and deadlines), history, fire a step.
+"""Cases: list, open, read (with actions and deadlines), history, fire a step, hand over.
 
 Each view parses (marshmallow), calls one service, renders: whether a step is allowed is
 decided by `engine.cases.service` alone, for the API as for the UI.
@@ -11,10 +11,11 @@ from typing import Any
 from flask import Response, url_for
 from marshmallow import ValidationError
 
+from engine.cases import handover
 from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.oversight.figures import Moment
 from web.api import bp, resources, schemas
 from web.api.common import (
@@ -28,6 +29,7 @@ from web.api.common import (
     operation,
     runtime,
 )
+from web.api.problems import version_conflict
 
 
 def case_body(case_id: int) -> dict[str, Any]:
@@ -208,3 +210,30 @@ def fire(case_id: int, trigger: str) -> Response:
         raise _in_data(err) from err
     out = case_body(case_id)
     return json_response(out, headers={"ETag": etag(out["version"])})
+
+
+@bp.post("/cases/<int:case_id>/hand-over")
+@operation(
+    summary="Hand a case over to another unit",
+    description="A supervisor (or an administrator) hands an open case to another unit of the "
+    "tree (REG-6: to the responsible body), with a reason shown in its history; the case "
+    "arrives there unassigned, with its deadlines. `expected_version` is the case's version "
+    "as you read it (its ETag); if the case moved since, nothing is done: 409 with its "
+    "current version. Caseworkers get 403.",
+    tags=["cases"],
+    body=schemas.HandOver,
+    scoped=True,
+    errors=((409, "version-conflict"),),
+    responses={200: (schemas.HandedOver, "the case's new version and unit")},
+    etag_on=(200,),
+)
+@idempotent
+def hand_over(case_id: int) -> Response:
+    body = schemas.HandOver().load(json_body())
+    rt = runtime()
+    try:
+        out = handover.hand_over(rt.uow(), case_id, body, actor=actor())
+    except Conflict as err:
+        return version_conflict(err)
+    answer = {**out, "href": url_for("api.get_case", case_id=case_id)}
+    return json_response(schemas.HandedOver().dump(answer), headers={"ETag": etag(out["version"])})

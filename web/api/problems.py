@@ -11,6 +11,7 @@ developer who meets one can read what it means and what to do.
 | NotFound, unknown route            | 404    | not-found              |
 | TransitionRefused (a guard's rule) | 409    | transition-refused     |
 | Idempotency-Key still in progress  | 409    | idempotency-in-progress|
+| Conflict (stale `expected_version`)| 409    | version-conflict       |
 | Conflict (stale If-Match)          | 412    | precondition-failed    |
 | ValidationError (marshmallow)      | 422    | validation             |
 | Idempotency-Key reused, new body   | 422    | idempotency-key-reused |
@@ -64,6 +65,13 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         409,
         "请求处理中 / Request in progress",
         "A request with this Idempotency-Key has not finished. Retry later.",
+    ),
+    "version-conflict": (
+        409,
+        "版本已变化 / Version conflict",
+        "`expected_version` in the body is not the case's current version: someone changed "
+        "the case. Nothing was done; `current_version` and `current_state` say where it is "
+        "now. Read it again and decide on the current state.",
     ),
     "precondition-failed": (
         412,
@@ -154,6 +162,19 @@ def _stale(err: Conflict) -> Response:
         "precondition-failed",
         f"If-Match {sent} does not match the case's current ETag "
         f'"{err.current_version}" (state {err.current_state!r}): someone else changed it; '
+        "read the case again and decide on the current state",
+        headers={"ETag": f'"{err.current_version}"'},
+        current_version=err.current_version,
+        current_state=err.current_state,
+    )
+
+
+def version_conflict(err: Conflict) -> Response:
+    """A stale `expected_version` sent in a body (no If-Match): 409, with where the case is."""
+    return problem(
+        "version-conflict",
+        f"expected_version {err.expected_version} is not the case's current version "
+        f"{err.current_version} (state {err.current_state!r}): someone else changed it; "
         "read the case again and decide on the current state",
         headers={"ETag": f'"{err.current_version}"'},
         current_version=err.current_version,

@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from engine.cases.handover import HandOverSchema
 from engine.oversight.accountability import MEASURES
 
 # ---------------------------------------------------------------- fields
@@ -58,8 +59,12 @@ class Problem(Schema):
     errors = fields.Dict(metadata={"description": "422: field (dotted) → messages"})
     refusal = fields.Nested(Refusal, metadata={"description": "409: the refusing rule"})
     trigger = fields.String(allow_none=True)
-    current_version = fields.Integer(metadata={"description": "412: the case's version now"})
-    current_state = fields.String(metadata={"description": "412: the case's state now"})
+    current_version = fields.Integer(
+        metadata={"description": "409 version conflict, 412: the case's version now"}
+    )
+    current_state = fields.String(
+        metadata={"description": "409 version conflict, 412: the case's state now"}
+    )
 
 
 # ---------------------------------------------------------------- inputs
@@ -127,6 +132,27 @@ class Fire(Schema):
 
     data = StepData(load_default=dict)
     comment = fields.String(load_default=None, allow_none=True, validate=Text)
+
+
+class HandOver(HandOverSchema):
+    """Hand an open case to another unit (REG-6); the engine validates with the same schema.
+
+    `unit` is the code of any unit of the tree (the responsible body may sit outside your
+    own units); `expected_version` is the case's version (its ETag) as you read it.
+    """
+
+
+class HandedOver(Schema):
+    """The answer to a hand-over (kept with its body here; the case itself may now be outside
+    the caller's units, so the answer is not the case)."""
+
+    id = fields.Integer(required=True, metadata={"description": "the case"})
+    unit = fields.String(required=True, metadata={"description": "code of the unit it is with"})
+    version = fields.Integer(required=True, metadata={"description": "the case's version now"})
+    event_id = fields.Integer(
+        required=True, metadata={"description": "the `handed_over` event of its history"}
+    )
+    href = fields.String(required=True, metadata={"description": "the case"})
 
 
 class NotificationArgs(Page):
