@@ -111,9 +111,10 @@ def test_p3_decoupling_to_normal_party_work(world):
     assert out["state"] == "normal" and out["status"] == "closed"
     case = world.case(cid)
     assert {d["key"]: (d["status"], str(d["due_date"])) for d in case["deadlines"]} == {
+        "archives_handover": ("met", "2026-02-24"),  # v3: 1 month from the approval, holidays
         "party_org_transfer": ("met", "2026-03-12"),
         "leadership_relation": ("met", "2026-03-12"),
-        "normal_operation": ("met", "2026-05-12"),
+        "normal_operation": ("met", "2026-05-20"),  # v3: 3 months from the transfer (02-20)
     }
     assert all(a["received_by"] == "陈刚" for a in case["data"]["archives"])
     assert one(world, PartyOrganization, id=world.po)["upper_party_org"] == RECEIVING

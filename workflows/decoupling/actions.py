@@ -57,14 +57,16 @@ def record_receipts(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inte
 
 @dated(FACT_DATES["decoupling.handover"])
 def record_handover(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """DEC-3's three months run from here."""
+    """DEC-1/DEC-2: the transfer and the leadership periods run from the handover (and, in
+    versions 1 and 2, DEC-3's three months; from version 3 they run from the transfer)."""
     yield SetData("handover_on", payload["handover_on"])
 
 
 @dated(FACT_DATES["decoupling.transfer"])
 def transfer_party_org(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """DEC-1: the Party organization now belongs to the receiving Party organization; members
-    whose relation sat with the original supervisory unit's Party organization join it."""
+    whose relation sat with the original supervisory unit's Party organization join it. The
+    transfer date (`transfer.transferred_on`) starts DEC-3's three months from version 3."""
     pid = case.data["party_organization_id"]
     receiving = case.data["decoupling"]["receiving_party_org"]
     yield UpdateRecord("party_organization", pid, {"upper_party_org": receiving})

@@ -1,7 +1,9 @@
 """P3 demo: a decoupling case in every state, some deadlines overdue today.
 
 Each case gets its own industry association with a Party branch under the original supervisory
-unit's Party committee; the decoupling was approved `days` ago.
+unit's Party committee; the decoupling was approved `days` ago. The archives handover runs
+from that approval (DEC-1, local period), the 3 months of DEC-3 from the Party organization's
+transfer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ PLAN = {
     "monitoring": 60,
     "normal": 150,
     "withdrawn": 40,
+    "handing_over_overdue": 50,  # archives still incomplete past the handover period (v3)
 }
 ORGANIZATIONS = {
     "handing_over": "建筑业协会",
@@ -31,6 +34,7 @@ ORGANIZATIONS = {
     "monitoring": "软件行业协会",
     "normal": "医疗器械行业协会",
     "withdrawn": "印刷行业协会",
+    "handing_over_overdue": "家具行业协会",
 }
 ARCHIVES = ["党组织成立批复", "历届党组织选举材料", "党员花名册", "党费收缴台账", "“三会一课”记录"]
 
@@ -73,7 +77,7 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
             "received_on": received.isoformat(),
         }
 
-    if target == "handing_over":
+    if target.startswith("handing_over"):
         rec.step(case, "receive_archives", {"items": [receipt(i) for i in ARCHIVES[:2]]}, received)
         return
     rec.step(case, "receive_archives", {"items": [receipt(i) for i in ARCHIVES]}, received)
