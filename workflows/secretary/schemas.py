@@ -473,8 +473,17 @@ class TermRenewalSchema(Schema):
 
 
 class ClosingSchema(Schema):
+    """TRF-4: the post ends with its revoked Party organization — closed by hand, or by the P2
+    revocation itself (adjustment v3's reaction passes the decision's date, reason and number)."""
+
     closed_on = fields.Date(required=True, metadata=label("办结日期", "Closed on"))
     reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
+    decision_no = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Text,
+        metadata=label("撤销决定文号", "Revocation decision number"),
+    )
 
 
 class ReasonSchema(Schema):
