@@ -2,7 +2,8 @@
 
 The post is filled, carries its duties (SEC-7, SEC-9), falls vacant on a reported position
 change (SEC-8), is filled by a dispatched cadre without pay (SEC-2, SEC-4), and closes when
-P2 revokes the Party organization (TRF-4) — plus the withdrawn end.
+P2 revokes the Party organization (TRF-4; the revocation fires close_post) — plus the
+withdrawn end.
 """
 
 from __future__ import annotations
@@ -226,10 +227,10 @@ def test_p4_from_vacancy_through_the_duties_to_a_closed_post(world):
         {"decided_on": "2026-03-02", "decision_no": "9号", "reason": "注销"},
         by="li",
     )
-    out = world.fire(
-        cid, "close_post", {"closed_on": "2026-03-02", "reason": "协会注销，党支部撤销"}, by="li"
-    )
-    assert out == {**out, "state": "closed", "status": "closed"}
+    # adjustment v3: the revocation closes the post itself, in its own transaction (TRF-4)
+    case = world.case(cid)
+    assert (case["state"], case["status"]) == ("closed", "closed")
+    assert case["data"]["closed"]["decision_no"] == "9号"
     assert all(o["status"] == "ended" for o in officers(world))
     assert {d["status"] for d in world.case(cid)["deadlines"] if d["key"] == "term_renewal"} == {
         "met",

@@ -1,12 +1,14 @@
 """P2 demo: an adjustment case in every state, some deadlines overdue today.
 
 Each case gets its own social organization with a Party branch of four members; the change,
-merger, split or deregistration happened `days` ago, and every step runs on its own day.
+merger, split or deregistration happened `days` ago, and every step runs on its own day. The
+revoked branch was renewing its secretary (a P4 case, candidate nominated): the revocation
+closes that post too (TRF-4, adjustment v3).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from engine.registry import DemoContext
 from workflows.demo_support import DemoRecords, person
@@ -71,6 +73,8 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
         },
         change + timedelta(days=3),
     )
+    if target == "revoked":
+        _renewing_secretary(rec, org, po, members[0], upper, change)
     if target == "reported":
         return
     rec.step(case, "accept_report", None, change + timedelta(days=5))
@@ -152,3 +156,39 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
         "supervisor",
     )
     rec.ctx.deregister(org, on=decided)
+
+
+def _renewing_secretary(
+    rec: DemoRecords, org: int, po: int, head: int, upper: str, change: date
+) -> None:
+    """The branch's term was being renewed when the organization decided to deregister: the
+    head is nominated, and the revocation ends the post at that stage (secretary v3)."""
+    opened = change - timedelta(days=12)
+    post = rec.open(
+        "secretary", org, {"party_organization_id": po, "vacancy": "term_renewal"}, opened
+    )
+    assessed = opened + timedelta(days=4)
+    rec.step(
+        post,
+        "nominate",
+        {
+            "source": "head",
+            "member_id": head,
+            "assessment": {
+                **dict.fromkeys(
+                    (
+                        "conviction",
+                        "dedication",
+                        "capability",
+                        "conduct",
+                        "political_strength",
+                        "mass_work",
+                    ),
+                    True,
+                ),
+                "assessed_by": f"{upper}组织委员",
+                "assessed_on": assessed.isoformat(),
+            },
+        },
+        assessed,
+    )

@@ -2,7 +2,8 @@
 
 Each case gets its own social organization with a Party branch; the post fell vacant on the
 case's start day, and every step runs on its own day. The "closed" case also runs the P2
-revocation that closes the post (TRF-4: the post ends with its Party organization).
+revocation, which closes the post itself (TRF-4: the post ends with its Party organization;
+adjustment v3 fires close_post on the P4 case in the revocation's transaction).
 """
 
 from __future__ import annotations
@@ -130,14 +131,7 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
     elif closing:
         report = approved + timedelta(days=100)
         _annual_report(rec, case, report, upper, len(members), "good")
-        decided = _revoke(rec, org, po, members, upper, report)
-        rec.step(
-            case,
-            "close_post",
-            {"closed_on": decided.isoformat(), "reason": "党支部随社会组织注销撤销"},
-            decided,
-            "supervisor",
-        )
+        _revoke(rec, org, po, members, upper, report)  # closes this case too (TRF-4)
 
 
 def _annual_report(
@@ -160,8 +154,8 @@ def _annual_report(
 def _revoke(
     rec: DemoRecords, org: int, po: int, members: list[int], upper: str, report: date
 ) -> date:
-    """The organization deregisters: the P2 case that revokes its branch; returns the day of
-    the decision."""
+    """The organization deregisters: the P2 case that revokes its branch, and with it closes
+    the branch's secretary post; returns the day of the decision."""
     p2 = rec.open(
         "adjustment",
         org,
