@@ -56,6 +56,7 @@ class Config:
     digest_hour: int | None = 8
     sqlite_synchronous: str = "NORMAL"
     session_hours: int = 8
+    session_idle_minutes: int = 60
     secure_cookies: bool = False
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     testing: bool = False
@@ -134,6 +135,10 @@ class _EnvSchema(Schema):
     session_hours = fields.Integer(
         data_key="TONGBU_SESSION_HOURS",
         validate=validate.Range(min=1, max=24 * 30, error="must be 1 to 720 hours"),
+    )
+    session_idle_minutes = fields.Integer(
+        data_key="TONGBU_SESSION_IDLE_MINUTES",
+        validate=validate.Range(min=1, max=24 * 60, error="must be 1 to 1440 minutes"),
     )
     secure_cookies = fields.Boolean(data_key="TONGBU_SECURE_COOKIES")
     smtp_host = fields.String(data_key="TONGBU_SMTP_HOST")

@@ -1,13 +1,18 @@
 """Sign-in, sign-out and the signed-in actor.
 
-Passwords are stored as werkzeug hashes (`generate_password_hash`, the demo loader uses
-the same); the session cookie is signed, HttpOnly and SameSite=Lax (Secure where served
-over https). The session holds only the username: role and unit are read from the database
-on every request, so a changed role or a deactivated account takes effect at once.
+Passwords are stored as werkzeug hashes (`generate_password_hash`, each with its own salt);
+the session cookie is signed, HttpOnly and SameSite=Lax (Secure where served over https). The
+cookie holds only a random session id; the session itself is kept in the database
+(engine.access.sessions), so logout, a password change and a deactivation end it at once on
+every worker, and it ends after an idle and an absolute limit. Role and unit are read from
+the database on every request. Sign-in is throttled per account name and per client address,
+stored in the database so all workers count together; a throttled or wrong attempt gets the
+same kind of answer whether the account exists or not.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
@@ -17,13 +22,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from engine.access import actor as access
-from engine.access import scope
+from engine.access import scope, sessions
 from engine.directory import service as directory
 from engine.errors import NotFound
 from engine.store.unit_of_work import UnitOfWork
 from web.ui.common import runtime, safe_next
 
 bp = Blueprint("auth", __name__)
+
+#: Sign-in throttle (docs/operations.md): 5 failures of one account name, or 20 from one
+#: address, within 15 minutes; then 30 s, doubling per failure, at most 15 minutes.
+THROTTLE = sessions.ThrottlePolicy()
 
 #: Minimum password length for `tongbu user add` / `tongbu user password`.
 MIN_PASSWORD_LENGTH = 8
@@ -55,27 +64,47 @@ def set_password(uow: UnitOfWork, username: str, password: str) -> None:
     directory.set_password_hash(uow, username, hash_password(password))
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str) -> bool:
-    """True if the user exists, is active, has a password and it matches."""
+def authenticate(uow: UnitOfWork, username: str, password: str) -> int | None:
+    """The user's id if the user exists, is active, has a password and it matches."""
     creds = scope.credentials(uow, username)
     if creds is None or not creds["password_hash"]:
         # Spend the same time as a real check so that timing does not reveal usernames.
         check_password_hash(_DUMMY_HASH, password)
-        return False
-    return check_password_hash(creds["password_hash"], password)
+        return None
+    return creds["id"] if check_password_hash(creds["password_hash"], password) else None
 
 
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
+def session_policy() -> sessions.SessionPolicy:
+    cfg = runtime().config
+    return sessions.SessionPolicy(
+        idle=timedelta(minutes=cfg.session_idle_minutes),
+        absolute=timedelta(hours=cfg.session_hours),
+    )
+
+
+def _client() -> str:
+    return (request.remote_addr or "unknown")[:64]
+
+
 def load_actor() -> None:
-    """Before each request: the signed-in actor (or None); a vanished account signs out."""
+    """Before each request: the signed-in actor (or None). A session that ended (logout,
+    password change, deactivation, timeout) or a vanished account signs out."""
     g.actor = None
-    username = session.get("username")
-    if not username or request.endpoint == "static" or request.path.startswith("/api/"):
+    sid = session.get("sid")
+    if not sid or request.endpoint == "static" or request.path.startswith("/api/"):
+        if session.get("username"):  # a cookie from before server-side sessions
+            session.clear()
+        return
+    rt = runtime()
+    username = sessions.resolve(rt.uow(), str(sid), session_policy())
+    if username is None:
+        session.clear()
         return
     try:
-        g.actor = access.actor_for(runtime().reader(), username)
+        g.actor = access.actor_for(rt.reader(), username)
     except NotFound:
         session.clear()
 
@@ -101,11 +130,28 @@ def login() -> Any:
         except ValidationError:
             data = None
         if data is not None:
+            rt = runtime()
             username = data["username"].strip()
-            if authenticate(runtime().reader(), username, data["password"]):
-                session.clear()  # no session fixation: a fresh session for the signed-in user
+            wait = sessions.wait_seconds(rt.uow(), username, _client(), THROTTLE)
+            if wait:
+                sessions.record_attempt(rt.uow(), username, _client(), "throttled")
+                error = _(
+                    "Too many failed sign-ins. Wait %(seconds)s seconds, then try again.",
+                    seconds=wait,
+                )
+                page = render_template(
+                    "login.html", error=error, username=username, next_url=next_url
+                )
+                return page, 429, {"Retry-After": str(wait)}
+            user_id = authenticate(rt.reader(), username, data["password"])
+            sessions.record_attempt(rt.uow(), username, _client(), "ok" if user_id else "wrong")
+            if user_id is not None:
+                old = session.get("sid")
+                if old:
+                    sessions.end(rt.uow(), str(old), "replaced")
+                session.clear()  # a new session id at every sign-in: no session fixation
                 session.permanent = True
-                session["username"] = username
+                session["sid"] = sessions.start(rt.uow(), user_id, client=_client())
                 return redirect(safe_next(data["next"], url_for("pages.home")), code=303)
         error = _("Wrong username or password.")
         return render_template("login.html", error=error, username=username, next_url=next_url), 401
@@ -116,6 +162,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    sid = session.get("sid")
+    if sid:
+        sessions.end(runtime().uow(), str(sid), "logout")
     session.clear()
     return redirect(url_for("auth.login"), code=303)
 

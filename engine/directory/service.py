@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import insert, select, update
 
+from engine.access import sessions
 from engine.access.actor import SYSTEM, Actor
 from engine.calendar import local_date
 from engine.definitions.model import Definitions
@@ -135,14 +136,35 @@ def create_user(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
 
 def set_password_hash(uow: UnitOfWork, username: str, password_hash: str) -> None:
     """Replace a user's password hash (hashing is the web layer's: the engine never sees the
-    password)."""
+    password). Every session of the user ends in the same transaction: whoever held the old
+    password, or a copy of a signed-in cookie, is signed out."""
     users = User.__table__
     with uow:
-        done = uow.conn.execute(
-            update(users).where(users.c.username == username).values(password_hash=password_hash)
-        ).rowcount
-        if done != 1:
+        uid = uow.conn.execute(
+            update(users)
+            .where(users.c.username == username)
+            .values(password_hash=password_hash)
+            .returning(users.c.id)
+        ).scalar()
+        if uid is None:
             raise NotFound("user", username)
+        sessions.end_for_user(uow, uid, "password")
+        uow.commit()
+
+
+def set_active(uow: UnitOfWork, username: str, active: bool) -> None:
+    """Deactivate (or reactivate) a user. Deactivation ends every session at once; API tokens
+    stop working because they are honoured only for active users (engine.access.tokens)."""
+    users = User.__table__
+    with uow:
+        uid = uow.conn.execute(
+            update(users).where(users.c.username == username).values(active=active)
+            .returning(users.c.id)
+        ).scalar()  # fmt: skip
+        if uid is None:
+            raise NotFound("user", username)
+        if not active:
+            sessions.end_for_user(uow, uid, "deactivated")
         uow.commit()
 
 
