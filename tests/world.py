@@ -73,6 +73,7 @@ class World:
     clock: FixedClock
     actors: dict[str, Actor] = field(default_factory=dict)
     orgs: dict[str, int] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
 
     def uow(self):
         return self.rt.uow()
@@ -135,6 +136,80 @@ class World:
                 self.uow(), self.rt.definitions, case_id, actor=self.actors[by]
             )
         }
+
+
+#: REG-6's responsible bodies as units of the tree (registration v2 hands the case to one),
+#: under the comprehensive committee as in the demo; each with a caseworker and a supervisor.
+RESPONSIBLE_UNITS = [
+    # code, zh, en, kind, parent, district
+    (
+        "cc-wjw",
+        "长春市卫生健康委员会党组",
+        "Changchun Health Commission Party Group",
+        "supervisory_unit",
+        "cc-zh",
+        None,
+    ),
+    (
+        "cc-hyd",
+        "长春市行业协会商会党委",
+        "Changchun Industry Associations Party Committee",
+        "industry_committee",
+        "cc-zh",
+        None,
+    ),
+    (
+        "ng-zq",
+        "南关区自强街道党工委",
+        "Ziqiang Sub-district Party Working Committee",
+        "street_township",
+        "cc-zh",
+        "南关区",
+    ),
+    (
+        "ng-nh",
+        "南关区南湖园区党委",
+        "Nanhu Park Party Committee (territorial)",
+        "local_party_org",
+        "cc-zh",
+        "南关区",
+    ),
+]
+RESPONSIBLE_USERS = [
+    ("feng", "冯敏", "caseworker", "cc-wjw"),
+    ("han", "韩涛", "supervisor", "cc-wjw"),
+    ("qin", "秦洋", "caseworker", "cc-hyd"),
+    ("xu", "许静", "supervisor", "cc-hyd"),
+    ("song", "宋杰", "caseworker", "ng-zq"),
+    ("tang", "唐丽", "supervisor", "ng-zq"),
+    ("lu", "陆伟", "caseworker", "ng-nh"),
+    ("zheng", "郑娟", "supervisor", "ng-nh"),
+]
+
+
+def add_responsible_units(w: World) -> dict[str, int]:
+    """The REG-6 units and their users (registration v2 hands the case to one): unit code -> id.
+    A separate step, so that worlds of tests about other things keep their five units."""
+    ids = {}
+    for code, zh, en, kind, parent, district in RESPONSIBLE_UNITS:
+        ids[code] = directory.create_unit(
+            w.rt.uow(),
+            {
+                "code": code,
+                "name_zh": zh,
+                "name_en": en,
+                "kind": kind,
+                "parent": parent,
+                "district": district,
+            },
+        )
+    for username, name, role, unit in RESPONSIBLE_USERS:
+        directory.create_user(
+            w.rt.uow(), {"username": username, "display_name": name, "role": role, "unit": unit}
+        )
+        w.actors[username] = access.actor_for(w.rt.uow(), username)
+    w.units.update(ids)
+    return ids
 
 
 def make_world(

@@ -300,6 +300,114 @@ class PartyOrgSchema(Schema):
     )
 
 
+# ---------------------------------------------------------------- version 2 (issue 13)
+# registration.v2.yaml names the records a step refers to by their number: the engine refuses a
+# number that names nothing (422 on the field, `ref` in the metadata) and hands the guards a
+# lookup of what it names (the unit's kind, the Party organization's kind and status).
+
+Id = validate.Range(min=1, max=2**31 - 1)
+
+#: REG-6: the kind of unit (engine.vocabulary.UNIT_KINDS) each kind of responsible body is.
+RESPONSIBLE_UNIT_KINDS = {
+    "supervisory_party_org": "supervisory_unit",
+    "industry_committee": "industry_committee",
+    "local_party_org": "local_party_org",
+    "street_township": "street_township",
+    "comprehensive_committee": "comprehensive_committee",
+}
+
+
+class ResponsibleUnitSchema(Schema):
+    """REG-6: who carries Party building for this organization — a unit of the unit tree, to
+    which the case (and its REG-8 deadline) is handed."""
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(RESPONSIBLE_KINDS),
+        metadata=label("责任主体类别", "Kind of responsible body"),
+    )
+    unit_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=Id,
+        metadata=label(
+            "责任单位（单位编号）",
+            "Responsible unit (unit number)",
+            ref="unit",
+            help={
+                "zh": "单位管理中的编号；案件随之移交该单位办理",
+                "en": "The number shown in the unit list; the case is handed to this unit",
+            },
+        ),
+    )
+    territorial_relation = fields.Boolean(
+        load_default=False, metadata=label("有属地关系", "Territorial relation")
+    )
+
+
+def _member_ids() -> fields.List:
+    return fields.List(
+        fields.Integer(strict=True, validate=Id),
+        load_default=list,
+        metadata=label(
+            "组织关系随之转入的党员（党员编号，每行一个）",
+            "Members whose relation moves there (member numbers, one per line)",
+        ),
+    )
+
+
+class JointPartnersSchema(Schema):
+    """REG-7: the other organizations the joint branch will cover (this one included, at most
+    `joint_branch_max_units`), by their number."""
+
+    partner_organization_ids = fields.List(
+        fields.Integer(strict=True, validate=Id, metadata={"ref": "organization"}),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata=label(
+            "联合的其他社会组织（社会组织编号，每行一个）",
+            "Partner organizations (organization numbers, one per line)",
+        ),
+    )
+
+
+class JoinJointBranchSchema(Schema):
+    """REG-7: the organization joins a joint branch that already exists (while it covers fewer
+    than `joint_branch_max_units` units)."""
+
+    joint_branch_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=Id,
+        metadata=label(
+            "加入的联合党支部（党组织编号）",
+            "Joint branch to join (Party organization number)",
+            ref="party_organization",
+        ),
+    )
+    joined_on = fields.Date(required=True, metadata=label("加入日期", "Joined on"))
+    member_ids = _member_ids()
+
+
+class AffiliationSchema(Schema):
+    """REG-7 (挂靠组建): the organization is attached to an existing host Party organization
+    (a community Party committee, a supervisory unit's Party organization, another
+    organization's), and the members whose relation goes there move to it."""
+
+    host_party_organization_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=Id,
+        metadata=label(
+            "挂靠的党组织（党组织编号）",
+            "Host Party organization (Party organization number)",
+            ref="party_organization",
+        ),
+    )
+    affiliated_on = fields.Date(required=True, metadata=label("挂靠日期", "Affiliated on"))
+    member_ids = _member_ids()
+
+
 SCHEMAS = {
     "registration.application": ApplicationSchema,
     "registration.documents": DocumentsSchema,
@@ -312,6 +420,10 @@ SCHEMAS = {
     "registration.affiliated": AffiliatedSchema,
     "registration.instructor": InstructorSchema,
     "registration.party_org": PartyOrgSchema,
+    "registration.responsible_unit": ResponsibleUnitSchema,
+    "registration.joint_partners": JointPartnersSchema,
+    "registration.join_joint_branch": JoinJointBranchSchema,
+    "registration.affiliation": AffiliationSchema,
 }
 
 APPLIED = Earlier("data.application.applied_on", "申请日期", "the application date")
@@ -338,5 +450,11 @@ FACT_DATES: dict[str, tuple[FactDate, ...]] = {
         FactDate(
             "established_on", "REG-8", "党组织成立日期", "The establishment date", (REGISTERED,)
         ),
+    ),
+    "registration.join_joint_branch": (
+        FactDate("joined_on", "REG-8", "加入日期", "The date of joining", (REGISTERED,)),
+    ),
+    "registration.affiliation": (
+        FactDate("affiliated_on", "REG-8", "挂靠日期", "The affiliation date", (REGISTERED,)),
     ),
 }
