@@ -19,7 +19,8 @@ from stdnum.cn import uscc
 from werkzeug.security import generate_password_hash
 
 from engine.access import actor as access
-from engine.access.actor import Actor
+from engine.access.actor import SYSTEM, Actor
+from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.clock import FixedClock
 from engine.definitions import sync as definition_sync
@@ -89,6 +90,40 @@ UNITS = [
         "cc-mz",
         "绿园区",
     ),
+    # REG-6's responsible bodies: a case is handed to its organization's one (registration v2),
+    # so REG-8's deadline, its escalation and its lateness (ACC-1) are theirs.
+    (
+        "cc-wjw",
+        "长春市卫生健康委员会党组",
+        "Changchun Health Commission Party Group",
+        "supervisory_unit",
+        "cc-zh",
+        None,
+    ),
+    (
+        "cc-wlj",
+        "长春市文化广电和旅游局党组",
+        "Changchun Culture, Radio, Television and Tourism Bureau Party Group",
+        "supervisory_unit",
+        "cc-zh",
+        None,
+    ),
+    (
+        "cc-jrw",
+        "长春市金融行业党委",
+        "Changchun Financial Sector Party Committee",
+        "industry_committee",
+        "cc-zh",
+        None,
+    ),
+    (
+        "ng-zq",
+        "南关区自强街道党工委",
+        "Nanguan Ziqiang Sub-district Party Working Committee",
+        "street_township",
+        "cc-zh",
+        "南关区",
+    ),
 ]
 #: Administrative division codes (GB/T 2260) of the districts, for valid credit codes.
 DIVISION = {"cc-ng": "220102", "cc-kc": "220103", "cc-cy": "220104", "cc-ly": "220106"}
@@ -102,21 +137,41 @@ USERS = [
     ("zhou", "周杰", "caseworker", "cc-kc"),
     ("wu", "吴静", "caseworker", "cc-ly"),
     ("chen", "陈刚", "supervisor", "cc-zh"),
+    ("zhu", "朱红", "caseworker", "cc-zh"),
+    ("gao", "高洁", "caseworker", "cc-wjw"),
+    ("lin", "林峰", "supervisor", "cc-wjw"),
+    ("he", "何敏", "caseworker", "cc-wlj"),
+    ("guo", "郭强", "supervisor", "cc-wlj"),
+    ("ma", "马超", "caseworker", "cc-jrw"),
+    ("luo", "罗静", "supervisor", "cc-jrw"),
+    ("xu", "徐丽", "caseworker", "ng-zq"),
+    ("hu", "胡军", "supervisor", "ng-zq"),
     ("admin", "系统管理员", "admin", "jl-org"),
 ]
 
 
 class ServiceDemoContext:
     """The `engine.registry.DemoContext` a procedure's demo is handed: the base data's districts
-    and users, and the services, each call with a clock fixed on its day (never after today)."""
+    and users, and the services, each call with a clock fixed on its day (never after today).
+
+    A step may hand its case to another unit (REG-6, `hand_over` in a definition): the next step
+    is then taken by that unit's people, as in the product."""
 
     def __init__(self, rt: Runtime, today: date, usernames: list[str]) -> None:
         self.rt = rt
         self.today = today
         self.parameters: Mapping[str, Any] = rt.definitions.parameters
         with rt.reader() as r:
-            self._paths = {code: directory.unit_by_code(r, code).path for code, *_ in UNITS}
-        self.districts = [(code, district) for code, *_, district in UNITS if district]
+            units = {code: directory.unit_by_code(r, code) for code, *_ in UNITS}
+        self._paths = {code: u.path for code, u in units.items()}
+        self._ids = {code: u.id for code, u in units.items()}
+        self._codes = {u.id: code for code, u in units.items()}
+        self.districts = [
+            (code, district)
+            for code, _zh, _en, kind, _parent, district in UNITS
+            if district and kind == "registration_authority"
+        ]
+        self._hands_over = {t.trigger for d in rt.definitions for t in d.transitions if t.hand_over}
         self._actors = [access.actor_for(rt.uow(), name) for name in usernames]
         self._org_unit: dict[int, str] = {}
         self._serial = 1000
@@ -136,6 +191,10 @@ class ServiceDemoContext:
         if nearest:
             return nearest[0]
         return next(a for a in self._actors if a.is_admin)
+
+    def unit_id(self, code: str) -> int:
+        """The id of a base-data unit (a REG-6 responsible body a step names by number)."""
+        return self._ids[code]
 
     def credit_code(self, unit: str, org_type: str) -> str:
         """A valid GB 32100-2015 code: 5 (civil affairs) + kind + division + organization code."""
@@ -192,6 +251,9 @@ class ServiceDemoContext:
             expected_version=case.version,
         )
         case.version = out["version"]
+        if trigger in self._hands_over:  # the case may have gone to another unit: follow it
+            moved = case_read.get_case(self.rt.uow(), self.rt.definitions, case.id, actor=SYSTEM)
+            case.unit = self._codes.get(moved["unit_id"], case.unit)
 
     def deregister(self, organization_id: int, *, on: date) -> None:
         unit = self._org_unit[organization_id]

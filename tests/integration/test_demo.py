@@ -3,12 +3,16 @@ cases in every state of every procedure, some deadlines overdue today."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 
+from engine.access.actor import actor_for
+from engine.calendar import SHANGHAI
 from engine.config import Config
-from engine.store.tables import Case, Deadline
+from engine.oversight.dashboard import dashboard
+from engine.oversight.figures import Moment
+from engine.store.tables import Case, Deadline, PartyOrgCoverage, Unit
 from web.demo import load_demo
 from web.runtime import build_runtime
 
@@ -44,5 +48,36 @@ def test_demo_has_cases_in_every_state_of_every_procedure_and_some_overdue(db_ur
         ("decoupling", "normal_operation"),
         ("secretary", "annual_report"),
     } <= overdue
+    # P1 v2: the case goes to the responsible body (REG-6), so REG-8's lateness is that unit's
+    # on the supervisor's dashboard (ACC-1); every coverage route is there (REG-7).
+    units, links = Unit.__table__, PartyOrgCoverage.__table__
+    with rt.reader() as r:
+        late_at = {
+            row.kind
+            for row in r.conn.execute(
+                select(units.c.kind)
+                .join(cases, cases.c.unit_id == units.c.id)
+                .join(deadlines, deadlines.c.case_id == cases.c.id)
+                .where(
+                    deadlines.c.key == "party_org_formation",
+                    deadlines.c.status == "open",
+                    deadlines.c.due_date < today,
+                )
+            )
+        }
+        modes = {
+            m
+            for (m,) in r.conn.execute(
+                select(links.c.mode)
+                .join(cases, cases.c.id == links.c.case_id)
+                .where(cases.c.procedure == "registration")
+            )
+        }
+    assert "supervisory_unit" in late_at and "registration_authority" not in late_at
+    assert modes == {"host", "joint", "affiliated"}
+    at = Moment.of(rt.definitions, datetime.combine(today, time(12), SHANGHAI))
+    board = dashboard(rt.uow(), actor_for(rt.uow(), "chen"), at)
+    wjw = next(u for u in board.units if u["unit_code"] == "cc-wjw")
+    assert wjw["overdue"] >= 1
     assert load_demo(rt, today).startswith("demo data already loaded")
     rt.engine.dispose()

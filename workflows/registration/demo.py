@@ -1,16 +1,24 @@
 """P1 demo: registration cases in every state, twice over, some deadlines overdue today.
 
 Each case is a new social organization applying in one of the districts, the districts taken in
-turn; the application was filed `days ago`, and each step runs on its own day after it.
+turn; the application was filed `days ago`, and each step runs on its own day after it. From
+the responsible body on (REG-6) the case is handled by that body's unit — the supervisory
+unit's Party organization, the industry Party committee, the street Party working committee or
+the comprehensive committee — so an overdue REG-8 deadline is that unit's lateness (ACC-1).
+A new organization ends covered (REG-8): a Party organization of its own (standalone or a new
+joint branch), an existing joint branch it joins, a host Party organization it is attached to
+(挂靠), or an instructor.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from engine.registry import DemoContext
+from workflows.demo_support import person
 from workflows.registration.schemas import CHARTER_ITEMS
 
 # (name suffix, org_type, category, supervisory unit or None)
@@ -23,32 +31,64 @@ ORGANIZATIONS = [
     ("扶老助残志愿服务中心", "social_service", "charity", None),
     ("社区邻里互助服务中心", "social_service", "community_service", None),
     ("社区养老服务中心", "social_service", "community_service", None),
-    ("中医药健康促进会", "social_group", "health", "卫生健康局"),
-    ("民营医院协会", "social_group", "health", "卫生健康局"),
-    ("小额信贷服务中心", "social_service", "financial", "地方金融监督管理局"),
-    ("书画研究会", "social_group", "ideology", "文化广电和旅游局"),
+    ("中医药健康促进会", "social_group", "health", "长春市卫生健康委员会"),
+    ("民营医院协会", "social_group", "health", "长春市卫生健康委员会"),
+    ("小额信贷服务中心", "social_service", "financial", "长春市地方金融监督管理局"),
+    ("书画研究会", "social_group", "ideology", "长春市文化广电和旅游局"),
 ]
 
-PLANS: list[tuple[str, int, int]] = [
-    # (target state, full members, days ago the application was filed)
-    ("applied", 3, 5),
-    ("applied", 0, 40),
-    ("charter_review", 4, 12),
-    ("correction", 2, 25),
-    ("registration_review", 5, 15),
-    ("registered", 3, 28),
-    ("registered", 6, 75),  # the second: REG-5 overdue
-    ("responsibility", 4, 60),
-    ("coverage_routing", 0, 50),
-    ("coverage_routing", 4, 140),  # the second: REG-8 overdue
-    ("forming_party_org", 5, 70),
-    ("forming_party_org", 2, 130),
-    ("awaiting_coverage", 0, 90),
-    ("covered", 7, 120),
-    ("covered", 2, 160),
-    ("instructor_covered", 0, 100),
-    ("rejected", 3, 45),
-    ("withdrawn", 1, 35),
+#: REG-6: the responsible body of each category, as (kind, unit code of web/demo.py, territorial
+#: relation); the body is also the upper Party organization that approves a new one (REG-7).
+#: Dual management goes to the supervisory unit's Party organization or the industry Party
+#: committee; community service to the street; other direct registrations, without a
+#: territorial relation, to the comprehensive committee (兜底).
+RESPONSIBLE: dict[str, tuple[str, str, bool]] = {
+    "health": ("supervisory_party_org", "cc-wjw", False),
+    "ideology": ("supervisory_party_org", "cc-wlj", False),
+    "financial": ("industry_committee", "cc-jrw", False),
+    "community_service": ("street_township", "ng-zq", True),
+}
+DIRECT_BODY = ("comprehensive_committee", "cc-zh", False)
+BODY_NAMES = {
+    "cc-wjw": "长春市卫生健康委员会党组",
+    "cc-wlj": "长春市文化广电和旅游局党组",
+    "cc-jrw": "长春市金融行业党委",
+    "ng-zq": "南关区自强街道党工委",
+    "cc-zh": "长春市社会组织综合党委",
+}
+#: The street Party working committee, its community Party committee and the joint branch to
+#: join serve one district: the organizations they cover are registered there.
+NEAR_HOSTS = "cc-ng"
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: str
+    full: int
+    days_ago: int
+    route: str | None = None  # standalone, joint, join or affiliate
+
+
+PLANS = [
+    Plan("applied", 3, 5),
+    Plan("applied", 0, 40),
+    Plan("charter_review", 4, 12),
+    Plan("correction", 2, 25),
+    Plan("registration_review", 5, 15),
+    Plan("registered", 3, 28),
+    Plan("registered", 6, 75),  # REG-5 overdue at the registration authority
+    Plan("responsibility", 4, 60),
+    Plan("coverage_routing", 0, 50),
+    Plan("coverage_routing", 4, 140),  # REG-8 overdue, at the responsible body's unit
+    Plan("forming_party_org", 5, 70, "standalone"),
+    Plan("forming_party_org", 2, 130, "joint"),  # waiting for approval, REG-8 overdue
+    Plan("covered", 7, 120, "standalone"),
+    Plan("covered", 2, 160, "joint"),
+    Plan("covered", 1, 110, "join"),
+    Plan("covered", 2, 95, "affiliate"),
+    Plan("instructor_covered", 0, 100),
+    Plan("rejected", 3, 45),
+    Plan("withdrawn", 1, 35),
 ]
 
 #: How many steps of the common path (`_steps`) each target state takes before its own.
@@ -61,7 +101,6 @@ COMMON_UPTO = {
     "responsibility": 5,
     "coverage_routing": 6,
     "forming_party_org": 6,
-    "awaiting_coverage": 6,
     "covered": 6,
     "instructor_covered": 6,
     "rejected": 3,
@@ -73,33 +112,91 @@ CHARTER_OK = dict.fromkeys(CHARTER_ITEMS, True)
 Step = tuple[str, dict[str, Any], str, int]  # trigger, payload, role, day offset
 
 
+class Hosts:
+    """What a case may be attached to: host Party organizations (a community Party committee,
+    a supervisory unit's organ Party committee) and an existing joint branch to join."""
+
+    def __init__(self, ctx: DemoContext) -> None:
+        since = ctx.today - timedelta(days=3 * 365)
+        self.community = ctx.party_organization(
+            {
+                "organization_id": None,
+                "name": "南关区自强街道桃源社区党委",
+                "kind": "committee",
+                "upper_party_org": "南关区自强街道党工委",
+                "upper_unit": "ng-zq",
+                "established_on": since.isoformat(),
+            }
+        )
+        self.health = ctx.party_organization(
+            {
+                "organization_id": None,
+                "name": "长春市卫生健康委员会机关党委",
+                "kind": "committee",
+                "upper_party_org": "长春市卫生健康委员会党组",
+                "upper_unit": "cc-wjw",
+                "established_on": since.isoformat(),
+            }
+        )
+        unit, district = ctx.districts[0]
+        lead, *partners = (
+            ctx.organization(
+                {
+                    "name": f"{district}{suffix}",
+                    "org_type": "social_group",
+                    "category": "industry_association",
+                    "unit": unit,
+                    "credit_code": ctx.credit_code(unit, "social_group"),
+                    "industry_regulator": f"{district}商务局",
+                    "local_party_org": f"{district}自强街道党工委",
+                    "district": district,
+                }
+            )
+            for suffix in ("商贸流通协会", "便利店协会", "连锁经营协会")
+        )
+        # Covers three units: two more may join it (REG-7: at most five).
+        self.joint_branch = ctx.party_organization(
+            {
+                "organization_id": lead,
+                "name": f"{district}商贸流通行业联合党支部",
+                "kind": "joint_branch",
+                "formation_mode": "joint",
+                "upper_party_org": "长春市社会组织综合党委",
+                "upper_unit": "cc-zh",
+                "established_on": since.isoformat(),
+                "covers": partners,
+            }
+        )
+
+
 def load(ctx: DemoContext) -> None:
     """Every plan twice: first under the city's name, then under a lake's."""
     rng = random.Random(2026)
-    for i, (target, full, days_ago) in enumerate(PLANS * 2):
+    hosts = Hosts(ctx)
+    for i, plan in enumerate(PLANS * 2):
         unit, district = ctx.districts[i % len(ctx.districts)]
         suffix, org_type, category, sup = ORGANIZATIONS[i % len(ORGANIZATIONS)]
-        name = (
-            f"长春市{district}{suffix}"
-            if i < len(PLANS)
-            else f"{district}{rng.choice('东南西北')}湖{suffix}"
-        )
+        near = plan.route == "join" or (plan.route == "affiliate" and category != "health")
+        if category == "community_service" or near:  # neighbours of the street's bodies
+            unit, district = next(d for d in ctx.districts if d[0] == NEAR_HOSTS)
+        base = f"长春市{district}" if i < len(PLANS) else f"{district}{rng.choice('东南西北')}湖"
+        name = base + suffix
+        street = "自强" if category == "community_service" else rng.choice(["桃源", "永吉", "清和"])
         org = {
             "name": name,
             "org_type": org_type,
             "category": category,
             "unit": unit,
-            "supervisory_unit": f"{district}{sup}" if sup else None,
+            "supervisory_unit": sup,
             "industry_regulator": f"{district}商务局",
-            "local_party_org": f"{district}{rng.choice(['自强', '桃源', '永吉', '清和'])}街道党工委",
+            "local_party_org": f"{district}{street}街道党工委",
             "district": district,
         }
-        if target in ("covered", "forming_party_org") and full < 3:
-            org["category"] = "industry_association"
-        day0 = ctx.today - timedelta(days=days_ago)
+        day0 = ctx.today - timedelta(days=plan.days_ago)
+        oid = ctx.organization(org)
         case = ctx.open(
             "registration",
-            ctx.organization(org),
+            oid,
             {
                 "applied_on": str(day0),
                 "founders": ["张伟", "刘洋", "陈静"],
@@ -108,15 +205,19 @@ def load(ctx: DemoContext) -> None:
             on=day0,
         )
         code = ctx.credit_code(unit, org_type)
-        plan = _steps(org, code, day0, full)[: COMMON_UPTO[target]] + _finish(
-            target, full, org, day0
-        )
-        for trigger, payload, role, offset in plan:
+        steps = _steps(ctx, org, code, day0, plan.full)[: COMMON_UPTO[plan.target]]
+        finish = _finish(ctx, hosts, plan, oid, org, base, day0)
+        for trigger, payload, role, offset in steps + finish:
             ctx.fire(case, trigger, payload, on=day0 + timedelta(days=offset), role=role)
 
 
-def _steps(org: dict[str, Any], code: str, day0: date, full: int) -> list[Step]:
-    """The common P1 path, from the documents to the responsible body."""
+def _unit_id(ctx: DemoContext, code: str) -> int:
+    """The id of a unit of the base data (web/demo.py's `ServiceDemoContext.unit_id`)."""
+    return ctx.unit_id(code)  # type: ignore[attr-defined]
+
+
+def _steps(ctx: DemoContext, org: dict[str, Any], code: str, day0: date, full: int) -> list[Step]:
+    """The common P1 path, from the documents to the responsible body (handed over to it)."""
     mode = "dual" if org["supervisory_unit"] else "direct"
     delivered = str(day0 + timedelta(days=30))
     if mode == "dual":
@@ -132,20 +233,8 @@ def _steps(org: dict[str, Any], code: str, day0: date, full: int) -> list[Step]:
             },
             {"kind": "local_party_org", "name": org["local_party_org"], "delivered_on": delivered},
         ]
-    if org["category"] == "community_service":
-        body = {
-            "kind": "street_township",
-            "unit_name": org["local_party_org"],
-            "territorial_relation": True,
-        }
-    elif mode == "dual":
-        body = {"kind": "supervisory_party_org", "unit_name": f"{org['supervisory_unit']}机关党委"}
-    else:
-        body = {
-            "kind": "local_party_org",
-            "unit_name": org["local_party_org"],
-            "territorial_relation": True,
-        }
+    kind, unit, territorial = RESPONSIBLE.get(org["category"], DIRECT_BODY)
+    body = {"kind": kind, "unit_id": _unit_id(ctx, unit), "territorial_relation": territorial}
     survey = {
         "full_members": full,
         "full_time_full_members": full,
@@ -175,8 +264,36 @@ def _steps(org: dict[str, Any], code: str, day0: date, full: int) -> list[Step]:
     ]
 
 
-def _finish(target: str, full: int, org: dict[str, Any], day0: date) -> list[Step]:
+def _partners(ctx: DemoContext, org: dict[str, Any], base: str) -> list[int]:
+    """Two registered neighbours of the same district, not yet covered, for a joint branch."""
+    return [
+        ctx.organization(
+            {
+                "name": base + suffix,
+                "org_type": "social_group",
+                "category": "industry_association",
+                "unit": org["unit"],
+                "credit_code": ctx.credit_code(org["unit"], "social_group"),
+                "industry_regulator": org["industry_regulator"],
+                "local_party_org": org["local_party_org"],
+                "district": org["district"],
+            }
+        )
+        for suffix in ("家政服务协会", "美容美发协会")
+    ]
+
+
+def _finish(
+    ctx: DemoContext,
+    hosts: Hosts,
+    plan: Plan,
+    oid: int,
+    org: dict[str, Any],
+    base: str,
+    day0: date,
+) -> list[Step]:
     """The steps that take a case from the common path to its target state."""
+    target = plan.target
     if target == "correction":
         gaps = {**CHARTER_OK, "chapter_funding": False, "note": "党建专章未写明经费保障"}
         return [("return_for_correction", gaps, "caseworker", 8)]
@@ -184,8 +301,6 @@ def _finish(target: str, full: int, org: dict[str, Any], day0: date) -> list[Ste
         return [("reject", {"reason": "发起人代表性不足，会员覆盖面过窄"}, "supervisor", 14)]
     if target == "withdrawn":
         return [("withdraw", {"reason": "发起人决定暂缓成立"}, "caseworker", 6)]
-    if target == "awaiting_coverage":
-        return [("defer_coverage", {"reason": "暂无党员，附近无可派指导员"}, "supervisor", 40)]
     if target == "instructor_covered":
         instructor = {
             "mode": "instructor",
@@ -193,26 +308,52 @@ def _finish(target: str, full: int, org: dict[str, Any], day0: date) -> list[Ste
             "dispatched_by": "长春市社会组织综合党委",
             "dispatched_on": str(day0 + timedelta(days=45)),
         }
-        return [("dispatch_instructor", instructor, "supervisor", 45)]
-    standalone = full >= 3
-    route: Step = (
-        ("route_standalone", {}, "caseworker", 40)
-        if standalone
-        else (
+        return [("dispatch_instructor", instructor, "caseworker", 45)]
+    if plan.route == "affiliate":
+        host = hosts.health if org["category"] == "health" else hosts.community
+        members = [
+            ctx.member(
+                {
+                    "organization_id": oid,
+                    "name": person(oid * 3 + n),
+                    "status": "full",
+                    "role": "staff",
+                    "relation_location": "原工作单位党支部",
+                }
+            )
+            for n in range(plan.full)
+        ]
+        attach = {
+            "host_party_organization_id": host,
+            "affiliated_on": str(day0 + timedelta(days=45)),
+            "member_ids": members,
+        }
+        return [("affiliate_to_host", attach, "caseworker", 45)]
+    if plan.route == "join":
+        joining = {
+            "joint_branch_id": hosts.joint_branch,
+            "joined_on": str(day0 + timedelta(days=45)),
+        }
+        return [("join_joint_branch", joining, "caseworker", 45)]
+    if plan.route == "joint":
+        route: Step = (
             "route_joint",
-            {"partner_organizations": ["南关区家政服务协会", "南关区美容美发协会"]},
+            {"partner_organization_ids": _partners(ctx, org, base)},
             "caseworker",
             40,
         )
-    )
+    elif plan.route == "standalone":
+        route = ("route_standalone", {}, "caseworker", 40)
+    else:
+        return []
     if target == "forming_party_org":
         return [route]
-    if target == "covered":
-        party_org = {
-            "name": f"{org['name']}党支部" if standalone else f"{org['name']}等联合党支部",
-            "kind": "branch" if standalone else "joint_branch",
-            "approved_by": org["local_party_org"],
-            "established_on": str(day0 + timedelta(days=70)),
-        }
-        return [route, ("establish_party_org", party_org, "caseworker", 70)]
-    return []
+    standalone = plan.route == "standalone"
+    _kind, body, _territorial = RESPONSIBLE.get(org["category"], DIRECT_BODY)
+    party_org = {
+        "name": f"{org['name']}党支部" if standalone else f"{org['name']}等联合党支部",
+        "kind": "branch" if standalone else "joint_branch",
+        "approved_by": BODY_NAMES[body],
+        "established_on": str(day0 + timedelta(days=70)),
+    }
+    return [route, ("establish_party_org", party_org, "caseworker", 70)]
