@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from engine.calendar import SHANGHAI, LegalCalendar, escalation_due, local_date
+from engine.calendar import LegalCalendar, escalation_due, local_date
 from engine.definitions.model import Definition
+from engine.oversight.recalendar import schedule
 
 
 def _at_path(record: Mapping[str, Any] | None, path: str) -> Any:
@@ -60,14 +61,12 @@ def deadline_rows(
     rows = []
     for spec in definition.deadlines_opened_by(trigger):
         anchor = _anchor_date(spec.anchor, data, now, payload)
-        end = calendar.period_end(anchor, spec.period)
-        remind_at = None
-        if spec.remind_before is not None:
-            remind_day = calendar.subtract(end.last_day, spec.remind_before)
-            remind_at = datetime.combine(remind_day, time.min, SHANGHAI)
+        # The one computation of a due date and reminder: `tongbu calendar refresh` redoes it.
+        end = schedule(spec, anchor, calendar)
+        remind_at = end.remind_at
         next_action_at = remind_at
         if next_action_at is None and spec.escalation:
-            next_action_at = escalation_due(end.ends_at, spec.escalation[0].after)
+            next_action_at = escalation_due(end.due_at, spec.escalation[0].after)
         rows.append(
             {
                 "case_id": case_id,
@@ -75,8 +74,8 @@ def deadline_rows(
                 "rule": spec.rule,
                 "status": "open",
                 "anchor_date": anchor,
-                "due_date": end.last_day,
-                "due_at": end.ends_at,
+                "due_date": end.due_date,
+                "due_at": end.due_at,
                 "remind_at": remind_at,
                 "provisional": end.provisional,
                 "escalation_level": 0,

@@ -131,7 +131,7 @@ def hand_over(
             select(cases_t, units_t.c.path.label("unit_path"))
             .join(units_t, units_t.c.id == cases_t.c.unit_id)
             .where(cases_t.c.id == case_id)
-            .with_for_update(of=cases_t)
+            .with_for_update(of=cases_t, key_share=True)
         ).first()
         if row is None:
             raise NotFound("case", case_id)

@@ -118,10 +118,12 @@ class HotSQL:
     def __init__(self, engine: Engine) -> None:
         self.sqlite = engine.dialect.name == "sqlite"
         # PostgreSQL: the writes of a fire are one statement (`write_step`), so the event's id
-        # is drawn from its sequence by the load, and the load locks the case row (FOR UPDATE
-        # OF cases) so that the version it read is still the version when the UPDATE runs:
-        # two fires on one case queue on the lock; the second sees the first's version and
-        # gets Conflict having written nothing.
+        # is drawn from its sequence by the load, and the load locks the case row (FOR NO KEY
+        # UPDATE OF cases) so that the version it read is still the version when the UPDATE
+        # runs: two fires on one case queue on the lock; the second sees the first's version
+        # and gets Conflict having written nothing. NO KEY: the sweep's and the calendar
+        # refresh's event inserts (a foreign key to the case, KEY SHARE) do not wait on it, so
+        # a fire and a sweep that lock deadlines first cannot deadlock.
         self.single_write = engine.dialect.name == "postgresql"
         load = (
             select(
@@ -136,7 +138,7 @@ class HotSQL:
         if self.single_write:
             load = load.add_columns(
                 func.nextval(func.pg_get_serial_sequence(events_t.name, "id"))
-            ).with_for_update(of=cases_t)
+            ).with_for_update(of=cases_t, key_share=True)
         self.load_case = _Compiled(load, engine)
         self.update_case = _Compiled(_case_update(), engine)
         self.event_cols = event_cols = (
