@@ -8,9 +8,11 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from engine.config import Config
 from engine.definitions import sync as definition_sync
+from engine.inputs import INT_MAX
 from web.runtime import Runtime, build_runtime
 
 csrf = CSRFProtect()
@@ -37,6 +39,14 @@ def select_locale() -> str:
     return "zh"
 
 
+class BoundedInt(IntegerConverter):
+    """`<int:…>` limited to the database's INTEGER range."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(
     config: Config | None = None,
     *,
@@ -50,6 +60,9 @@ def create_app(
     """
     runtime = runtime or build_runtime(config or Config.from_env())
     app = Flask(__name__)
+    # Every `<int:…>` in a route is an id of a database INTEGER: a larger one names nothing
+    # (404), instead of reaching the database and failing there (issue 18).
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(
         SECRET_KEY=runtime.config.secret_key,
         TESTING=runtime.config.testing,

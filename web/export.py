@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from engine.calendar import SHANGHAI
@@ -28,6 +29,11 @@ def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
         value = value.astimezone(SHANGHAI).replace(tzinfo=None)
     elif value is not None and not isinstance(value, int | float | date | bool | str):
         value = str(value)
+    if isinstance(value, str):
+        # A value stored before the input policy (or typed into a system that allowed it) must
+        # not make the workbook impossible to write for everyone in scope: XML 1.0 cannot
+        # carry these characters, so they are shown as U+FFFD.
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         cell.data_type = "s"

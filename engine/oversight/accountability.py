@@ -40,6 +40,20 @@ MEASURES = figures.MEASURES
 totals = figures.totals
 
 
+SUPERVISING = ("supervisor", "admin")
+"""Who reads the ACC-1 report and the dashboard built on it: one rule for the UI and the API."""
+
+
+def require_supervising(actor: Actor) -> None:
+    """The report answers for units' lateness: it is the supervisors' (and administrators');
+    a caseworker's own cases are in their inbox and the case lists."""
+    if actor.role not in SUPERVISING:
+        raise Forbidden(
+            "the accountability report (ACC-1) and the dashboard are for supervisors and "
+            "administrators; your cases are in your inbox"
+        )
+
+
 def accountability(uow: UnitOfWork, actor: Actor, at: Moment) -> list[dict[str, Any]]:
     """ACC-1 report rows, one per responsible unit with open cases in the actor's subtree,
     worst first (see `figures.unit_figures` for the row)."""

@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from engine.access import idempotency, tokens
 from engine.access.actor import Actor
 from engine.access.tokens import InvalidToken
+from engine.inputs import MAX_DEPTH, raw_problems
 from web.api.problems import BadHeader, PreconditionRequired
 from web.runtime import Runtime
 
@@ -62,14 +63,26 @@ def json_body() -> Any:
     if not request.is_json:
         raise UnsupportedMediaType("send the body as application/json")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"the body is nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    problems = raw_problems(body)
+    if problems:
+        # A lone surrogate or a control character anywhere, or too deep: the policy of
+        # engine.inputs, applied to the whole body before any schema (a 422 naming the field).
+        raise ValidationError(problems)
+    return body
 
 
 def args(schema: type[Schema]) -> dict[str, Any]:
     """Query arguments through a marshmallow schema (422 with the field on bad input)."""
-    return schema().load(request.args.to_dict())
+    raw = request.args.to_dict()
+    problems = raw_problems(raw)
+    if problems:
+        raise ValidationError(problems)
+    return schema().load(raw)
 
 
 def page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
@@ -133,7 +146,7 @@ def _fingerprint() -> str:
     body: Any
     try:
         body = json.loads(request.get_data(cache=True) or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         body = request.get_data(cache=True).hex()
     canonical = json.dumps(
         [
@@ -146,7 +159,7 @@ def _fingerprint() -> str:
         sort_keys=True,
         ensure_ascii=False,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:

@@ -71,13 +71,16 @@ def _moment() -> Moment:
 @bp.get("/reports/accountability")
 @operation(
     summary="ACC-1 accountability report",
-    description="Per responsible unit in your scope: open, overdue, escalated and stalled "
+    description="Supervisors and administrators only (as the dashboard). "
+    "Per responsible unit in your scope: open, overdue, escalated and stalled "
     "cases, and the longest-overdue deadline; worst first. Overdue: a deadline whose period "
     "has run out (at its end instant inclusive); stalled: no step for `stalled_after_days`.",
     tags=["reports"],
+    errors=((403, "forbidden"),),
     responses={200: (resources.Accountability, "report rows and totals")},
 )
 def accountability() -> Response:
+    reports.require_supervising(actor())
     rt = runtime()
     rows = reports.accountability(rt.reader(), actor(), _moment())
     return json_response(
@@ -94,6 +97,7 @@ def accountability() -> Response:
     responses={200: (resources.ReportCasePage, "a page of cases")},
 )
 def accountability_cases() -> Response:
+    reports.require_supervising(actor())
     a = args(schemas.ReportCaseArgs)
     rows = reports.LISTS[a["measure"]](
         runtime().reader(),

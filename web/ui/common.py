@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import current_app, g, redirect, request, url_for
 from flask_babel import get_locale
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
 from engine.access.actor import Actor
 from engine.calendar import SHANGHAI, local_date
 from engine.definitions.model import Definition, Label
+from engine.inputs import raw_problems
 from engine.oversight.figures import Moment
 from web.runtime import Runtime
 
@@ -105,7 +106,11 @@ def state_label(procedure: str, version: int | None, state: str) -> str:
 def parse_args(schema: Schema, args: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Validate query arguments; empty values count as absent (a GET form sends them)."""
     source = request.args if args is None else args
-    return schema.load({k: v for k, v in source.items() if v != ""})
+    raw = {k: v for k, v in source.items() if v != ""}
+    problems = raw_problems(raw)
+    if problems:
+        raise ValidationError(problems)
+    return schema.load(raw)
 
 
 def url_with(**changes: Any) -> str:
@@ -121,9 +126,23 @@ def url_with(**changes: Any) -> str:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths: a `next=` parameter must never send the user to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a same-site path: a `next=` parameter must never send the user to another site.
+
+    Browsers drop tabs and line breaks from a URL and read `\\` as `/`, so `/\t/evil` and
+    `/%09/evil` become `//evil` — another host. Such a target, one with any control or
+    percent-encoded control character, and one that parses with a host or scheme, is refused."""
+    if not target or len(target) > 2000:
         return default
+    decoded = unquote(target)
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target + decoded):
+        return default
+    for candidate in (target, decoded):
+        squeezed = candidate.replace("\\", "/")
+        if not squeezed.startswith("/") or squeezed.startswith("//"):
+            return default
+        parts = urlsplit(squeezed)
+        if parts.scheme or parts.netloc:
+            return default
     return target
 
 

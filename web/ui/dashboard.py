@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from engine.directory import read as directory_read
-from engine.errors import Forbidden
 from engine.oversight import accountability, figures, notifications
 from engine.oversight import dashboard as dashboards
 from web.export import xlsx_response
@@ -32,17 +31,13 @@ from web.ui.labels import choice_label
 
 bp = Blueprint("dashboard", __name__)
 
-SUPERVISING = ("supervisor", "admin")
 NOTIFICATIONS_SHOWN = 8
 PER_PAGE = 25
 
 
 def _require_supervisor() -> None:
     """The dashboard is the supervisors' page; caseworkers have the inbox."""
-    if actor().role not in SUPERVISING:
-        raise Forbidden(
-            "the dashboard is for supervisors and administrators; your cases are in your inbox"
-        )
+    accountability.require_supervising(actor())
 
 
 class DashboardArgs(Schema):
