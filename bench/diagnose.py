@@ -49,9 +49,10 @@ def _drive(rt: Any, case_ids: list[int], actors: dict[str, Any], after: Any = No
     from engine.cases import service as case_service
 
     fires = 0
+    party = fire.party_unit_id(rt)
     for cid in case_ids:
         version = 1
-        for trigger, payload, user in fire.steps(cid):
+        for trigger, payload, user in fire.steps(cid, party):
             version = case_service.fire(
                 rt.uow(),
                 rt.definitions,

@@ -3,7 +3,9 @@
 Both run in the same process, on the same database file/server, with the same durability, one
 after the other in each round, so machine noise cancels out in the ratio. B1 drives P1 cases
 along the happy path (8 steps: validation, guards, state change with version check, audit
-event; `register` opens two deadline rows, later steps close them). B2 does, per transaction,
+event; `register` opens two deadline rows, later steps close them). On P1 v2 the responsible
+body's step also hands the case to that unit (REG-6), and the Party organization's step covers
+the organization and opens its secretary post (P4): more work per path than on v1. B2 does, per transaction,
 what a fire minimally must: the conditional UPDATE of the case and the INSERT of its event.
 """
 
@@ -34,7 +36,12 @@ def credit_code(n: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def steps(n: int) -> list[tuple[str, dict[str, Any], str]]:
+#: REG-6: the responsible body's unit, under the bench's registration authority so that the
+#: same two users carry each case to its end after the hand-over.
+PARTY_UNIT = "bench-party"
+
+
+def steps(n: int, party_unit_id: int = 0) -> list[tuple[str, dict[str, Any], str]]:
     return [
         ("record_documents", {"commitment_letter": True, "member_survey": SURVEY}, "cw"),
         ("accept", {}, "cw"),
@@ -63,7 +70,7 @@ def steps(n: int) -> list[tuple[str, dict[str, Any], str]]:
         ),
         (
             "assign_responsible_body",
-            {"kind": "local_party_org", "unit_name": "街道党工委", "territorial_relation": True},
+            {"kind": "local_party_org", "unit_id": party_unit_id, "territorial_relation": True},
             "cw",
         ),
         ("route_standalone", {}, "cw"),
@@ -92,6 +99,13 @@ def _runtime(url: str, synchronous: str = "NORMAL"):
     return build_runtime(cfg, clock=FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC)))
 
 
+def party_unit_id(rt: Any) -> int:
+    from engine.directory import service as directory
+
+    with rt.reader() as r:
+        return directory.unit_by_code(r, PARTY_UNIT).id
+
+
 def prepare(url: str, n_cases: int) -> list[int]:
     """Units, two users, n organizations each with an open P1 case in `applied`."""
     from engine.access import actor as access
@@ -104,6 +118,16 @@ def prepare(url: str, n_cases: int) -> list[int]:
     directory.create_unit(
         rt.uow(),
         {"code": "bench", "name_zh": "基准", "name_en": "Bench", "kind": "registration_authority"},
+    )
+    directory.create_unit(
+        rt.uow(),
+        {
+            "code": PARTY_UNIT,
+            "name_zh": "基准街道党工委",
+            "name_en": "Bench local Party organization",
+            "kind": "local_party_org",
+            "parent": "bench",
+        },
     )
     for name, role in (("cw", "caseworker"), ("sv", "supervisor")):
         directory.create_user(
@@ -144,7 +168,8 @@ def engine_worker(
 
     rt = _runtime(url, synchronous)
     actors = {u: access.actor_for(rt.uow(), u) for u in ("cw", "sv")}
-    plans = {cid: steps(cid) for cid in case_ids}
+    party = party_unit_id(rt)
+    plans = {cid: steps(cid, party) for cid in case_ids}
     delay = start_at - time.time()
     if delay > 0:
         time.sleep(delay)

@@ -90,8 +90,9 @@ def test_notifications_are_the_token_users_own(api, world):
 
 def test_definitions_list_read_and_diagram(api, world):
     listed = api.get("/api/v1/definitions").get_json()["items"]
-    registration = next(d for d in listed if d["procedure"] == "registration")
-    assert registration["latest"] is True
+    versions = [d for d in listed if d["procedure"] == "registration"]
+    assert [d["version"] for d in versions if d["latest"]] == [2]  # P1 v2 (issue 13)
+    registration = next(d for d in versions if d["latest"])
     d = api.get(registration["href"]).get_json()
     definition = world.rt.definitions.get("registration")
     assert [s["id"] for s in d["states"]] == list(definition.states)

@@ -6,9 +6,19 @@ If-Match, a 412 on a stale If-Match, and an idempotent retry that does not fire 
 
 from __future__ import annotations
 
-from tests.world import registration_steps, survey
+import pytest
+
+from tests.world import add_responsible_units, make_world, registration_steps, survey
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def world(db_url, clock):
+    """The API world with REG-6's responsible units (P1 v2 hands the case to one)."""
+    w = make_world(db_url, clock)
+    add_responsible_units(w)
+    return w
 
 
 def _fire(api, case_id, trigger, data=None, version=None, user="wang", **headers):
@@ -24,7 +34,7 @@ def _case(api, case_id, user="wang"):
     return r
 
 
-def test_registration_case_through_the_api_only(api):
+def test_registration_case_through_the_api_only(api, world):
     # An applicant organization, added through the API (INF-1 code comes at registration).
     r = api.post(
         "/api/v1/organizations",
@@ -137,7 +147,9 @@ def test_registration_case_through_the_api_only(api):
     assert forbidden.status_code == 403
     assert forbidden.content_type == PROBLEM
 
-    # The rest of the way, as caseworker wang and supervisor li.
+    # The rest of the way, as caseworker wang and supervisor li; the comprehensive committee's
+    # supervisor chen determines the responsible body (REG-6), and from then on the case is
+    # that body's unit's: caseworker lu and supervisor zheng.
     version = 3
     steps = [
         *registration_steps()[2:],  # approve_charter, register, forward_documents
@@ -145,21 +157,21 @@ def test_registration_case_through_the_api_only(api):
             "assign_responsible_body",
             {
                 "kind": "local_party_org",
-                "unit_name": "自强街道党工委",
+                "unit_id": world.units["ng-nh"],
                 "territorial_relation": True,
             },
-            "wang",
+            "chen",
         ),
-        ("route_standalone", None, "wang"),
+        ("route_standalone", None, "lu"),
         (
             "establish_party_org",
             {
                 "name": "长春市南关区快递物流协会党支部",
                 "kind": "branch",
-                "approved_by": "南关区自强街道党工委",
+                "approved_by": "南关区南湖园区党委",
                 "established_on": "2026-03-02",
             },
-            "li",
+            "zheng",
         ),
     ]
     for trigger, data, user in steps:
@@ -168,7 +180,10 @@ def test_registration_case_through_the_api_only(api):
         version += 1
         assert r.headers["ETag"] == f'"{version}"'
 
-    final = _case(api, case_id).get_json()
+        if trigger == "assign_responsible_body":
+            assert api.get(f"/api/v1/cases/{case_id}", user="wang").status_code == 403
+
+    final = _case(api, case_id, user="lu").get_json()
     assert final["state"] == "covered" and final["status"] == "closed"
     assert final["organization"]["credit_code"] == "51220102MJY1234563"
     assert final["organization"]["coverage"] == "party_org"
@@ -177,7 +192,12 @@ def test_registration_case_through_the_api_only(api):
         "party_org_formation": "met",
     }
     assert final["actions"] == []
-    history = api.get(f"/api/v1/cases/{case_id}/history").get_json()["events"]
+    history = api.get(f"/api/v1/cases/{case_id}/history", user="lu").get_json()["events"]
+    assert [e["kind"] for e in history if e["kind"] not in ("opened", "transition")] == [
+        "handed_over",
+        "reaction",  # the new Party organization's secretary post opened (P4)
+    ]
+    history = [e for e in history if e["kind"] in ("opened", "transition")]
     assert [e["trigger"] for e in history] == [
         None,
         "record_documents",

@@ -1,4 +1,5 @@
-"""A caseworker drives P1 from application to coverage with `tongbu case …` only."""
+"""A caseworker drives P1 from application to coverage with `tongbu case …` only; from the
+responsible body on (REG-6) the case is that body's unit's, whose caseworker finishes it."""
 
 from __future__ import annotations
 
@@ -61,6 +62,32 @@ def test_registration_from_application_to_coverage_by_cli(tongbu):
         "supervisor",
         "--unit",
         "ng",
+        "--password",
+        "pw-123456",
+    )
+    tongbu(  # REG-6: the local Party organization the case goes to (unit 2)
+        "unit",
+        "add",
+        "--code",
+        "nh",
+        "--name-zh",
+        "南关区南湖园区党委",
+        "--name-en",
+        "Nanhu Park Party Committee",
+        "--kind",
+        "local_party_org",
+    )
+    tongbu(
+        "user",
+        "add",
+        "--username",
+        "lu",
+        "--name",
+        "陆伟",
+        "--role",
+        "caseworker",
+        "--unit",
+        "nh",
         "--password",
         "pw-123456",
     )
@@ -216,7 +243,7 @@ def test_registration_from_application_to_coverage_by_cli(tongbu):
         "--set",
         "kind=comprehensive_committee",
         "--set",
-        "unit_name=综合党委",
+        "unit_id=2",
         "--set",
         "territorial_relation=true",
         code=3,
@@ -232,18 +259,19 @@ def test_registration_from_application_to_coverage_by_cli(tongbu):
         "--set",
         "kind=local_party_org",
         "--set",
-        "unit_name=自强街道党工委",
+        "unit_id=2",
         "--set",
         "territorial_relation=true",
     )
-    tongbu("case", "fire", "1", "route_standalone", "--as", "wang", "--version", "7")
+    tongbu("case", "fire", "1", "route_standalone", "--as", "wang", code=5)  # handed over
+    tongbu("case", "fire", "1", "route_standalone", "--as", "lu", "--version", "7")
     out = tongbu(
         "case",
         "fire",
         "1",
         "establish_party_org",
         "--as",
-        "wang",
+        "lu",
         "--version",
         "7",
         "--set",
@@ -257,7 +285,7 @@ def test_registration_from_application_to_coverage_by_cli(tongbu):
         "1",
         "establish_party_org",
         "--as",
-        "wang",
+        "lu",
         "--data",
         json.dumps(
             {
@@ -272,10 +300,10 @@ def test_registration_from_application_to_coverage_by_cli(tongbu):
     )
     assert "→ covered" in out
 
-    shown = tongbu("case", "show", "1", "--as", "wang")
-    assert "已建立党组织" in shown and "party_org_formation" in shown and "met" in shown
+    shown = tongbu("case", "show", "1", "--as", "lu")
+    assert "已实现党组织覆盖" in shown and "party_org_formation" in shown and "met" in shown
     assert "党支部成立" in shown
-    data = json.loads(tongbu("case", "show", "1", "--as", "wang", "--json"))
+    data = json.loads(tongbu("case", "show", "1", "--as", "lu", "--json"))
     assert data["state"] == "covered" and data["organization"]["coverage"] == "party_org"
     assert [e["trigger"] for e in data["history"]][-1] == "establish_party_org"
 

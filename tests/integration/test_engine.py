@@ -164,6 +164,12 @@ def test_transition_state_version_event_and_deadlines_commit_together(world):
     assert all(d["opened_by_event_id"] == last["id"] for d in case["deadlines"])
 
 
+def _latest(folder: Path, procedure: str = "registration") -> tuple[Path, int]:
+    """The newest version's file of a procedure (new cases open on it) and its number."""
+    n = max(int(p.name.split(".v")[1].split(".")[0]) for p in folder.glob(f"{procedure}.v*.yaml"))
+    return folder / f"{procedure}.v{n}.yaml", n
+
+
 def test_action_failing_midway_rolls_everything_back(db_url, clock, tmp_path):
     """An intent that fails after others were written leaves the database as before the fire."""
     registry = load_registry()
@@ -176,7 +182,7 @@ def test_action_failing_midway_rolls_everything_back(db_url, clock, tmp_path):
     registry.add_actions({"test.explode": explode})
     folder = tmp_path / "defs"
     shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    path = folder / "registration.v1.yaml"
+    path, _n = _latest(folder)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     accept = next(t for t in doc["transitions"] if t["trigger"] == "accept")
     accept["actions"] = ["test.explode"]
@@ -191,16 +197,18 @@ def test_action_failing_midway_rolls_everything_back(db_url, clock, tmp_path):
     assert before[4]["full_members"] == 3
 
 
-def _with_v2(tmp_path: Path, change) -> Path:
+def _with_next(tmp_path: Path, change) -> tuple[Path, int]:
+    """The shipped definitions plus a next P1 version (a copy of the newest, changed)."""
     folder = tmp_path / "defs2"
     shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    doc = yaml.safe_load((folder / "registration.v1.yaml").read_text(encoding="utf-8"))
-    doc["version"] = 2
+    path, n = _latest(folder)
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["version"] = n + 1
     change(doc)
-    (folder / "registration.v2.yaml").write_text(
+    (folder / f"registration.v{n + 1}.yaml").write_text(
         yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8"
     )
-    return folder
+    return folder, n + 1
 
 
 def test_case_stays_pinned_to_its_definition_version(db_url, clock, tmp_path):
@@ -210,7 +218,7 @@ def test_case_stays_pinned_to_its_definition_version(db_url, clock, tmp_path):
     def no_document_check(doc):
         next(t for t in doc["transitions"] if t["trigger"] == "accept")["guards"] = []
 
-    folder = _with_v2(tmp_path, no_document_check)
+    folder, nxt = _with_next(tmp_path, no_document_check)
     rt2 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
     definition_sync.sync_definitions(rt2.uow(), rt2.definitions)
     wang = world.actors["wang"]
@@ -223,8 +231,9 @@ def test_case_stays_pinned_to_its_definition_version(db_url, clock, tmp_path):
         actor=wang,
     )
     get = lambda c: case_read.get_case(rt2.uow(), rt2.definitions, c, actor=wang)  # noqa: E731
-    assert (get(old)["definition_version"], get(new)["definition_version"]) == (1, 2)
-    # v2 accepts without documents; the v1 case still needs them (REG-1), under the same runtime.
+    assert (get(old)["definition_version"], get(new)["definition_version"]) == (nxt - 1, nxt)
+    # The next version accepts without documents; the case pinned to the one before still
+    # needs them (REG-1), under the same runtime.
     case_service.fire(rt2.uow(), rt2.definitions, new, "accept", {}, actor=wang, expected_version=1)
     with pytest.raises(TransitionRefused) as exc:
         case_service.fire(
@@ -252,7 +261,7 @@ def test_editing_a_definition_without_raising_its_version_is_refused(db_url, clo
 
 def test_pinned_version_whose_file_disappeared_is_reported(db_url, clock, tmp_path):
     world = make_world(db_url, clock)
-    folder = _with_v2(tmp_path, lambda doc: None)
+    folder, nxt = _with_next(tmp_path, lambda doc: None)
     rt2 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
     definition_sync.sync_definitions(rt2.uow(), rt2.definitions)
     case_service.open_case(
@@ -263,7 +272,7 @@ def test_pinned_version_whose_file_disappeared_is_reported(db_url, clock, tmp_pa
         {"applied_on": "2026-03-01", "founders": ["甲"]},
         actor=world.actors["wang"],
     )
-    (folder / "registration.v2.yaml").unlink()
+    (folder / f"registration.v{nxt}.yaml").unlink()
     rt3 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)
     with pytest.raises(DefinitionError, match="pinned to this version"):
         definition_sync.sync_definitions(rt3.uow(), rt3.definitions)

@@ -20,7 +20,7 @@ from engine.oversight import sweep as escalation
 from engine.oversight.figures import Moment
 from engine.store.tables import Deadline, Event
 from engine.store.tables_oversight import DeadlineAction, Notification, StallFlag
-from tests.world import World, make_world, registration_steps
+from tests.world import World, add_responsible_units, make_world, registration_steps
 
 STEP = timedelta(seconds=1)
 
@@ -241,13 +241,14 @@ def test_acc1_a_back_dated_case_behind_the_watermark_is_flagged_by_the_full_scan
 
 def test_a_closed_case_is_not_stalled(world):
     cid, still_open = registered_cases(world, 2)
+    units = add_responsible_units(world)  # P1 v2 hands the case to the responsible body
     world.fire(cid, *registration_steps()[4][:2], by="wang")
     world.fire(
         cid,
         "assign_responsible_body",
-        {"kind": "local_party_org", "unit_name": "自强街道党工委", "territorial_relation": True},
+        {"kind": "local_party_org", "unit_id": units["ng-nh"], "territorial_relation": True},
     )
-    world.fire(cid, "route_standalone")
+    world.fire(cid, "route_standalone", by="lu")
     world.fire(
         cid,
         "establish_party_org",
@@ -257,12 +258,15 @@ def test_a_closed_case_is_not_stalled(world):
             "approved_by": "党工委",
             "established_on": "2026-03-02",
         },
+        by="lu",
     )
     assert world.case(cid)["status"] == "closed"
+    # The new Party organization's secretary post opened with it (P4): an open case too.
+    (post,) = [c["case_id"] for c in world.history(cid)[-1]["payload"]["cases"]]
     r = sweep_at(world, world.clock.now() + timedelta(days=365))
-    # The same sweep flags and escalates the case still open, and nothing of the closed one.
-    assert [s["case_id"] for s in r.stalled] == [still_open]
-    assert {x["case_id"] for x in r.escalations} == {still_open}
+    # The same sweep flags and escalates the cases still open, and nothing of the closed one.
+    assert sorted(s["case_id"] for s in r.stalled) == sorted([still_open, post])
+    assert {x["case_id"] for x in r.escalations} == {still_open, post}
 
 
 def test_dry_run_reports_and_writes_nothing(world):

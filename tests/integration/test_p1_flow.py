@@ -1,15 +1,18 @@
-"""P1 driven end to end through the service layer, on SQLite and PostgreSQL."""
+"""P1 driven end to end through the service layer, on SQLite and PostgreSQL (registration v2:
+from the responsible body on, the case is that body's unit's, REG-6)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.world import make_world, registration_steps
+from tests.world import add_responsible_units, make_world, registration_steps
 
 
 @pytest.fixture
 def world(db_url, clock):
-    return make_world(db_url, clock)
+    w = make_world(db_url, clock)
+    add_responsible_units(w)
+    return w
 
 
 def test_registration_to_standalone_party_organization(world):
@@ -19,23 +22,27 @@ def test_registration_to_standalone_party_organization(world):
     world.fire(
         cid,
         "assign_responsible_body",
-        {"kind": "local_party_org", "unit_name": "自强街道党工委", "territorial_relation": True},
+        {"kind": "local_party_org", "unit_id": world.units["ng-nh"], "territorial_relation": True},
     )
-    world.fire(cid, "route_standalone")
+    world.fire(cid, "route_standalone", by="lu")
     out = world.fire(
         cid,
         "establish_party_org",
         {
             "name": "长春市南关区物流行业协会党支部",
             "kind": "branch",
-            "approved_by": "南关区自强街道党工委",
+            "approved_by": "南关区南湖园区党委",
             "established_on": "2026-03-02",
         },
+        by="lu",
     )
     assert out["state"] == "covered" and out["status"] == "closed"
     case = world.case(cid)
+    assert case["definition_version"] == 2 and case["unit_id"] == world.units["ng-nh"]
     assert case["organization"]["coverage"] == "party_org"
     assert case["organization"]["credit_code"] == "51220102MJY1234563"
     deadlines = {d["key"]: d["status"] for d in case["deadlines"]}
     assert deadlines == {"forward_documents": "met", "party_org_formation": "met"}
-    assert [e["trigger"] for e in world.history(cid)][-1] == "establish_party_org"
+    assert [e["trigger"] for e in world.history(cid) if e["kind"] == "transition"][
+        -1
+    ] == "establish_party_org"

@@ -11,10 +11,19 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
+from sqlalchemy import event, update
 
-from tests.e2e.ui_support import app_for, csrf_token, fire_form, login, snapshot, ui_world
-from tests.world import CHARTER_OK, registration_steps, survey
+from engine.store.tables import User
+from tests.e2e.ui_support import (
+    _password_hash,
+    app_for,
+    csrf_token,
+    fire_form,
+    login,
+    snapshot,
+    ui_world,
+)
+from tests.world import CHARTER_OK, add_responsible_units, registration_steps, survey
 
 
 @pytest.fixture
@@ -54,43 +63,55 @@ def _open_by_form(client, world, org="logistics") -> int:
 
 
 def test_caseworker_drives_registration_to_a_party_organization(app, world, wang):
+    """The registration authority's caseworker up to the responsible body, which the
+    comprehensive committee's supervisor determines (REG-6); the case then goes to that body's
+    unit, whose caseworker forms the Party organization (registration v2)."""
+    units = add_responsible_units(world)
+    with world.rt.uow() as u:  # the new users sign in too
+        u.conn.execute(update(User.__table__).values(password_hash=_password_hash()))
+        u.commit()
     cid = _open_by_form(wang, world)
     assert world.case(cid)["data"]["application"]["founders"] == ["张伟", "刘洋"]
     assert world.history(cid)[0]["comment"] == "窗口受理"
     users = {"wang": wang}
-    li = app.test_client()
-    login(li, "li")
-    users["li"] = li
+    for name in ("li", "chen", "lu"):
+        users[name] = app.test_client()
+        login(users[name], name)
     for trigger, payload, user in registration_steps(full_members=4):
         version = world.case(cid)["version"]
         resp = fire_form(users[user], cid, trigger, payload, version=version)
         assert resp.status_code == 303, (trigger, resp.get_data(as_text=True)[:800])
         assert world.case(cid)["version"] == version + 1
-    for trigger, payload in (
+    for trigger, payload, user in (
         (
             "assign_responsible_body",
             {
                 "kind": "local_party_org",
-                "unit_name": "自强街道党工委",
+                "unit_id": units["ng-nh"],
                 "territorial_relation": True,
             },
+            "chen",
         ),
-        ("route_standalone", {}),
+        ("route_standalone", {}, "lu"),
         (
             "establish_party_org",
             {
                 "name": "长春市南关区物流行业协会党支部",
                 "kind": "branch",
-                "approved_by": "南关区自强街道党工委",
+                "approved_by": "南关区南湖园区党委",
                 "established_on": "2026-03-02",
             },
+            "lu",
         ),
     ):
-        resp = fire_form(wang, cid, trigger, payload, version=world.case(cid)["version"])
+        client = users[user]
+        resp = fire_form(client, cid, trigger, payload, version=world.case(cid)["version"])
         assert resp.status_code == 303, (trigger, resp.get_data(as_text=True)[:800])
     case = world.case(cid)
     assert case["state"] == "covered" and case["status"] == "closed"
-    page = wang.get(f"/cases/{cid}").get_data(as_text=True)
+    assert case["unit_id"] == units["ng-nh"]
+    lu = users["lu"]
+    page = lu.get(f"/cases/{cid}").get_data(as_text=True)
     assert 'aria-current="step"' in page and 'data-state="covered"' in page
     org = wang.get(f"/organizations/{world.orgs['logistics']}").get_data(as_text=True)
     assert "长春市南关区物流行业协会党支部" in org
