@@ -42,6 +42,8 @@ from bench.common import (
     sqlite_database,
     write_results,
 )
+from engine.access import actor as access
+from engine.access import sessions
 from engine.calendar import end_of_day, local_date
 from engine.clock import FixedClock
 from engine.config import Config
@@ -306,8 +308,11 @@ def measure(url: str, facts: dict[str, Any], requests: int, warmup: int) -> list
     for label, username, path in PAGES:
         path = path.format(**facts)
         client = app.test_client()
+        # A real server-side session (web.auth): its lookup is part of every request measured.
+        user_id = access.actor_for(rt.reader(), username).id
+        assert user_id is not None
         with client.session_transaction() as s:
-            s["username"] = username
+            s["sid"] = sessions.start(rt.uow(), user_id)
         for _ in range(warmup):
             assert client.get(path).status_code == 200, path
         times, counts = [], []

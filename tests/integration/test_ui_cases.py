@@ -282,6 +282,7 @@ def test_supervisor_sees_overdue_case_and_coverage(app, world, clock):
     board = li.get("/dashboard").get_data(as_text=True)
     assert re.search(r'data-figure="overdue">0<', board)
     clock.advance(days=45)  # REG-5: forward within 1 month of 2026-03-02
+    login(li, "li")  # 45 days on, the first session has long timed out (issue 18)
     board = li.get("/dashboard").get_data(as_text=True)
     assert re.search(r'data-figure="overdue">1<', board)
     overdue = li.get("/cases?view=overdue").get_data(as_text=True)

@@ -11,11 +11,12 @@ from typing import Any
 from flask import Response, url_for
 from marshmallow import ValidationError
 
+from engine.access.actor import SYSTEM, Actor
 from engine.cases import handover
 from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 from engine.oversight.figures import Moment
 from web.api import bp, resources, schemas
 from web.api.common import (
@@ -32,11 +33,17 @@ from web.api.common import (
 from web.api.problems import version_conflict
 
 
-def case_body(case_id: int) -> dict[str, Any]:
+def case_body(
+    case_id: int, *, as_actor: Actor | None = None, with_actions: bool = True
+) -> dict[str, Any]:
     """The case as the API shows it: facts, deadlines, and every step with its verdict."""
-    rt, who = runtime(), actor()
+    rt, who = runtime(), as_actor or actor()
     case = case_read.get_case(rt.reader(), rt.definitions, case_id, actor=who)
-    steps = case_service.actions(rt.reader(), rt.definitions, case_id, actor=who)
+    steps = (
+        case_service.actions(rt.reader(), rt.definitions, case_id, actor=who)
+        if with_actions
+        else []
+    )
     definition = rt.definitions.get(case["procedure"], case["definition_version"])
     labels = {d.id: d.label for d in definition.deadlines}
     for d in case["deadlines"]:
@@ -208,7 +215,12 @@ def fire(case_id: int, trigger: str) -> Response:
         )
     except ValidationError as err:
         raise _in_data(err) from err
-    out = case_body(case_id)
+    try:
+        out = case_body(case_id)
+    except Forbidden:
+        # REG-6: the step handed the case to a unit outside the caller's; the answer is the
+        # case as the step left it, with no step the caller could take.
+        out = case_body(case_id, as_actor=SYSTEM, with_actions=False)
     return json_response(out, headers={"ETag": etag(out["version"])})
 
 

@@ -351,15 +351,29 @@ def fire(case_id: int, trigger: str) -> Any:
         return render_case(case_id, Posted(trigger, state, refusal=err.refusal), 409)
     except Conflict as err:
         return render_case(case_id, Posted(trigger, state, conflict=err), 409)
-    flash(
-        _(
-            "Done: %(step)s. The case is now at “%(state)s”.",
-            step=lbl(t.label),
-            state=lbl(definition.states[out["state"]].label),
-        ),
-        "success",
+    done = _(
+        "Done: %(step)s. The case is now at “%(state)s”.",
+        step=lbl(t.label),
+        state=lbl(definition.states[out["state"]].label),
     )
+    if t.hand_over and not _still_visible(case_id):
+        # REG-6: the step handed the case to its responsible unit, outside the user's units.
+        flash(
+            done + " " + _("The case went to its responsible unit and is no longer in your lists."),
+            "success",
+        )
+        return see_other("cases.inbox")
+    flash(done, "success")
     return see_other("cases.show", case_id=case_id, _anchor="top")
+
+
+def _still_visible(case_id: int) -> bool:
+    rt = runtime()
+    try:
+        case_read.get_case(rt.reader(), rt.definitions, case_id, actor=actor())
+    except Forbidden:
+        return False
+    return True
 
 
 @bp.post("/cases/<int:case_id>/hand-over")
