@@ -121,6 +121,20 @@ def _loaded_problems(schema: Schema, data: Any) -> Any:
     return out or None
 
 
+def check(schema: Schema, raw: Any) -> Any:
+    """Load `raw` with `schema` under the policy, whatever the schema's base class: what the
+    engine does with every step and opening payload, so a procedure package whose schemas
+    forgot the base is held to the policy all the same."""
+    problems = raw_problems(raw)
+    if problems:
+        raise ValidationError(problems)
+    data = schema.load(raw)
+    problems = _loaded_problems(schema, data)
+    if problems:
+        raise ValidationError(problems)
+    return data
+
+
 class InputSchema(Schema):
     """The base of every input schema: the policy above, for every field it has."""
 

@@ -56,6 +56,10 @@ class DemoContext(Protocol):
         """A fresh, valid unified social credit code for an organization of `unit`."""
         ...
 
+    def unit_id(self, code: str) -> int:
+        """The id of the unit with this code (a step's input names units by id, REG-6)."""
+        ...
+
     def organization(self, payload: Mapping[str, Any]) -> int:
         """Record a social organization (the directory's organization payload)."""
         ...

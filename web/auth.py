@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ from engine.access import actor as access
 from engine.access import scope, sessions
 from engine.directory import service as directory
 from engine.errors import NotFound
+from engine.inputs import InputSchema
 from engine.store.unit_of_work import UnitOfWork
 from web.ui.common import runtime, safe_next
 
@@ -38,13 +39,13 @@ THROTTLE = sessions.ThrottlePolicy()
 MIN_PASSWORD_LENGTH = 8
 
 
-class LoginSchema(Schema):
+class LoginSchema(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     next = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
-class PasswordSchema(Schema):
+class PasswordSchema(InputSchema):
     password = fields.String(
         required=True,
         validate=validate.Length(

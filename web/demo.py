@@ -303,7 +303,6 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
                 "district": district,
             },
         )
-    pw = generate_password_hash(DEMO_PASSWORD)
     for username, name, role, unit in USERS:
         directory.create_user(
             rt.uow(),
@@ -313,7 +312,8 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
                 "role": role,
                 "unit": unit,
                 "email": f"{username}@demo.tongbu.invalid",
-                "password_hash": pw,
+                # One hash per user: each with its own salt (issue 18), the same password.
+                "password_hash": generate_password_hash(DEMO_PASSWORD),
             },
         )
     ctx = ServiceDemoContext(rt, today, [u[0] for u in USERS])

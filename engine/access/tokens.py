@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import insert, select, update
 
 from engine.access.actor import Actor, actor_for, actor_in
 from engine.errors import NotFound, TongbuError
+from engine.inputs import InputSchema
 from engine.store.tables import User
 from engine.store.tables_access import ApiToken
 from engine.store.unit_of_work import UnitOfWork
@@ -47,7 +48,7 @@ class IssuedToken:
     name: str
 
 
-class TokenRequestSchema(Schema):
+class TokenRequestSchema(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     name = fields.String(
         load_default="api",

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 from sqlalchemy import insert, select, update
 
 from engine.access.actor import SYSTEM, Actor
@@ -26,6 +26,7 @@ from engine.cases.deadlines import _at_path
 from engine.cases.lookup import RecordLookup
 from engine.definitions.model import TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound
+from engine.inputs import InputSchema
 from engine.store.tables import Case, Event, Unit
 from engine.store.unit_of_work import UnitOfWork
 
@@ -81,12 +82,13 @@ def in_step(
     new_version: int,
     now: datetime,
     lookup: RecordLookup,
-) -> None:
-    """The step's `hand_over` path names a unit: the case goes there in the step's transaction."""
+) -> int:
+    """The step's `hand_over` path names a unit: the case goes there in the step's transaction.
+    Returns the case's unit after the step."""
     assert t.hand_over is not None
     unit_id = _at_path(new_data, t.hand_over.removeprefix("data."))
     if not isinstance(unit_id, int) or unit_id == case["unit_id"]:
-        return
+        return int(case["unit_id"])
     to_unit = lookup("unit", unit_id)
     if to_unit is None:
         raise ValidationError({"unit_id": [f"no unit #{unit_id} / 单位 {unit_id} 不存在"]})
@@ -103,9 +105,10 @@ def in_step(
         list(t.rules),
         bump=False,
     )
+    return unit_id
 
 
-class HandOverSchema(Schema):
+class HandOverSchema(InputSchema):
     unit = fields.String(
         required=True,
         validate=validate.Length(min=1, max=64),

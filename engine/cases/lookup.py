@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from engine.store.tables import Organization, PartyOrganization, Unit
+from engine.store.tables import Organization, PartyOrganization, PartyOrgCoverage, Unit
+
+cover_t = PartyOrgCoverage.__table__
 
 REF_TABLES = {
     "unit": Unit.__table__,
@@ -51,7 +53,16 @@ class RecordLookup:
         key = (entity, record_id)
         if key not in self._seen:
             t = REF_TABLES[entity]
-            cols = [t.c[c] for c in REF_COLUMNS[entity]]
+            cols: list[Any] = [t.c[c] for c in REF_COLUMNS[entity]]
+            if entity == "party_organization":
+                # How many organizations it covers today: a guard can tell a full joint
+                # branch (REG-7) before the coverage writer refuses it.
+                cols.append(
+                    select(func.count())
+                    .where(cover_t.c.party_organization_id == t.c.id, cover_t.c.until.is_(None))
+                    .scalar_subquery()
+                    .label("covered_count")
+                )
             row = self._conn.execute(select(*cols).where(t.c.id == record_id)).mappings().first()
             self._seen[key] = dict(row) if row is not None else None
         return self._seen[key]

@@ -48,6 +48,9 @@ class Origin:
     case_id: int
     case_version: int
     organization_id: int
+    unit_id: int
+    """The origin case's unit after its step: a case a reaction opens opens there (the unit
+    that now carries the duty, e.g. P1's responsible body after REG-6's hand-over)."""
     procedure: str
     trigger: str
     step_label: Any
@@ -208,10 +211,13 @@ def run(
                     payload,
                     actor=SYSTEM,
                     comment=_comment(r, origin),
+                    unit_id=origin.unit_id,
                 )
                 outcomes.append({"case_id": new_id, "outcome": "opened"})
         for target in targets if r.do != "open" else ():
             outcomes.append(_fire_or_notice(uow, defs, target, r, payload, origin, depth, fire_in))
+        if not outcomes:
+            continue  # no open case to act on: nothing happened, nothing to record
         _event(
             uow,
             origin.case_id,

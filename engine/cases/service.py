@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import insert, select
 
+from engine import inputs
 from engine.access.actor import Actor
 from engine.calendar import local_date
 from engine.cases import handover, reactions
@@ -103,7 +104,9 @@ def _load_payload(
             raise ValidationError({"_schema": ["this step takes no input"]})
         return {}
     schema = definition.registry.schema(schema_name)
-    data = schema.load(dict(payload or {}))
+    if payload is not None and not isinstance(payload, Mapping):
+        raise ValidationError({"_schema": ["the input must be an object / 输入须为对象"]})
+    data = inputs.check(schema, dict(payload or {}))
     if lookup is not None:
         check_refs(schema, data, lookup)
     return data
@@ -140,8 +143,10 @@ def _open_in(
     *,
     actor: Actor,
     comment: str | None = None,
+    unit_id: int | None = None,
 ) -> int:
-    """`open_case` inside the caller's transaction (a reaction opens a case this way)."""
+    """`open_case` inside the caller's transaction (a reaction opens a case this way, in the
+    unit of the case that set it off: `unit_id`; otherwise the organization's unit)."""
     definition = defs.get(procedure)
     org = load_organization(uow, organization_id)
     unit_path = uow.conn.execute(
@@ -178,7 +183,7 @@ def _open_in(
             version=1,
             status="open",
             organization_id=organization_id,
-            unit_id=org["unit_id"],
+            unit_id=unit_id or org["unit_id"],
             assignee_id=actor.id,
             data=new_data,
             opened_at=now,
@@ -345,13 +350,15 @@ def _fire_in(
         ).one()
         raise Conflict(case_id, expected_version, current.version, current.state)
     t = result.transition
+    unit_now = case["unit_id"]
     if t.hand_over is not None:
-        handover.in_step(uow, case, t, new_data, new_version, now, lookup)
+        unit_now = handover.in_step(uow, case, t, new_data, new_version, now, lookup)
     if definition.reactions_on(trigger):
         origin = reactions.Origin(
             case_id=case_id,
             case_version=new_version,
             organization_id=case["organization_id"],
+            unit_id=unit_now,
             procedure=case["procedure"],
             trigger=trigger,
             step_label=t.label,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from engine.calendar import Period
 from engine.definitions.model import OPEN_TRIGGER
@@ -149,6 +149,13 @@ class ReactionSchema(Schema):
         values=fields.Raw(validate=_value_ref),
         load_default=dict,
     )
+
+    @pre_load
+    def _yaml_on(self, data: Any, **_: Any) -> Any:
+        """YAML 1.1 reads a bare `on:` key as the boolean true: take it as `on`."""
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
 
     @validates_schema
     def _trigger_for_fire(self, data: dict, **_: Any) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import insert, select, update
 
 from engine.access import sessions
@@ -18,6 +18,7 @@ from engine.calendar import local_date
 from engine.definitions.model import Definitions
 from engine.directory.coverage import DEFAULT_JOINT_LIMIT, cover
 from engine.errors import Forbidden, NotFound, TransitionRefused
+from engine.inputs import InputSchema
 from engine.rules import Refusal
 from engine.store.tables import (
     Case,
@@ -43,7 +44,7 @@ from engine.vocabulary import (
 cover_t = PartyOrgCoverage.__table__
 
 
-class OrganizationSchema(Schema):
+class OrganizationSchema(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     credit_code = CreditCode(load_default=None, allow_none=True)
     org_type = fields.String(required=True, validate=validate.OneOf(ORG_TYPES))
@@ -63,7 +64,7 @@ class OrganizationSchema(Schema):
     )
 
 
-class UnitSchema(Schema):
+class UnitSchema(InputSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$"))
     name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -72,7 +73,7 @@ class UnitSchema(Schema):
     district = fields.String(load_default=None, allow_none=True)
 
 
-class UserSchema(Schema):
+class UserSchema(InputSchema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_.-]{2,80}$"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
@@ -224,7 +225,7 @@ def create_organization(
         return oid
 
 
-class PartyOrganizationSchema(Schema):
+class PartyOrganizationSchema(InputSchema):
     """A Party organization recorded directly (one formed before the system, or outside P1).
 
     Without `organization_id` it is a body's own Party organization (a community Party
@@ -272,7 +273,7 @@ class PartyOrganizationSchema(Schema):
             )
 
 
-class MemberSchema(Schema):
+class MemberSchema(InputSchema):
     """A Party member working in a social organization (REG-2; roles order SEC-2's sources)."""
 
     organization_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))

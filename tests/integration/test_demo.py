@@ -12,7 +12,7 @@ from engine.calendar import SHANGHAI
 from engine.config import Config
 from engine.oversight.dashboard import dashboard
 from engine.oversight.figures import Moment
-from engine.store.tables import Case, Deadline, PartyOrgCoverage, Unit
+from engine.store.tables import Case, Deadline, PartyOrgCoverage, Unit, User
 from web.demo import load_demo
 from web.runtime import build_runtime
 
@@ -27,6 +27,8 @@ def test_demo_has_cases_in_every_state_of_every_procedure_and_some_overdue(db_ur
         assert f"{procedure} " in summary
     cases, deadlines = Case.__table__, Deadline.__table__
     with rt.reader() as r:
+        hashes = list(r.conn.execute(select(User.__table__.c.password_hash)).scalars())
+        assert len(hashes) > 1 and len(set(hashes)) == len(hashes)  # a salt per user
         states = {
             (c.procedure, c.state) for c in r.conn.execute(select(cases.c.procedure, cases.c.state))
         }

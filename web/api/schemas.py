@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
 from engine.cases.handover import HandOverSchema
+from engine.inputs import InputSchema
 from engine.oversight.accountability import MEASURES
 
 # ---------------------------------------------------------------- fields
@@ -33,19 +34,19 @@ class StepData(fields.Dict):
 Text = validate.Length(min=1, max=2000)
 
 
-class Label(Schema):
+class Label(InputSchema):
     zh = fields.String(required=True)
     en = fields.String(required=True)
 
 
-class Refusal(Schema):
+class Refusal(InputSchema):
     rule = fields.String(required=True, metadata={"description": "DOMAIN.md rule ID, e.g. REG-1"})
     zh = fields.String(required=True)
     en = fields.String(required=True)
     details = fields.Dict()
 
 
-class Problem(Schema):
+class Problem(InputSchema):
     """RFC 9457 problem details, with this API's extension members."""
 
     class Meta:
@@ -70,7 +71,7 @@ class Problem(Schema):
 # ---------------------------------------------------------------- inputs
 
 
-class Page(Schema):
+class Page(InputSchema):
     class Meta:
         unknown = EXCLUDE
 
@@ -105,7 +106,7 @@ class DueArgs(Page):
     )
 
 
-class DefinitionArgs(Schema):
+class DefinitionArgs(InputSchema):
     class Meta:
         unknown = EXCLUDE
 
@@ -116,7 +117,7 @@ class DefinitionArgs(Schema):
     )
 
 
-class OpenCase(Schema):
+class OpenCase(InputSchema):
     """Open a case of a procedure for an organization; `data` is the procedure's opening form."""
 
     procedure = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,59}$"))
@@ -127,7 +128,7 @@ class OpenCase(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=Text)
 
 
-class Fire(Schema):
+class Fire(InputSchema):
     """Take one step; `data` is the step's form (validated by the procedure's schema)."""
 
     data = StepData(load_default=dict)
@@ -142,7 +143,7 @@ class HandOver(HandOverSchema):
     """
 
 
-class HandedOver(Schema):
+class HandedOver(InputSchema):
     """The answer to a hand-over (kept with its body here; the case itself may now be outside
     the caller's units, so the answer is not the case)."""
 
@@ -164,7 +165,7 @@ class NotificationArgs(Page):
     )
 
 
-class MarkRead(Schema):
+class MarkRead(InputSchema):
     ids = fields.List(
         fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
         load_default=None,

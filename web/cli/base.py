@@ -10,12 +10,13 @@ from functools import wraps
 from typing import Any
 
 import click
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from engine.access import actor as access
 from engine.config import Config, ConfigError
 from engine.definitions import sync as definition_sync
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
+from engine.inputs import InputSchema
 from web.runtime import Runtime, build_runtime
 
 
@@ -85,7 +86,7 @@ def _flat(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
-class PayloadArgs(Schema):
+class PayloadArgs(InputSchema):
     """CLI payload options: --data must be a JSON object; --set takes dotted.key=value pairs."""
 
     data = fields.Dict(keys=fields.String(), load_default=dict)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from engine.calendar import SHANGHAI
+from engine.inputs import InputSchema
 
 NOW_HELP = (
     "the instant to act at, Asia/Shanghai: YYYY-MM-DD (00:00 that day) or YYYY-MM-DDTHH:MM; "
@@ -18,7 +19,7 @@ NOW_HELP = (
 )
 
 
-class NowArgs(Schema):
+class NowArgs(InputSchema):
     """`--now`: a local (Asia/Shanghai) date or date and time, as the issue's examples."""
 
     now = fields.String(

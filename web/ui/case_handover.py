@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from engine.access.actor import Actor
+from engine.inputs import InputSchema
 from web import forms
 from web.ui.case_history import Units, unit_label
 
@@ -21,7 +22,7 @@ POSTED = "@hand_over"
 """What a posted hand-over form is called among the page's forms (no step can be named so)."""
 
 
-class Controls(Schema):
+class Controls(InputSchema):
     """The inputs of the form that are not the engine's payload."""
 
     version = fields.Integer(required=True, data_key="_version", validate=validate.Range(min=1))

@@ -26,6 +26,7 @@ from engine.definitions.model import Definition, TransitionDef
 from engine.definitions.parameters import Parameter
 from engine.directory import read as directory_read
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
+from engine.inputs import InputSchema
 from engine.oversight import figures
 from engine.rules import Refusal
 from web import diagram, forms
@@ -52,7 +53,7 @@ bp = Blueprint("cases", __name__)
 PER_PAGE = 25
 
 
-class CaseListArgs(Schema):
+class CaseListArgs(InputSchema):
     view = fields.String(load_default="open", validate=validate.OneOf(case_lists.VIEWS))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     procedure = fields.String(load_default=None, validate=validate.Length(max=60))
@@ -66,7 +67,7 @@ class CaseListArgs(Schema):
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "xlsx")))
 
 
-class StepControls(Schema):
+class StepControls(InputSchema):
     """The inputs of a step form that are not the step's payload."""
 
     version = fields.Integer(required=True, data_key="_version", validate=validate.Range(min=1))
@@ -76,7 +77,7 @@ class StepControls(Schema):
     add = fields.String(load_default=None, data_key="_add", validate=validate.Length(max=200))
 
 
-class OpenControls(Schema):
+class OpenControls(InputSchema):
     procedure = fields.String(required=True, data_key="_procedure")
     comment = fields.String(
         load_default=None, data_key="_comment", validate=validate.Length(max=2000)

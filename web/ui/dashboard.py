@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from engine.directory import read as directory_read
+from engine.inputs import InputSchema
 from engine.oversight import accountability, figures, notifications
 from engine.oversight import dashboard as dashboards
 from web.export import xlsx_response
@@ -40,7 +41,7 @@ def _require_supervisor() -> None:
     accountability.require_supervising(actor())
 
 
-class DashboardArgs(Schema):
+class DashboardArgs(InputSchema):
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "xlsx")))
 
 
@@ -135,7 +136,7 @@ def _export(board: dashboards.Dashboard, coverage: list[dict]) -> Any:
 # ---------------------------------------------------------------- the lists behind ACC-1
 
 
-class AccountabilityArgs(Schema):
+class AccountabilityArgs(InputSchema):
     unit = fields.Integer(load_default=None, validate=validate.Range(min=1))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "xlsx")))
@@ -206,7 +207,7 @@ def accountability_list(measure: str) -> Any:
 # ---------------------------------------------------------------- notifications
 
 
-class NotificationArgs(Schema):
+class NotificationArgs(InputSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     unread = fields.Boolean(load_default=False)
 
@@ -232,7 +233,7 @@ def notification_list() -> Any:
     )
 
 
-class MarkReadForm(Schema):
+class MarkReadForm(InputSchema):
     ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None)
     next = fields.String(load_default=None, validate=validate.Length(max=500))
 

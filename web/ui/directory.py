@@ -10,12 +10,13 @@ from typing import Any
 
 from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from engine.directory import party as party_read
 from engine.directory import read as directory_read
 from engine.directory import service as directory
+from engine.inputs import InputSchema
 from engine.vocabulary import PARTY_ORG_KINDS
 from web import forms
 from web.export import xlsx_response
@@ -27,7 +28,7 @@ bp = Blueprint("directory", __name__)
 PER_PAGE = 25
 
 
-class OrgListArgs(Schema):
+class OrgListArgs(InputSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     coverage = fields.String(load_default=None, validate=validate.OneOf(directory_read.COVERAGES))
     status = fields.String(load_default=None, validate=validate.Length(max=20))
@@ -114,7 +115,7 @@ def new_organization() -> Any:
     return render_template("organization_new.html", fields=fields_, state=state), status
 
 
-class PartyOrgArgs(Schema):
+class PartyOrgArgs(InputSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     kind = fields.String(load_default=None, validate=validate.OneOf(PARTY_ORG_KINDS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))

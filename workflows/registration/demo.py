@@ -213,7 +213,7 @@ def load(ctx: DemoContext) -> None:
 
 def _unit_id(ctx: DemoContext, code: str) -> int:
     """The id of a unit of the base data (web/demo.py's `ServiceDemoContext.unit_id`)."""
-    return ctx.unit_id(code)  # type: ignore[attr-defined]
+    return ctx.unit_id(code)
 
 
 def _steps(ctx: DemoContext, org: dict[str, Any], code: str, day0: date, full: int) -> list[Step]:

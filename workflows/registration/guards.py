@@ -489,8 +489,8 @@ def joint_partners_still_fit(case: CaseView, payload: Payload) -> Refusal | None
 
 
 def joint_branch_joinable(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: the branch joined is an active joint branch (how many it covers already is
-    counted by the engine when the organization is added: at most `joint_branch_max_units`)."""
+    """REG-7: the branch joined is an active joint branch with room for one more unit (at
+    most `joint_branch_max_units`; the engine counts again when the organization is added)."""
     if payload is None:
         return None
     branch = case.lookup("party_organization", payload["joint_branch_id"])
@@ -510,6 +510,17 @@ def joint_branch_joinable(case: CaseView, payload: Payload) -> Refusal | None:
             zh=f"联合党支部“{branch['name']}”已撤销",
             en=f"The joint branch '{branch['name']}' has been revoked",
             details={"party_organization_id": branch["id"]},
+        )
+    limit = int(case.params.get("joint_branch_max_units", 5))
+    covered = int(branch.get("covered_count") or 0)
+    if covered >= limit:
+        return Refusal(
+            "REG-7",
+            zh=f"联合党支部“{branch['name']}”已覆盖{covered}个单位，覆盖单位一般不超过{limit}个"
+            "（地方参数 joint_branch_max_units）",
+            en=f"The joint branch '{branch['name']}' covers {covered} units already: at most "
+            f"{limit} (local parameter joint_branch_max_units)",
+            details={"party_organization_id": branch["id"], "covered": covered, "limit": limit},
         )
     return None
 
