@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.inputs import InputSchema
 from engine.vocabulary import PARTY_ORG_KINDS
 from workflows.common import Earlier, FactDate, label
 
@@ -15,7 +16,7 @@ CHANGE_KINDS = ("change", "merger", "split", "deregistration")
 DESTINATION_KINDS = ("transfer", "keep_elsewhere", "remain")
 
 
-class ReportSchema(Schema):
+class ReportSchema(InputSchema):
     """TRF-1: the Party organization reports the organization's change to the upper Party
     organization; the report opens the case."""
 
@@ -61,7 +62,7 @@ class ReportSchema(Schema):
             raise ValidationError("TRF-1: the report cannot come before the change", "reported_on")
 
 
-class ReceivingPartyOrgSchema(Schema):
+class ReceivingPartyOrgSchema(InputSchema):
     name = fields.String(
         required=True,
         validate=Text,
@@ -76,7 +77,7 @@ class ReceivingPartyOrgSchema(Schema):
     )
 
 
-class ReceivingSchema(Schema):
+class ReceivingSchema(InputSchema):
     """TRF-2: the receiving Party organizations contacted and a named person assigned."""
 
     assigned_person = fields.String(
@@ -101,7 +102,7 @@ class ReceivingSchema(Schema):
     )
 
 
-class DestinationSchema(Schema):
+class DestinationSchema(InputSchema):
     """TRF-3: where one member's organizational relation goes."""
 
     member_id = fields.Integer(
@@ -167,7 +168,7 @@ class DestinationSchema(Schema):
             raise ValidationError(errors)
 
 
-class DestinationsSchema(Schema):
+class DestinationsSchema(InputSchema):
     destinations = fields.List(
         fields.Nested(DestinationSchema),
         required=True,
@@ -183,11 +184,11 @@ class DestinationsSchema(Schema):
             raise ValidationError("TRF-3: one destination per member", "destinations")
 
 
-class CompletionSchema(Schema):
+class CompletionSchema(InputSchema):
     completed_on = fields.Date(required=True, metadata=label("完成日期", "Completed on"))
 
 
-class ChangeDecisionSchema(Schema):
+class ChangeDecisionSchema(InputSchema):
     """TRF-4: the upper Party organization adjusts the Party organization."""
 
     decided_on = fields.Date(required=True, metadata=label("决定日期", "Decided on"))
@@ -214,7 +215,7 @@ class ChangeDecisionSchema(Schema):
     )
 
 
-class RevocationSchema(Schema):
+class RevocationSchema(InputSchema):
     """TRF-4: the upper Party organization revokes the Party organization per regulations."""
 
     decided_on = fields.Date(required=True, metadata=label("决定日期", "Decided on"))
@@ -224,7 +225,7 @@ class RevocationSchema(Schema):
     reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 
-class ReasonSchema(Schema):
+class ReasonSchema(InputSchema):
     reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 

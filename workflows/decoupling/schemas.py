@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.inputs import InputSchema
 from engine.vocabulary import MEETING_KINDS
 from workflows.common import Earlier, FactDate, label
 
@@ -14,7 +15,7 @@ LongText = validate.Length(min=2, max=2000)
 BODY_KINDS = ("comprehensive_committee", "industry_committee", "local_party_org")
 
 
-class DecouplingSchema(Schema):
+class DecouplingSchema(InputSchema):
     """DEC-1: decoupling starts with the inventory of Party-building archives to hand over."""
 
     party_organization_id = fields.Integer(
@@ -63,7 +64,7 @@ class DecouplingSchema(Schema):
             )
 
 
-class ReceiptSchema(Schema):
+class ReceiptSchema(InputSchema):
     """DEC-1: who handed over and who received which archive, and when."""
 
     item = fields.String(required=True, validate=Text, metadata=label("档案", "Archive item"))
@@ -76,7 +77,7 @@ class ReceiptSchema(Schema):
     received_on = fields.Date(required=True, metadata=label("接收日期", "Received on"))
 
 
-class ReceiptsSchema(Schema):
+class ReceiptsSchema(InputSchema):
     items = fields.List(
         fields.Nested(ReceiptSchema),
         required=True,
@@ -85,11 +86,11 @@ class ReceiptsSchema(Schema):
     )
 
 
-class HandoverSchema(Schema):
+class HandoverSchema(InputSchema):
     handover_on = fields.Date(required=True, metadata=label("移交日期", "Handover date"))
 
 
-class TransferSchema(Schema):
+class TransferSchema(InputSchema):
     """DEC-1: the Party organization's relation and its members' relations transferred."""
 
     transferred_on = fields.Date(required=True, metadata=label("转移日期", "Transferred on"))
@@ -100,7 +101,7 @@ class TransferSchema(Schema):
     )
 
 
-class LeadershipSchema(Schema):
+class LeadershipSchema(InputSchema):
     """DEC-2/DEC-4: the receiving Party organization states the leadership relation."""
 
     body_kind = fields.String(
@@ -134,7 +135,7 @@ class LeadershipSchema(Schema):
     )
 
 
-class MeetingSchema(Schema):
+class MeetingSchema(InputSchema):
     """DEC-3: an organizational-life meeting held under the new body."""
 
     held_on = fields.Date(required=True, metadata=label("召开日期", "Held on"))
@@ -155,7 +156,7 @@ class MeetingSchema(Schema):
     )
 
 
-class ConfirmationSchema(Schema):
+class ConfirmationSchema(InputSchema):
     confirmed_on = fields.Date(required=True, metadata=label("确认日期", "Confirmed on"))
     confirmed_by = fields.String(
         required=True, validate=Text, metadata=label("确认单位", "Confirmed by")
@@ -165,7 +166,7 @@ class ConfirmationSchema(Schema):
     )
 
 
-class ReasonSchema(Schema):
+class ReasonSchema(InputSchema):
     reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.inputs import InputSchema
 from engine.vocabulary import CreditCode
 from workflows.common import Earlier, FactDate, label
 
@@ -13,7 +14,7 @@ NonNegative = validate.Range(min=0, error="REG-2: must be a whole number ≥ 0")
 Text = validate.Length(min=1, max=500)
 
 
-class ApplicationSchema(Schema):
+class ApplicationSchema(InputSchema):
     """REG-4: the authority vets founders and proposed leaders, so the application names them."""
 
     applied_on = fields.Date(required=True, metadata=label("申请日期", "Application date"))
@@ -30,7 +31,7 @@ class ApplicationSchema(Schema):
     )
 
 
-class MemberSurveySchema(Schema):
+class MemberSurveySchema(InputSchema):
     """REG-2 (附件2 社会组织党员情况调查表)."""
 
     full_members = fields.Integer(
@@ -81,7 +82,7 @@ class MemberSurveySchema(Schema):
             )
 
 
-class DocumentsSchema(Schema):
+class DocumentsSchema(InputSchema):
     """REG-1: record receipt of the commitment letter (附件1) and/or the member survey (附件2)."""
 
     commitment_letter = fields.Boolean(
@@ -111,7 +112,7 @@ CHARTER_ITEMS = (
 )
 
 
-class CharterSchema(Schema):
+class CharterSchema(InputSchema):
     """REG-3: the charter checklist; every item must be ticked to approve."""
 
     party_status_in_general_provisions = fields.Boolean(
@@ -152,7 +153,7 @@ class CharterSchema(Schema):
     )
 
 
-class RegistrationSchema(Schema):
+class RegistrationSchema(InputSchema):
     """REG-4: the registration decision; the credit code is issued here (INF-1)."""
 
     registered_on = fields.Date(required=True, metadata=label("登记日期", "Registration date"))
@@ -192,13 +193,13 @@ class RegistrationSchema(Schema):
     )
 
 
-class ReasonSchema(Schema):
+class ReasonSchema(InputSchema):
     reason = fields.String(
         required=True, validate=validate.Length(min=2, max=2000), metadata=label("理由", "Reason")
     )
 
 
-class RecipientSchema(Schema):
+class RecipientSchema(InputSchema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(("supervisory_unit", "industry_regulator", "local_party_org")),
@@ -208,7 +209,7 @@ class RecipientSchema(Schema):
     delivered_on = fields.Date(required=True, metadata=label("送达日期", "Delivered on"))
 
 
-class ForwardingSchema(Schema):
+class ForwardingSchema(InputSchema):
     """REG-5: both documents go to every recipient."""
 
     recipients = fields.List(
@@ -228,7 +229,7 @@ RESPONSIBLE_KINDS = (
 )
 
 
-class ResponsibleBodySchema(Schema):
+class ResponsibleBodySchema(InputSchema):
     """REG-6: who carries Party building for this organization."""
 
     kind = fields.String(
@@ -242,7 +243,7 @@ class ResponsibleBodySchema(Schema):
     )
 
 
-class JointBranchSchema(Schema):
+class JointBranchSchema(InputSchema):
     """REG-7: the other organizations the joint branch covers (this one included, at most 5)."""
 
     partner_organizations = fields.List(
@@ -253,13 +254,13 @@ class JointBranchSchema(Schema):
     )
 
 
-class AffiliatedSchema(Schema):
+class AffiliatedSchema(InputSchema):
     host_party_org = fields.String(
         required=True, validate=Text, metadata=label("挂靠的党组织", "Host Party organization")
     )
 
 
-class InstructorSchema(Schema):
+class InstructorSchema(InputSchema):
     """REG-7 / REG-8: instructor, stationed branch, or a lead organization (1+N)."""
 
     mode = fields.String(
@@ -280,7 +281,7 @@ class InstructorSchema(Schema):
     )
 
 
-class PartyOrgSchema(Schema):
+class PartyOrgSchema(InputSchema):
     """REG-7 / REG-8: the Party organization approved by the upper Party organization."""
 
     name = fields.String(
@@ -317,7 +318,7 @@ RESPONSIBLE_UNIT_KINDS = {
 }
 
 
-class ResponsibleUnitSchema(Schema):
+class ResponsibleUnitSchema(InputSchema):
     """REG-6: who carries Party building for this organization — a unit of the unit tree, to
     which the case (and its REG-8 deadline) is handed."""
 
@@ -356,7 +357,7 @@ def _member_ids() -> fields.List:
     )
 
 
-class JointPartnersSchema(Schema):
+class JointPartnersSchema(InputSchema):
     """REG-7: the other organizations the joint branch will cover (this one included, at most
     `joint_branch_max_units`), by their number."""
 
@@ -371,7 +372,7 @@ class JointPartnersSchema(Schema):
     )
 
 
-class JoinJointBranchSchema(Schema):
+class JoinJointBranchSchema(InputSchema):
     """REG-7: the organization joins a joint branch that already exists (while it covers fewer
     than `joint_branch_max_units` units)."""
 
@@ -389,7 +390,7 @@ class JoinJointBranchSchema(Schema):
     member_ids = _member_ids()
 
 
-class AffiliationSchema(Schema):
+class AffiliationSchema(InputSchema):
     """REG-7 (挂靠组建): the organization is attached to an existing host Party organization
     (a community Party committee, a supervisory unit's Party organization, another
     organization's), and the members whose relation goes there move to it."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.inputs import InputSchema
 from engine.vocabulary import CADRE_STATUSES, OFFICER_ORIGINS
 from workflows.common import label
 
@@ -50,7 +51,7 @@ STIPEND_PAYER_LABELS = {
 }
 
 
-class PositionChangeSchema(Schema):
+class PositionChangeSchema(InputSchema):
     """SEC-8: a change of a Party-affairs worker's position, as reported to the upper body."""
 
     officer_id = fields.Integer(
@@ -82,7 +83,7 @@ class PositionChangeSchema(Schema):
             raise ValidationError("SEC-8: the report cannot come before the change", "reported_on")
 
 
-class VacancySchema(Schema):
+class VacancySchema(InputSchema):
     """The post is vacant: a new Party organization, a term renewal (SEC-9) or a reported
     position change (SEC-8)."""
 
@@ -122,7 +123,7 @@ class VacancySchema(Schema):
             )
 
 
-class CompensationSchema(Schema):
+class CompensationSchema(InputSchema):
     """SEC-4: what the social organization itself pays, in yuan per month."""
 
     salary = fields.Integer(
@@ -151,7 +152,7 @@ class CompensationSchema(Schema):
     )
 
 
-class DispatchedCandidateSchema(Schema):
+class DispatchedCandidateSchema(InputSchema):
     """SEC-2 (last source) and SEC-4: a candidate the upper Party organization dispatches."""
 
     name = fields.String(required=True, validate=Text, metadata=label("姓名", "Name"))
@@ -170,7 +171,7 @@ class DispatchedCandidateSchema(Schema):
     )
 
 
-class AssessmentSchema(Schema):
+class AssessmentSchema(InputSchema):
     """SEC-1: the standard — firm conviction, dedication, capability, good conduct; politically
     strong and able to do mass work — each judged and recorded."""
 
@@ -191,7 +192,7 @@ class AssessmentSchema(Schema):
     )
 
 
-class NominationSchema(Schema):
+class NominationSchema(InputSchema):
     """SEC-1/SEC-2: the candidate, the source, why each higher source is unavailable, and the
     standard assessment."""
 
@@ -250,7 +251,7 @@ class NominationSchema(Schema):
             )
 
 
-class ElectionSchema(Schema):
+class ElectionSchema(InputSchema):
     """SEC-3: the members' election, which the upper Party body then approves."""
 
     elected_on = fields.Date(required=True, metadata=label("选举日期", "Elected on"))
@@ -281,7 +282,7 @@ class ElectionSchema(Schema):
             raise ValidationError("more votes for than votes cast", "votes_for")
 
 
-class DispatchSchema(Schema):
+class DispatchSchema(InputSchema):
     """SEC-2: the upper Party organization dispatches the candidate, per Party rules."""
 
     dispatched_on = fields.Date(required=True, metadata=label("选派日期", "Dispatched on"))
@@ -293,7 +294,7 @@ class DispatchSchema(Schema):
     )
 
 
-class ApprovalSchema(Schema):
+class ApprovalSchema(InputSchema):
     """SEC-3/SEC-4/SEC-6: the upper Party body's approval, and what the post is paid."""
 
     approved_by = fields.String(
@@ -325,7 +326,7 @@ class ApprovalSchema(Schema):
     full_time = fields.Boolean(load_default=False, metadata=label("专职", "Full-time"))
 
 
-class AnnualReportSchema(Schema):
+class AnnualReportSchema(InputSchema):
     """SEC-7: the secretary's yearly report to the upper Party organization and the members."""
 
     reported_on = fields.Date(required=True, metadata=label("报告日期", "Reported on"))
@@ -357,7 +358,7 @@ class AnnualReportSchema(Schema):
     summary = fields.String(required=True, validate=LongText, metadata=label("情况说明", "Summary"))
 
 
-class DeputySchema(Schema):
+class DeputySchema(InputSchema):
     """SEC-3/SEC-4/SEC-5/SEC-6: a deputy secretary, elected and approved by the upper body, or
     another Party-affairs worker (SEC-6 sets a full-time one's stipend floor, SEC-8 has their
     position changes reported)."""
@@ -428,7 +429,7 @@ class DeputySchema(Schema):
             )
 
 
-class SecretaryChangeSchema(Schema):
+class SecretaryChangeSchema(InputSchema):
     """SEC-8: the secretary's position changes, reported to the upper Party organization."""
 
     change = fields.String(
@@ -463,7 +464,7 @@ class DeputyChangeSchema(SecretaryChangeSchema):
     )
 
 
-class TermRenewalSchema(Schema):
+class TermRenewalSchema(InputSchema):
     """SEC-9: the term-renewal election starts."""
 
     started_on = fields.Date(required=True, metadata=label("开始日期", "Started on"))
@@ -472,7 +473,7 @@ class TermRenewalSchema(Schema):
     )
 
 
-class ClosingSchema(Schema):
+class ClosingSchema(InputSchema):
     """TRF-4: the post ends with its revoked Party organization — closed by hand, or by the P2
     revocation itself (adjustment v3's reaction passes the decision's date, reason and number)."""
 
@@ -486,7 +487,7 @@ class ClosingSchema(Schema):
     )
 
 
-class ReasonSchema(Schema):
+class ReasonSchema(InputSchema):
     reason = fields.String(required=True, validate=LongText, metadata=label("理由", "Reason"))
 
 

@@ -3,12 +3,14 @@ of its choices (`metadata`), which the forms, the case page and the API's field 
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from engine.inputs import InputSchema
 
 Text = validate.Length(min=1, max=200)
 
 
-class RequestSchema(Schema):
+class RequestSchema(InputSchema):
     """Opening the case: which room, how large, asked on which day."""
 
     room_name = fields.String(
@@ -27,7 +29,7 @@ class RequestSchema(Schema):
     )
 
 
-class InspectionSchema(Schema):
+class InspectionSchema(InputSchema):
     """TOY-1/TOY-2: what the caseworker found on the spot."""
 
     inspected_on = fields.Date(
@@ -45,7 +47,7 @@ class InspectionSchema(Schema):
     )
 
 
-class ApprovalSchema(Schema):
+class ApprovalSchema(InputSchema):
     approved_on = fields.Date(
         required=True, metadata={"label": {"zh": "批准日期", "en": "Approved on"}}
     )
@@ -56,7 +58,7 @@ class ApprovalSchema(Schema):
     )
 
 
-class RefusalSchema(Schema):
+class RefusalSchema(InputSchema):
     ground = fields.String(
         required=True,
         validate=validate.OneOf(("too_small", "no_sign", "withdrawn_by_applicant")),
