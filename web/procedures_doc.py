@@ -182,6 +182,8 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
             out.append(f"  - counted from / 起算: {anchor_zh} / {anchor_en}")
             out.append(f"  - starts with / 开始于: {_steps(d, dl.opens_on)}")
             out.append(f"  - met by / 完成于: {_steps(d, dl.closes_on)}")
+            if dl.cancels_on:
+                out.append(f"  - lapses with / 随之取消: {_steps(d, dl.cancels_on)}")
             if dl.remind_before:
                 rz, re = period_text(dl.remind_before)
                 out.append(f"  - reminder / 提醒: {rz}前 / {re} before")

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select, update
 
 from engine import inputs
 from engine.access.actor import Actor
@@ -349,6 +349,21 @@ def _fire_in(
             select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
         ).one()
         raise Conflict(case_id, expected_version, current.version, current.state)
+    cancelled = definition.deadlines_cancelled_by(trigger)
+    if cancelled and not terminal:
+        # The duty lapsed (e.g. the secretary who owed the report left): cancelled, not met.
+        # Rare, so a statement of its own rather than a shape of the one-statement write.
+        opened_here = deadlines_t.c.opened_by_event_id == event_id
+        uow.conn.execute(
+            update(deadlines_t)
+            .where(
+                deadlines_t.c.case_id == case_id,
+                deadlines_t.c.status == "open",
+                deadlines_t.c.key.in_([spec.id for spec in cancelled]),
+                or_(deadlines_t.c.opened_by_event_id.is_(None), ~opened_here),
+            )
+            .values(status="cancelled", closed_at=now, closed_by_event_id=event_id)
+        )
     t = result.transition
     unit_now = case["unit_id"]
     if t.hand_over is not None:

@@ -183,7 +183,10 @@ def _check_semantics(
         base = f"deadlines.{i}"
         if d["rule"] not in catalogue:
             bad(f"{base}.rule", f"rule {d['rule']!r} is not in the rules catalogue")
-        for key in ("opens_on", "closes_on"):
+        for j, trig in enumerate(d["cancels_on"]):
+            if trig in d["closes_on"]:
+                bad(f"{base}.cancels_on.{j}", f"{trig!r} both meets and cancels it")
+        for key in ("opens_on", "closes_on", "cancels_on"):
             for j, trig in enumerate(d[key]):
                 if trig not in triggers and not (key == "opens_on" and trig == OPEN_TRIGGER):
                     bad(f"{base}.{key}.{j}", f"unknown trigger {trig!r}")
@@ -284,6 +287,7 @@ def _build(
                     for n, e in enumerate(d["escalation"])
                 ),
                 parameter=parameter,
+                cancels_on=tuple(d["cancels_on"]),
             )
             for d, (period_text, parameter) in zip(doc["deadlines"], periods, strict=True)
         ),

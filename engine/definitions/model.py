@@ -89,6 +89,8 @@ class DeadlineDef:
     escalation: tuple[EscalationStep, ...]
     parameter: str | None = None
     """The local policy parameter the period was read from, if any (shown as local default)."""
+    cancels_on: tuple[str, ...] = ()
+    """Steps that end it as cancelled: the duty lapsed, nobody met it."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,10 @@ class Definition:
     def reactions_on(self, trigger: str) -> list[ReactionDef]:
         """The reactions a step of this version sets off, in the order the file gives."""
         return [r for r in self.reactions if trigger in r.on]
+
+    def deadlines_cancelled_by(self, trigger: str) -> list[DeadlineDef]:
+        """The deadlines a step ends without meeting them (`cancels_on`)."""
+        return [d for d in self.deadlines if trigger in d.cancels_on]
 
     def deadlines_closed_by(self, trigger: str) -> list[DeadlineDef]:
         return [d for d in self.deadlines if trigger in d.closes_on]

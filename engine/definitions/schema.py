@@ -182,6 +182,14 @@ class DeadlineSchema(Schema):
     closes_on = fields.List(
         fields.String(validate=IDENT), required=True, validate=validate.Length(min=1)
     )
+    cancels_on = fields.List(
+        fields.String(validate=IDENT),
+        load_default=list,
+        metadata={
+            "description": "steps that end it without meeting it (the duty lapsed: a secretary "
+            "who left owes no report); recorded as cancelled, not met"
+        },
+    )
     remind_before = fields.String(load_default=None, validate=_period)
     escalation = fields.List(fields.Nested(EscalationSchema), load_default=list)
 

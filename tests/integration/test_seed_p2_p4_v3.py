@@ -233,7 +233,8 @@ def test_sec7_a_reported_secretary_change_closes_the_outgoing_secretarys_annual_
         by="li",
     )
     reports = [d for d in world.case(cid)["deadlines"] if d["key"] == "annual_report"]
-    assert [d["status"] for d in reports] == ["met", "open"]
+    # The outgoing secretary's report was never made: cancelled, not met (ACC-1 counts it so).
+    assert [d["status"] for d in reports] == ["cancelled", "open"]
     assert str(reports[-1]["due_date"]) == "2027-03-02"
 
 
@@ -244,6 +245,8 @@ def test_sec7_a_term_renewal_closes_the_outgoing_secretarys_annual_report(world)
     # SEC-9 stays open until the new secretary is approved; SEC-7 ends with the outgoing one.
     assert open_deadlines(world, cid) == {"term_renewal"}
     assert "annual_report" not in swept_deadlines(world, cid)
+    (report,) = [d for d in world.case(cid)["deadlines"] if d["key"] == "annual_report"]
+    assert report["status"] == "cancelled"  # lapsed with the outgoing secretary, not met
 
 
 def test_sec6_sec7_sec8_version_3_keeps_every_check_of_version_2():

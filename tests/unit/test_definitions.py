@@ -127,6 +127,18 @@ CASES = [
         "unknown trigger",
     ),
     (
+        "deadline met and cancelled by one step",
+        lambda d: d["deadlines"][0].update(cancels_on=["forward_documents"]),
+        "deadlines.0.cancels_on.0",
+        "both meets and cancels it",
+    ),
+    (
+        "deadline cancelled by an unknown step",
+        lambda d: d["deadlines"][0].update(cancels_on=["teleport"]),
+        "deadlines.0.cancels_on.0",
+        "unknown trigger",
+    ),
+    (
         "bad period",
         lambda d: d["deadlines"][0].update(period="one month"),
         "deadlines.0.period",
