@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from engine.access.actor import Actor
 from engine.access.scope import require_visible, scope_unit_ids, units_filter
+from engine.directory.coverage import coverers
 from engine.errors import NotFound
 from engine.paging import Page, in_order, read_page
 from engine.store.tables import (
@@ -213,6 +214,8 @@ def organization(uow: UnitOfWork, actor: Actor, organization_id: int) -> dict[st
                 select(table).where(table.c.organization_id == organization_id).order_by(table.c.id)
             )
             out[key] = [dict(x) for x in rows.mappings()]
+        # Who covers it today (REG-7): its own, a joint branch, the host it is affiliated to.
+        out["covered_by"] = coverers(r.conn, organization_id)
         out["cases"] = organization_cases(r, organization_id)
     return out
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine.cases import handover
 from engine.cases.intents import apply_intents
+from engine.directory import read as directory_read
 from engine.directory import service as directory
 from engine.directory.coverage import covered_ids, coverers
 from engine.errors import Conflict, Forbidden, TransitionRefused
@@ -68,6 +69,8 @@ def test_reg7_joint_branch_covers_its_partners_and_coverage_follows(world):
         assert covered_ids(r.conn, jb) == [world.orgs["logistics"], *world.extra[:2]]
         assert [c["mode"] for c in coverers(r.conn, world.extra[0])] == ["joint"]
     assert _org(world, world.extra[1])["coverage"] == "party_org"
+    seen = directory_read.organization(world.rt.reader(), world.actors["wang"], world.extra[1])
+    assert [(c["id"], c["mode"]) for c in seen["covered_by"]] == [(jb, "joint")]
 
 
 def test_reg7_a_sixth_units_member_is_refused_by_a_full_joint_branch(world):
