@@ -14,9 +14,7 @@ def test_acc1_the_api_marks_waiting_states(api):
 def test_the_api_lists_hand_overs_and_reactions_as_the_files_declare_them(api, world):
     for d in world.rt.definitions.latest():
         body = api.get(f"/api/v1/definitions/{d.procedure}").get_json()
-        assert [t["hand_over"] for t in body["transitions"]] == [
-            t.hand_over for t in d.transitions
-        ]
+        assert [t["hand_over"] for t in body["transitions"]] == [t.hand_over for t in d.transitions]
         assert [(r["do"], r["procedure"], r["trigger"]) for r in body["reactions"]] == [
             (r.do, r.procedure, r.trigger) for r in d.reactions
         ]

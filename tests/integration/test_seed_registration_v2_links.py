@@ -87,8 +87,10 @@ def test_reg8_sec2_new_party_org_opens_its_secretary_post_once(world):
     assert post["data"]["vacancy"] == "new_organization"
     # It opens where the P1 case is now: at the responsible unit the case was handed to
     # (REG-6), not at the registration authority that registered the organization.
-    assert post["unit_id"] == world.case(cid)["unit_id"] != world.case(cid)["organization"].get(
-        "unit_id", -1
+    assert (
+        post["unit_id"]
+        == world.case(cid)["unit_id"]
+        != world.case(cid)["organization"].get("unit_id", -1)
     )
     # Audited on both cases, in the step's transaction (one instant).
     establish = next(e for e in world.history(cid) if e["trigger"] == "establish_party_org")
