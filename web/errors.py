@@ -2,7 +2,9 @@
 
 Pages under /api/ (and clients asking for JSON) get JSON; the API blueprint registers its
 own problem+json handlers, which Flask prefers over these for its routes. Everyone else
-gets a page in their language naming the problem and the way forward.
+gets a page in their language naming the problem and the way forward: the engine's messages
+(a Forbidden's reason, a field's error) through `web.messages`, werkzeug's own pages (404 for
+an unknown address, 405, 413) with our words for them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
+from web.forms import flatten_errors
+from web.messages import N_, noun, translate_message
 
 log = logging.getLogger("tongbu.web")
 
@@ -54,7 +58,7 @@ def init_app(app: Flask) -> None:
         return _answer(
             404,
             _("Not found"),
-            _("There is no %(what)s %(key)s.", what=err.what, key=err.key),
+            _("There is no %(what)s %(key)s.", what=noun(err.what), key=err.key),
             [
                 _("Check the number in the address, or search for it in the case list."),
                 _("It may have been entered in another installation or deleted."),
@@ -66,7 +70,7 @@ def init_app(app: Flask) -> None:
         return _answer(
             403,
             _("Not allowed"),
-            err.message,
+            translate_message(err.message),
             [
                 _("You see and act on the cases of your own unit and the units below it."),
                 _("If this case should be yours, ask a supervisor or the administrator."),
@@ -79,7 +83,13 @@ def init_app(app: Flask) -> None:
         return _answer(
             409,
             _("Someone else changed this case"),
-            str(err),
+            _(
+                "Case %(id)s is now at version %(now)s, not the version %(seen)s you saw: someone "
+                "else changed it meanwhile. Nothing you sent was saved.",
+                id=err.case_id,
+                now=err.current_version,
+                seen=err.expected_version,
+            ),
             [_("Open the case again: it shows what changed; then repeat your step if needed.")],
             {"current_version": err.current_version, "current_state": err.current_state},
         )
@@ -102,7 +112,7 @@ def init_app(app: Flask) -> None:
             _("Invalid input"),
             _("Some values are not acceptable."),
             [_("Correct the values named below and try again.")],
-            {"errors": err.messages},
+            {"errors": err.messages if _wants_json() else _field_errors(err.messages)},
         )
 
     @app.errorhandler(CSRFError)
@@ -125,7 +135,10 @@ def init_app(app: Flask) -> None:
             steps = [_("Check the address; use the menu to find the page.")]
         elif code == 405:
             steps = [_("Use the buttons on the page rather than typing the address.")]
-        return _answer(code, err.name, err.description or "", steps)
+        title, description = _HTTP_WORDS.get(code, (err.name, None))
+        if err.description and err.description != type(err).description:
+            description = translate_message(err.description)  # a view's own words
+        return _answer(code, _(title), _(description) if description else "", steps)
 
     @app.errorhandler(Exception)
     def _crash(err: Exception) -> Any:
@@ -141,6 +154,31 @@ def init_app(app: Flask) -> None:
             ],
             {"reference": ref},
         )
+
+
+#: werkzeug's pages in our words (its own are English only).
+_HTTP_WORDS: dict[int, tuple[str, str]] = {
+    400: (N_("Bad request"), N_("The request could not be understood; nothing was changed.")),
+    401: (N_("Not signed in"), N_("Sign in to see this page.")),
+    403: (N_("Not allowed"), N_("You may not see this page.")),
+    404: (
+        N_("Page not found"),
+        N_("There is no page at this address. If you typed it, check the spelling."),
+    ),
+    405: (N_("Not possible here"), N_("This address does not accept that kind of request.")),
+    408: (N_("Too slow"), N_("The request took too long to arrive; nothing was changed.")),
+    413: (N_("Too large"), N_("What was sent is larger than this site accepts.")),
+    414: (N_("Address too long"), N_("The address is longer than this site accepts.")),
+    415: (N_("Unsupported format"), N_("What was sent is in a format this site does not read.")),
+    429: (N_("Too many requests"), N_("Wait a moment, then try again.")),
+    503: (N_("Not available"), N_("The service is not available just now; try again later.")),
+}
+
+
+def _field_errors(messages: Any) -> dict[str, str]:
+    """marshmallow's messages for an error page: one line per field, in the page's language."""
+    flat = flatten_errors(messages, translate=translate_message)
+    return {path: " ".join(msgs) for path, msgs in flat.items()}
 
 
 def _lang() -> str:

@@ -23,6 +23,7 @@ from marshmallow import Schema, fields, validate
 from marshmallow.utils import missing
 from werkzeug.datastructures import MultiDict
 
+from web.messages import translate_message as translate_message  # field errors, for the views
 from web.ui.labels import choice_label, field_label
 
 Pair = tuple[str, str]
@@ -300,60 +301,6 @@ def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
             if raw != "":
                 out[data_key] = _scalar(f, raw)
     return out
-
-
-def N_(message: str) -> str:
-    """Marks a message for the translation catalogue (`pybabel extract -k N_`)."""
-    return message
-
-
-# marshmallow's own messages, so that they are shown in the page's language.
-_FIXED_MESSAGES = frozenset(
-    (
-        N_("Missing data for required field."),
-        N_("Not a valid integer."),
-        N_("Not a valid number."),
-        N_("Not a valid date."),
-        N_("Not a valid datetime."),
-        N_("Not a valid string."),
-        N_("Not a valid boolean."),
-        N_("Not a valid list."),
-        N_("Not a valid email address."),
-        N_("Field may not be null."),
-        N_("Invalid value."),
-        N_("Invalid input type."),
-        N_("Unknown field."),
-    )
-)
-_PATTERNS = (
-    (re.compile(r"^Must be one of: (.*)\.$"), N_("Must be one of: %(x)s.")),
-    (
-        re.compile(r"^Shorter than minimum length (\d+)\.$"),
-        N_("Shorter than minimum length %(x)s."),
-    ),
-    (re.compile(r"^Longer than maximum length (\d+)\.$"), N_("Longer than maximum length %(x)s.")),
-    (
-        re.compile(r"^Must be greater than or equal to (\S+)\.$"),
-        N_("Must be greater than or equal to %(x)s."),
-    ),
-    (
-        re.compile(r"^Must be less than or equal to (\S+)\.$"),
-        N_("Must be less than or equal to %(x)s."),
-    ),
-)
-
-
-def translate_message(message: str) -> str:
-    """marshmallow's own messages in the page language; a rule's message stays as written."""
-    from flask_babel import gettext
-
-    if message in _FIXED_MESSAGES:
-        return gettext(message)
-    for pattern, template in _PATTERNS:
-        m = pattern.match(message)
-        if m:
-            return gettext(template, x=m.group(1))
-    return message
 
 
 def flatten_errors(
