@@ -327,6 +327,28 @@ def flatten_errors(
     return out
 
 
+def posted_values(
+    fields_: list[FormField], values: MultiDict, path: tuple[Pair, ...] = ()
+) -> list[tuple[tuple[Pair, ...], FormField, str]]:
+    """What was typed into a form, input by input, in the form's order: (the labels from the
+    group down to the field, the field, the text sent) for every input that is not blank —
+    to show, by the form's own words, input that can no longer be sent."""
+    out: list[tuple[tuple[Pair, ...], FormField, str]] = []
+    for f in fields_:
+        here = (*path, f.label)
+        if f.kind == "group":
+            out += posted_values(f.children, values, here)
+        elif f.kind == "rows":
+            for n, i in enumerate(_row_indexes(values, f.name), start=1):
+                row = (f"{f.label[0]} {n}", f"{f.label[1]} {n}")
+                out += posted_values(f.row(i), values, (*path, row))
+        else:
+            text = str(values.get(f.name, "")).strip()
+            if text and not (f.kind == "boolean" and text.lower() not in _TRUE):
+                out.append((here, f, text))
+    return out
+
+
 @dataclass
 class FormState:
     """What the user typed and what was wrong with it, to render a form again."""

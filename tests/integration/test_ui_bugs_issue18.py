@@ -3,6 +3,9 @@
 * Messages of the engine and the procedures in the page's language: the credit code, REG-2's
   consistency, who may see and do what (Forbidden), werkzeug's own error pages, a bad query —
   and every message the engine and the shipped procedures write has its Chinese.
+* A stale form whose step is gone lists what the user typed by the form's labels and readable
+  values, not input names and raw values; the changes since show their input labelled.
+* Lists filtered by a unit or an organization name it, not "单位 #4".
 
 The case list's provisional flag (item 5's first bug) is tested in test_case_lists.py; the
 README's examples in test_readme_examples.py; the case sidebar in tests/e2e.
@@ -27,6 +30,7 @@ from tests.e2e.ui_support import (
     snapshot,
     ui_world,
 )
+from tests.integration.test_escalation import registered_cases
 from tests.world import CHARTER_OK, survey
 from web.messages import NOUNS, translate_message
 
@@ -343,3 +347,58 @@ def test_every_message_of_the_engine_and_the_procedures_has_its_chinese(zh_reque
     assert untranslated == [], "\n".join(untranslated)
     assert not_english == [], "\n".join(not_english)
     assert [f"{w}: {n}" for w, n in nouns if n not in NOUNS] == []
+
+
+# ---------------------------------------------------------------- a stale form
+
+
+def test_a_stale_form_whose_step_is_gone_lists_the_input_by_its_labels(world):
+    cid = world.open("logistics")
+    seen = world.case(cid)["version"]
+    world.fire(cid, "record_documents", {"commitment_letter": True, "member_survey": survey(4)})
+    world.fire(cid, "accept")  # record_documents is no longer a step of the case
+    for lang, labels, yes in (
+        ("zh", ("已收到党建工作承诺书", "社会组织党员情况调查表 › 正式党员人数"), "是"),
+        ("en", ("Commitment letter received", "Party-member survey › Full members"), "yes"),
+    ):
+        resp = fire_form(
+            client(world, "wang", lang),
+            cid,
+            "record_documents",
+            {"commitment_letter": True, "member_survey": survey(3)},
+            version=seen,
+        )
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 409
+        typed = re.search(r'<dl class="payload typed">(.*?)</dl>', html, re.S).group(1)
+        pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", typed)
+        assert (labels[0], yes) in pairs and (labels[1], "3") in pairs, pairs
+        assert "member_survey" not in typed and "commitment_letter" not in typed
+        assert "<dd>y</dd>" not in typed
+        changes = re.search(r'<ol class="changes">(.*?)</ol>', html, re.S).group(1)
+        assert labels[0] in changes  # what the other step recorded, by its labels
+        assert "commitment_letter" not in changes
+
+
+# ---------------------------------------------------------------- lists name their filters
+
+
+def test_lists_filtered_by_a_unit_or_an_organization_name_it(world):
+    registered_cases(world, 1)
+    unit, org = world.actors["li"].unit_id, world.orgs["org0"]  # li's unit: 南关区民政局
+    for lang, unit_name, org_name in (
+        ("zh", "南关区民政局", "测试物流行业协会0000"),
+        ("en", "Nanguan District Civil Affairs", "测试物流行业协会0000"),
+    ):
+        li = client(world, "li", lang)
+        for path in (
+            f"/cases?unit={unit}",
+            f"/organizations?unit={unit}",
+            f"/accountability/open?unit={unit}",
+        ):
+            html = li.get(path).get_data(as_text=True)
+            chip = re.search(r'data-filter="unit">(.*?)(<a|</span>)', html, re.S)
+            assert chip and unit_name in chip.group(1) and "#" not in chip.group(1), (path, lang)
+        html = li.get(f"/cases?organization={org}").get_data(as_text=True)
+        chip = re.search(r'data-filter="organization">(.*?)<a', html, re.S)
+        assert chip and org_name in chip.group(1) and f"#{org}" not in chip.group(1)

@@ -32,7 +32,7 @@ from engine.rules import Refusal
 from web import diagram, forms
 from web.export import xlsx_response
 from web.ui import case_handover
-from web.ui.case_history import all_units, history_rows
+from web.ui.case_history import all_units, history_rows, unit_label
 from web.ui.common import (
     actor,
     lang,
@@ -115,6 +115,25 @@ def _case_filter(args: dict[str, Any]) -> case_lists.CaseFilter:
     )
 
 
+def unit_named(unit_id: int | None) -> str | None:
+    """The unit a list is filtered by, by its name in the page's language (unit names are
+    no secret: the hand-over form lists them all)."""
+    if unit_id is None:
+        return None
+    return unit_label({u["id"]: u for u in all_units()}, unit_id, f"#{unit_id}")
+
+
+def _organization_named(organization_id: int | None) -> str | None:
+    """The organization a list is filtered by, by its name where the user may see it."""
+    if organization_id is None:
+        return None
+    try:
+        org = directory_read.organization(runtime().reader(), actor(), organization_id)
+    except (NotFound, Forbidden):
+        return f"#{organization_id}"
+    return str(org["name"])
+
+
 def _export_cases(filt: case_lists.CaseFilter) -> Any:
     rt = runtime()
     headers = [
@@ -177,6 +196,8 @@ def inbox() -> Any:
         "cases.html",
         page=page,
         filt=filt,
+        unit_filter=unit_named(filt.unit_id),
+        organization_filter=_organization_named(filt.organization_id),
         counts=counts,
         definitions=definitions,
         states=list(chosen.states.values()) if chosen else [],
@@ -253,6 +274,30 @@ def deadline_rows(definition: Definition, deadlines: list[dict[str, Any]]) -> li
     return out
 
 
+def typed_input(definition: Definition, trigger: str, values: MultiDict) -> list[tuple[str, str]]:
+    """What the user typed into a step form that can no longer be sent, as (label, value) by
+    the step's own words: the fields' labels (group › field), a choice by its label, a ticked
+    box as "yes". Inputs the form does not know are listed as sent, so nothing is lost."""
+    named = definition.transitions_named(trigger)
+    schema = named[0].schema if named else None
+    form = _schema_fields(definition, schema)
+    out, known = [], {"csrf_token"}
+    for path, f, text in forms.posted_values(form, values):
+        known.add(f.name)
+        shown = text
+        if f.kind == "boolean":
+            shown = _("yes")
+        elif f.choices:
+            shown = next((lbl(label) for code, label in f.choices if code == text), text)
+        out.append((" › ".join(lbl(p) for p in path), shown))
+    out += [
+        (k, v)
+        for k, v in values.items(multi=True)
+        if k not in known and not k.startswith("_") and str(v).strip()
+    ]
+    return out
+
+
 def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -> Any:
     rt = runtime()
     defs = rt.definitions
@@ -292,11 +337,7 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
         changes = [e for e in history_rows(definition, hist, units) if e["case_version"] > seen]
     if posted is not None and handing is None and not any(v.open for v in views):
         # The step is no longer offered (the case moved on): keep the input visible anyway.
-        lost_input = [
-            (k, v)
-            for k, v in posted.form.values.items(multi=True)
-            if not k.startswith("_") and k != "csrf_token" and v
-        ]
+        lost_input = typed_input(definition, posted.trigger, posted.form.values)
     return (
         render_template(
             "case.html",

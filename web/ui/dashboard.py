@@ -15,7 +15,7 @@ from engine.inputs import InputSchema
 from engine.oversight import accountability, figures, notifications
 from engine.oversight import dashboard as dashboards
 from web.export import xlsx_response
-from web.ui.cases import age_labels
+from web.ui.cases import age_labels, unit_named
 from web.ui.common import (
     actor,
     lbl,
@@ -201,6 +201,7 @@ def accountability_list(measure: str) -> Any:
         has_next=len(rows) > PER_PAGE,
         page=args["page"],
         unit=args["unit"],
+        unit_filter=unit_named(args["unit"]),
     )
 
 

@@ -20,6 +20,7 @@ from engine.inputs import InputSchema
 from engine.vocabulary import PARTY_ORG_KINDS
 from web import forms
 from web.export import xlsx_response
+from web.ui.cases import unit_named
 from web.ui.common import actor, lbl, parse_args, runtime, see_other, today, unit_name
 from web.ui.labels import choice_label
 
@@ -76,7 +77,9 @@ def organizations() -> Any:
     page = directory_read.list_organizations(
         rt.reader(), actor(), filt, page=args["page"], per_page=PER_PAGE
     )
-    return render_template("organizations.html", page=page, filt=filt)
+    return render_template(
+        "organizations.html", page=page, filt=filt, unit_filter=unit_named(filt.unit_id)
+    )
 
 
 @bp.get("/organizations/<int:org_id>")
