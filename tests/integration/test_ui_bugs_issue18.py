@@ -6,6 +6,7 @@
 * A stale form whose step is gone lists what the user typed by the form's labels and readable
   values, not input names and raw values; the changes since show their input labelled.
 * Lists filtered by a unit or an organization name it, not "单位 #4".
+* The CLI prints times in Asia/Shanghai and says so.
 
 The case list's provisional flag (item 5's first bug) is tested in test_case_lists.py; the
 README's examples in test_readme_examples.py; the case sidebar in tests/e2e.
@@ -14,11 +15,14 @@ README's examples in test_readme_examples.py; the case sidebar in tests/e2e.
 from __future__ import annotations
 
 import ast
+import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask_babel import Babel, force_locale
 
@@ -32,6 +36,8 @@ from tests.e2e.ui_support import (
 )
 from tests.integration.test_escalation import registered_cases
 from tests.world import CHARTER_OK, survey
+from web.cli import main
+from web.cli.base import Ctx
 from web.messages import NOUNS, translate_message
 
 REPO = Path(__file__).resolve().parents[2]
@@ -225,9 +231,10 @@ def test_a_message_written_in_both_languages_shows_the_page_half_with_its_rule(z
     both = [
         (
             "TRF-1: a date after today (2026-03-02) / 不能晚于今天",
-            "TRF-1: 不能晚于今天",
+            "TRF-1: 不能晚于今天（2026-03-02）",  # the value only one half names is kept
             "TRF-1: a date after today (2026-03-02)",
         ),
+        ("no unit 'cc-xx' / 单位不存在", "单位不存在（cc-xx）", "no unit 'cc-xx'"),
         (
             "REG-7: 党员 #5 不是本组织的党员 / member #5 is not of this organization",
             "REG-7: 党员 #5 不是本组织的党员",
@@ -402,3 +409,37 @@ def test_lists_filtered_by_a_unit_or_an_organization_name_it(world):
         html = li.get(f"/cases?organization={org}").get_data(as_text=True)
         chip = re.search(r'data-filter="organization">(.*?)<a', html, re.S)
         assert chip and org_name in chip.group(1) and f"#{org}" not in chip.group(1)
+
+
+# ---------------------------------------------------------------- the CLI's times
+
+
+def cli(world, *args: str) -> str:
+    ctx = Ctx()
+    ctx._runtime = world.rt
+    result = CliRunner().invoke(main, list(args), obj=ctx)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_cli_prints_times_in_shanghai_and_says_so(world):
+    """The world's clock is 2026-03-02 02:00 UTC: 10:00 in Shanghai."""
+    (cid,) = registered_cases(world, 1)
+    shown = cli(world, "case", "show", str(cid), "--as", "wang")
+    assert "history (times Asia/Shanghai):" in shown
+    assert "2026-03-02 10:00" in shown and "02:00" not in shown
+    stalled = cli(world, "report", "overdue", "--list", "stalled", "--now", "2026-06-01")
+    assert "idle since 2026-03-02 10:00 (Asia/Shanghai)" in stalled
+    cli(world, "sweep", "--now", "2026-06-01T09:30")
+    notes = cli(world, "notifications", "list", "--as", "wang")
+    assert "(times Asia/Shanghai)" in notes and "2026-06-01 09:30" in notes
+    assert "01:30" not in notes
+
+
+def test_the_schedulers_log_lines_carry_shanghai_time_and_say_so():
+    from web.cli.escalation import _log_handler
+
+    record = logging.LogRecord("tongbu", logging.INFO, __file__, 1, "sweep at …", None, None)
+    record.created = datetime(2026, 3, 2, 2, 0, tzinfo=UTC).timestamp()
+    line = _log_handler().format(record)
+    assert line.startswith("2026-03-02 10:00:00") and " Asia/Shanghai " in line

@@ -16,6 +16,16 @@ from engine.definitions.loader import collect, definitions_dir
 from engine.oversight.figures import Moment
 from engine.registry import load_registry
 from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
+from web.cli.instants import local_time
+
+ZONE = "Asia/Shanghai"
+"""Every time the CLI prints is wall time in Shanghai, and says so (`shanghai_time`, or the
+zone in the heading of a list of times); JSON output keeps ISO 8601 with its offset."""
+
+
+def shanghai_time(at: datetime) -> str:
+    """An instant as the CLI prints it: "2026-03-02 10:00 (Asia/Shanghai)"."""
+    return f"{local_time(at)} ({ZONE})"
 
 
 @click.group()
@@ -289,11 +299,11 @@ def case_show(ctx: Ctx, case_id: int, username: str, as_json: bool) -> None:
             click.echo(
                 f"    {d['key']:<22} due {d['due_date']}{prov}  [{d['rule']}]  {d['status']}"
             )
-    click.echo("  history:")
+    click.echo(f"  history (times {ZONE}):")
     for e in hist:
         step = e["trigger"] or e["kind"]
         click.echo(
-            f"    {e['at']:%Y-%m-%d %H:%M}  v{e['case_version']:<3} {step:<24} "
+            f"    {local_time(e['at'])}  v{e['case_version']:<3} {step:<24} "
             f"{e['from_state'] or '':>18} → {e['to_state'] or '':<18} {e['actor_name']}"
             + (f"  «{e['comment']}»" if e["comment"] else "")
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
+from datetime import datetime
 from typing import Any
 
 import click
@@ -16,6 +18,7 @@ from marshmallow import ValidationError
 
 from engine.access import actor as access
 from engine.access.actor import SYSTEM
+from engine.calendar import SHANGHAI
 from engine.clock import FixedClock
 from engine.config import Config
 from engine.directory import read as directory_read
@@ -23,9 +26,25 @@ from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
 from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
+from web.cli.core import ZONE, shanghai_time
 from web.cli.instants import NOW_HELP, local_time, parse_now
 
 log = logging.getLogger(__name__)
+
+
+def _log_handler() -> logging.Handler:
+    """Log lines stamped with Shanghai wall time, the zone named (whatever the host's zone)."""
+
+    def shanghai(seconds: float | None) -> time.struct_time:
+        return datetime.fromtimestamp(seconds or 0, SHANGHAI).timetuple()
+
+    formatter = logging.Formatter(
+        f"%(asctime)s {ZONE} %(process)d %(name)s %(levelname)s %(message)s"
+    )
+    formatter.converter = shanghai
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    return handler
 
 
 def scheduler_settings(config: Config, interval_seconds: float | None = None) -> SchedulerSettings:
@@ -89,10 +108,7 @@ def register(main: click.Group) -> None:
         ctx: Ctx, interval: float | None, now_text: str | None, log_level: str
     ) -> None:
         """Run the scheduler as its own process (any number of hosts may run one)."""
-        logging.basicConfig(
-            level=getattr(logging, log_level.upper()),
-            format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
-        )
+        logging.basicConfig(level=getattr(logging, log_level.upper()), handlers=[_log_handler()])
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         rt = ctx.runtime
         start = parse_now(now_text)
@@ -111,7 +127,7 @@ def register(main: click.Group) -> None:
             f"tongbu scheduler: sweep every {settings.interval_seconds:g}s, digest at "
             f"{settings.digest_hour if settings.digest_hour is not None else 'off'}h Shanghai, "
             f"e-mail {'via ' + str(settings.smtp.host) if settings.smtp.enabled else 'off'}"
-            + (f", clock starting at {local_time(start)}" if start else "")
+            + (f", clock starting at {shanghai_time(start)}" if start else "")
         )
         sys.stdout.flush()
         scheduler.start()
@@ -201,7 +217,7 @@ def register(main: click.Group) -> None:
         assert actor.id is not None
         rows = notifications.list_for_user(rt.uow(), actor.id, unread_only=unread, limit=limit)
         n = notifications.unread_count(rt.uow(), actor.id)
-        click.echo(f"{actor.display_name}: {n} unread / 未读")
+        click.echo(f"{actor.display_name}: {n} unread / 未读  (times {ZONE})")
         for x in rows:
             mark = " " if x["read_at"] else "●"
             subject = x["subject_zh"] if lang == "zh" else x["subject_en"]
@@ -230,7 +246,10 @@ def register(main: click.Group) -> None:
     @handled
     def notifications_outbox(ctx: Ctx, status: str | None, limit: int) -> None:
         """E-mail waiting, sent or given up, with the last error."""
-        for x in notifications.outbox(ctx.runtime.uow(), status=status, limit=limit):
+        rows = notifications.outbox(ctx.runtime.uow(), status=status, limit=limit)
+        if rows:
+            click.echo(f"e-mail outbox / 邮件发送队列  (times {ZONE})")
+        for x in rows:
             click.echo(
                 f"{x['id']:>6} {x['status']:<8} tries {x['attempts']:<3} next "
                 f"{local_time(x['next_attempt_at'])}  {x['to_addr']}  {x['subject'][:60]}"

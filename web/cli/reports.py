@@ -12,6 +12,7 @@ from engine.oversight import accountability
 from engine.oversight import dashboard as dashboards
 from engine.oversight.figures import Moment
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
+from web.cli.core import shanghai_time
 from web.cli.instants import NOW_HELP, local_time, parse_now
 
 
@@ -88,7 +89,7 @@ def register(main: click.Group) -> None:
                         f"({x['days_overdue']} d overdue, level {x['escalation_level']})"
                     )
                 elif "stalled_since" in x:
-                    extra = f"  idle since {local_time(x['stalled_since'])}"
+                    extra = f"  idle since {shanghai_time(x['stalled_since'])}"
                 click.echo(
                     f"  case {x['case_id']:>5}  {x['state']:<20} {x['unit_name_zh']}  "
                     f"{x['assignee'] or '-'}{extra}  {x['organization']}"
