@@ -7,12 +7,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 DB_FILE ?= var/tongbu.db
-export TONGBU_DATABASE_URL ?= sqlite:///$(abspath $(DB_FILE))
+DEMO_URL := sqlite:///$(abspath $(DB_FILE))
+export TONGBU_DATABASE_URL ?= $(DEMO_URL)
+PORT ?= 5000
 
-.PHONY: help run test lint bench screenshots clean check-python system-deps
+.PHONY: help run reset-demo test lint bench screenshots clean check-python system-deps
 
 help:
-	@echo "make run   — set up, migrate, load demo data and start tongbu on http://127.0.0.1:5000"
+	@echo "make run   — set up, migrate, load demo data and start tongbu on http://127.0.0.1:5000 (PORT=8080: another port)"
+	@echo "make reset-demo — delete the demo database ($(DB_FILE)) and load the demo afresh (keeps .venv)"
 	@echo "make test  — set up and run the whole test suite (lint, import contracts, tests)"
 	@echo "make bench — run every benchmark and update docs/performance.md (QUICK=1: a 2-minute smoke run)"
 
@@ -55,7 +58,18 @@ run: $(STAMP) system-deps
 	@mkdir -p $(dir $(DB_FILE))
 	@$(BIN)/tongbu db upgrade
 	@$(BIN)/tongbu demo
-	@$(BIN)/tongbu serve --host 127.0.0.1 --port 5000
+	@$(BIN)/tongbu serve --host 127.0.0.1 --port $(PORT)
+
+# The demo database only: never a database TONGBU_DATABASE_URL names elsewhere.
+reset-demo: $(STAMP)
+	@if [ "$$TONGBU_DATABASE_URL" != "$(DEMO_URL)" ]; then \
+	  echo "error: reset-demo resets only the demo database $(DB_FILE), and TONGBU_DATABASE_URL names another" \
+	       "($$TONGBU_DATABASE_URL); unset it (or set DB_FILE=…) to reset a demo database" >&2; exit 1; fi
+	@rm -f $(DB_FILE) $(DB_FILE)-wal $(DB_FILE)-shm $(DB_FILE)-journal
+	@mkdir -p $(dir $(DB_FILE))
+	@$(BIN)/tongbu db upgrade
+	@$(BIN)/tongbu demo
+	@echo "demo database $(DB_FILE) loaded afresh; start it with: make run"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
