@@ -16,16 +16,7 @@ from engine.definitions.loader import collect, definitions_dir
 from engine.oversight.figures import Moment
 from engine.registry import load_registry
 from web.cli.base import Ctx, _actor, _echo_json, build_payload, handled, pass_ctx
-from web.cli.instants import local_time
-
-ZONE = "Asia/Shanghai"
-"""Every time the CLI prints is wall time in Shanghai, and says so (`shanghai_time`, or the
-zone in the heading of a list of times); JSON output keeps ISO 8601 with its offset."""
-
-
-def shanghai_time(at: datetime) -> str:
-    """An instant as the CLI prints it: "2026-03-02 10:00 (Asia/Shanghai)"."""
-    return f"{local_time(at)} ({ZONE})"
+from web.cli.instants import ZONE, local_time
 
 
 @click.group()

@@ -26,8 +26,7 @@ from engine.oversight import accountability, notifications
 from engine.oversight import sweep as escalation
 from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
-from web.cli.core import ZONE, shanghai_time
-from web.cli.instants import NOW_HELP, local_time, parse_now
+from web.cli.instants import NOW_HELP, ZONE, local_time, parse_now, shanghai_time
 
 log = logging.getLogger(__name__)
 

@@ -52,3 +52,13 @@ def parse_now(text: str | None) -> datetime | None:
 def local_time(at: datetime) -> str:
     """An instant as Shanghai wall time, minutes."""
     return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+ZONE = "Asia/Shanghai"
+"""Every time the CLI prints is wall time in Shanghai, and says so (`shanghai_time`, or the
+zone in the heading of a list of times); JSON output keeps ISO 8601 with its offset."""
+
+
+def shanghai_time(at: datetime) -> str:
+    """An instant as the CLI prints it: "2026-03-02 10:00 (Asia/Shanghai)"."""
+    return f"{local_time(at)} ({ZONE})"

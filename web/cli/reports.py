@@ -12,8 +12,7 @@ from engine.oversight import accountability
 from engine.oversight import dashboard as dashboards
 from engine.oversight.figures import Moment
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
-from web.cli.core import shanghai_time
-from web.cli.instants import NOW_HELP, local_time, parse_now
+from web.cli.instants import NOW_HELP, local_time, parse_now, shanghai_time
 
 
 def register(main: click.Group) -> None:

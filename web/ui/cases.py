@@ -30,8 +30,7 @@ from engine.inputs import InputSchema
 from engine.oversight import figures
 from engine.rules import Refusal
 from web import diagram, forms
-from web.export import xlsx_response
-from web.ui import case_handover
+from web.ui import case_export, case_handover
 from web.ui.case_history import all_units, history_rows, unit_label
 from web.ui.common import (
     actor,
@@ -40,12 +39,9 @@ from web.ui.common import (
     local_time,
     moment,
     parse_args,
-    procedure_label,
     runtime,
     see_other,
-    state_label,
     today,
-    unit_name,
 )
 
 bp = Blueprint("cases", __name__)
@@ -134,42 +130,6 @@ def _organization_named(organization_id: int | None) -> str | None:
     return str(org["name"])
 
 
-def _export_cases(filt: case_lists.CaseFilter) -> Any:
-    rt = runtime()
-    headers = [
-        _("Case"),
-        _("Organization"),
-        _("Credit code"),
-        _("Procedure"),
-        _("Current step"),
-        _("Unit"),
-        _("Assignee"),
-        _("Opened"),
-        _("Last change"),
-        _("Next deadline"),
-        _("Provisional"),
-    ]
-    rows = (
-        (
-            r["id"],
-            r["organization"],
-            r["credit_code"],
-            procedure_label(r["procedure"], r["definition_version"]),
-            state_label(r["procedure"], r["definition_version"], r["state"]),
-            unit_name(r),
-            r["assignee"],
-            r["opened_at"],
-            r["updated_at"],
-            r["next_due"],
-            bool(r["provisional"]),
-        )
-        for r in case_lists.iter_cases(rt.reader(), actor(), filt, moment())
-    )
-    return xlsx_response(
-        f"tongbu-cases-{filt.view}-{today():%Y%m%d}", [(_("Cases"), headers, rows)]
-    )
-
-
 @bp.get("/cases")
 def inbox() -> Any:
     """The inbox: my unit's open cases, due soon, overdue, stalled, recently changed."""
@@ -177,7 +137,7 @@ def inbox() -> Any:
     args = parse_args(CaseListArgs())
     filt = _case_filter(args)
     if args["format"] == "xlsx":
-        return _export_cases(filt)
+        return case_export.export_cases(filt)
     at = moment()
     counts = case_lists.counts_by_view(rt.reader(), actor(), at)
     unfiltered = filt == case_lists.CaseFilter(view=filt.view)
