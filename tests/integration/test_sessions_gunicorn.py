@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def servers(pg_url) -> Iterator[tuple[str, str]]:
+def servers(pg_url, tmp_path) -> Iterator[tuple[str, str]]:
     rt = build_runtime(Config(database_url=pg_url, scheduler=False, testing=True))
     for code, zh, en, kind, parent, district in UNITS:
         directory.create_unit(
@@ -58,29 +58,34 @@ def servers(pg_url) -> Iterator[tuple[str, str]]:
         "TONGBU_SECRET_KEY": SECRET,
         "TONGBU_SCHEDULER": "0",
     }
-    procs, urls = [], []
+    procs, urls, logs = [], [], []
     try:
-        for _ in range(2):
+        for n in range(2):
             port = _free_port()
+            log = tmp_path / f"gunicorn-{n}.log"
+            logs.append(log)
             procs.append(
                 subprocess.Popen(
                     [str(gunicorn), "-w", "1", "-b", f"127.0.0.1:{port}", "web:create_app()"],
                     env=env,
                     stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    stderr=log.open("w"),
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            deadline = time.monotonic() + 30
+        for url, proc, log in zip(urls, procs, logs, strict=True):
+            # A loaded CI machine may take long to import and load the definitions.
+            deadline = time.monotonic() + 120
             while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"gunicorn at {url} exited: {log.read_text()[-2000:]}")
                 try:
                     if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
                         break
                 except (requests.ConnectionError, requests.Timeout):
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn at {url} did not start")
+                    pytest.fail(f"gunicorn at {url} did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.2)
         yield urls[0], urls[1]
     finally:
