@@ -372,7 +372,10 @@ class ReportCase(Schema):
     overdue_deadlines = fields.Integer()
     due_soon_deadlines = fields.Integer()
     stalled_since = fields.AwareDateTime()
-    flagged_at = fields.AwareDateTime()
+    flagged_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "stalled: when the sweep told the supervisors (null: not yet)"},
+    )
 
 
 class ReportCasePage(Schema):
