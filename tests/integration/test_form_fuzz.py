@@ -133,8 +133,8 @@ def known_5xx(f: FormField, value: Any) -> str | None:
     integer field, and of each line of a one-per-line list of integers, with int())."""
     number = value.lstrip("+-") if isinstance(value, str) else ""
     digits = len(number) > 4300 and number.isdigit()
-    if digits and f.kind in ("number", "textarea"):
-        return "integer-past-4300-digits"
+    known = "integer-past-4300-digits"
+    del digits, known  # both fixed in web/forms.py: the gate sends these inputs again
     return None
 
 
@@ -494,8 +494,8 @@ class Still5xx(AssertionError):
 @pytest.mark.parametrize(
     "known",
     [
-        pytest.param(k, marks=pytest.mark.xfail(strict=True, raises=Still5xx, reason=reason))
-        for k, reason in KNOWN_5XX.items()
+        pytest.param(k, id=k)
+        for k in KNOWN_5XX  # fixed in web/forms.py: each is now a regression test
     ],
 )
 def test_known_5xx(demo_app, known):
