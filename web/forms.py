@@ -233,15 +233,16 @@ def _blank(form: MultiDict, prefix: str, schema: Schema) -> bool:
 
 
 def _row_indexes(form: MultiDict, name: str) -> list[int]:
-    pat = re.compile(re.escape(name) + r"\.(\d+)\.")
+    # At most 9 digits: no form has a billion rows, and int() of 4,301+ digits raises (issue 18).
+    pat = re.compile(re.escape(name) + r"\.(\d{1,9})\.")
     found = {int(m.group(1)) for k in form for m in [pat.match(k)] if m}
     return sorted(found)
 
 
 def _scalar(f: fields.Field, raw: str) -> Any:
     """Convert what is unambiguous; anything else goes to the schema as typed, to be refused."""
-    if isinstance(f, fields.Integer) and _INT.match(raw):
-        return int(raw)
+    if isinstance(f, fields.Integer) and _INT.match(raw) and len(raw) <= 20:
+        return int(raw)  # longer text goes to the schema as typed and is refused there
     if isinstance(f, fields.Float | fields.Decimal) and _NUM.match(raw):
         return float(raw)
     if isinstance(f, fields.Dict | fields.Raw) and not isinstance(f, fields.String):

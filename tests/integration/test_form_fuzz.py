@@ -516,4 +516,7 @@ def test_known_5xx(demo_app, known):
     )
     if resp.status_code >= 500:
         raise Still5xx(f"{resp.status_code} on POST {form.action} with {_shown(pairs)}")
-    assert resp.status_code in (400, 422), resp.status_code
+    # An integer of 4,301 digits is refused naming the field; a row index that long names no
+    # row of the form and is ignored, like any other input the form does not have.
+    expected = (400, 422) if known == "integer-past-4300-digits" else (303, 400, 409, 422)
+    assert resp.status_code in expected, resp.status_code
