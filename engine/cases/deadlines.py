@@ -11,13 +11,17 @@ from engine.definitions.model import Definition
 from engine.oversight.recalendar import schedule
 
 
-def _at_path(record: Mapping[str, Any] | None, path: str) -> Any:
-    """The value at a dotted path in nested mappings, or None."""
+def at_path(record: Any, path: str) -> Any:
+    """The value at a dotted path in nested mappings (a numeric part indexes a list), or None:
+    how deadline anchors, hand-overs and reactions read a case's data."""
     value: Any = record
     for part in path.split("."):
-        if not isinstance(value, Mapping):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
             return None
-        value = value.get(part)
     return value
 
 
@@ -33,7 +37,7 @@ def _anchor_date(
     if spec_anchor == "event":
         return local_date(now)
     source, _, path = spec_anchor.partition(".")
-    value = _at_path(payload if source == "payload" else data, path)
+    value = at_path(payload if source == "payload" else data, path)
     if isinstance(value, datetime):
         return local_date(value)
     if isinstance(value, date):

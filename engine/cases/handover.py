@@ -22,7 +22,7 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import insert, select, update
 
 from engine.access.actor import SYSTEM, Actor
-from engine.cases.deadlines import _at_path
+from engine.cases.deadlines import at_path
 from engine.cases.lookup import RecordLookup
 from engine.definitions.model import TransitionDef
 from engine.errors import Conflict, Forbidden, NotFound
@@ -86,7 +86,7 @@ def in_step(
     """The step's `hand_over` path names a unit: the case goes there in the step's transaction.
     Returns the case's unit after the step."""
     assert t.hand_over is not None
-    unit_id = _at_path(new_data, t.hand_over.removeprefix("data."))
+    unit_id = at_path(new_data, t.hand_over.removeprefix("data."))
     if not isinstance(unit_id, int) or unit_id == case["unit_id"]:
         return int(case["unit_id"])
     to_unit = lookup("unit", unit_id)

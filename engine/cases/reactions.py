@@ -27,6 +27,7 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select
 
 from engine.access.actor import SYSTEM
+from engine.cases.deadlines import at_path
 from engine.definitions.model import Definition, Definitions, ReactionDef
 from engine.errors import Conflict, TransitionRefused
 from engine.oversight.notifications import Message, notify
@@ -61,19 +62,6 @@ class Origin:
     today: date
 
 
-def _at(record: Any, path: str) -> Any:
-    value = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            try:
-                value = value[part]
-            except (KeyError, TypeError, IndexError):
-                return None
-            continue
-        value = value.get(part)
-    return value
-
-
 def resolve(value: Any, origin: Origin) -> Any:
     """A reaction's value: a path into the origin step, `@today`, or the literal itself."""
     if not isinstance(value, str):
@@ -83,7 +71,7 @@ def resolve(value: Any, origin: Origin) -> Any:
     source, dot, path = value.partition(".")
     if dot and source in ("data", "payload", "organization"):
         record = {"data": origin.data, "payload": origin.payload}.get(source, origin.organization)
-        found = _at(record, path)
+        found = at_path(record, path)
         return found.isoformat() if isinstance(found, date | datetime) else found
     return value
 
