@@ -33,21 +33,28 @@ $(STAMP): setup.cfg pyproject.toml | check-python
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # The procedure diagrams are laid out by Graphviz's `dot`, which needs Chinese fonts to measure
-# (and the browser tests to draw) the labels: install Debian's packages where missing
+# (and the browser tests to draw) the labels; the case file sniffs uploads with libmagic and
+# prints the case record to PDF with WeasyPrint (Pango): install Debian's packages where missing
 # (idempotent). Without them the pages say how to install Graphviz; under CI=true that fails.
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null || missing="graphviz"; \
 	{ fc-list :lang=zh family 2>/dev/null | grep -q . || dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
 	  missing="$$missing fonts-noto-cjk"; \
+	for lib in libmagic.so.1 libpango-1.0.so.0 libpangoft2-1.0.so.0; do \
+	  ldconfig -p 2>/dev/null | grep -q "$$lib" || case $$lib in \
+	    libmagic*) missing="$$missing libmagic1";; \
+	    libpangoft2*) missing="$$missing libpangoft2-1.0-0";; \
+	    *) missing="$$missing libpango-1.0-0";; esac; \
+	done; \
 	missing="$${missing# }"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's $$missing for the procedure diagrams"; \
+	    echo "installing Debian's $$missing (procedure diagrams, document types, PDF records)"; \
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || \
-	      { echo "error: apt-get could not install $$missing (needed to draw the procedure diagrams)" >&2; exit 1; }; \
+	      { echo "error: apt-get could not install $$missing (needed for diagrams, uploads and PDF records)" >&2; exit 1; }; \
 	  else \
-	    echo "error: the procedure diagrams need Debian's $$missing (Graphviz's dot, Chinese fonts)" \
+	    echo "error: tongbu needs Debian's $$missing (Graphviz's dot, Chinese fonts, libmagic, Pango)" \
 	         "and this user cannot install it; as root run: apt-get update && apt-get install -y $$missing" >&2; \
 	    if [ "$${CI:-}" = true ]; then exit 1; fi; \
 	    echo "the procedure diagrams will say how to install Graphviz instead (fails under CI=true)" >&2; \

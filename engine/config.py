@@ -15,11 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from engine.errors import TongbuError
 
 SQLITE_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+DOCUMENT_STORAGES = ("database", "directory")
 DEFAULT_SWEEP_BATCH = 500
 
 
@@ -59,6 +68,10 @@ class Config:
     session_idle_minutes: int = 60
     secure_cookies: bool = False
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    document_storage: str = "database"
+    """Where new documents' bytes go: `database` (default; one transaction with the step, any
+    number of hosts on PostgreSQL) or `directory` (`document_dir`, e.g. a shared mount)."""
+    document_dir: Path | None = None
     testing: bool = False
 
     @classmethod
@@ -141,6 +154,10 @@ class _EnvSchema(Schema):
         validate=validate.Range(min=1, max=24 * 60, error="must be 1 to 1440 minutes"),
     )
     secure_cookies = fields.Boolean(data_key="TONGBU_SECURE_COOKIES")
+    document_storage = fields.String(
+        data_key="TONGBU_DOCUMENT_STORAGE", validate=validate.OneOf(DOCUMENT_STORAGES)
+    )
+    document_dir = fields.String(data_key="TONGBU_DOCUMENT_DIR")
     smtp_host = fields.String(data_key="TONGBU_SMTP_HOST")
     smtp_port = fields.Integer(
         data_key="TONGBU_SMTP_PORT", validate=validate.Range(min=1, max=65535)
@@ -167,4 +184,14 @@ class _EnvSchema(Schema):
             data["smtp"] = SmtpSettings(**smtp)
         if "definitions_dir" in data:
             data["definitions_dir"] = Path(data["definitions_dir"])
+        if "document_dir" in data:
+            data["document_dir"] = Path(data["document_dir"])
         return data
+
+    @validates_schema
+    def _document_dir(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("document_storage") == "directory" and not data.get("document_dir"):
+            raise ValidationError(
+                "TONGBU_DOCUMENT_STORAGE=directory needs TONGBU_DOCUMENT_DIR (the folder)",
+                "TONGBU_DOCUMENT_DIR",
+            )

@@ -37,6 +37,9 @@ class CaseView:
     params: Mapping[str, Any]
     today: date
     lookup: Lookup = _no_lookup
+    materials: frozenset[str] = frozenset()
+    """The material ids of the documents the case holds (with the step's own uploads), so a
+    step that requires a document can be refused before anything is written."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from engine.config import Config
 from engine.definitions.loader import load_definitions
 from engine.definitions.model import Definitions
 from engine.registry import Registry, load_registry
+from engine.store.blobs import BlobStores, Recovery
 from engine.store.db import make_engine
 from engine.store.unit_of_work import UnitOfWork
 
@@ -26,12 +27,20 @@ class Runtime:
     definitions: Definitions
     clock: Clock
     calendar: LegalCalendar
+    blobs: BlobStores
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, self.calendar)
+        return UnitOfWork(self.engine, self.clock, self.calendar, blobs=self.blobs)
 
     def reader(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, self.calendar, readonly=True)
+        return UnitOfWork(self.engine, self.clock, self.calendar, readonly=True, blobs=self.blobs)
+
+    def recover_documents(self, grace_seconds: float | None = None) -> Recovery:
+        """Settle staged document files a crashed process left (`engine.store.blobs`)."""
+        with self.engine.connect() as conn:
+            if grace_seconds is None:
+                return self.blobs.recover(conn)
+            return self.blobs.recover(conn, grace_seconds)
 
 
 def build_runtime(
@@ -47,4 +56,5 @@ def build_runtime(
     engine = engine or make_engine(
         config.database_url, sqlite_synchronous=config.sqlite_synchronous
     )
-    return Runtime(config, engine, definitions, clock or SystemClock(), LegalCalendar())
+    blobs = BlobStores(config.document_storage, config.document_dir)
+    return Runtime(config, engine, definitions, clock or SystemClock(), LegalCalendar(), blobs)

@@ -7,8 +7,8 @@ Core on one connection; see docs/architecture.md for why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import insert, or_, select, update
 from engine import inputs
 from engine.access.actor import Actor
 from engine.calendar import local_date
-from engine.cases import handover, reactions
+from engine.cases import documents, handover, reactions
 from engine.cases.deadlines import deadline_rows
 from engine.cases.intents import apply_intents, jsonable
 from engine.cases.lookup import RecordLookup, check_refs
@@ -227,8 +227,12 @@ def fire(
     actor: Actor,
     expected_version: int,
     comment: str | None = None,
+    uploads: Sequence[documents.Upload] = (),
 ) -> dict[str, Any]:
     """Move a case one step. All or nothing: state, version, event and deadlines commit together.
+
+    `uploads` are documents the step attaches (its checklist, `materials:`): they count for the
+    step's required materials and are written with the step, so a refused step keeps none.
 
     Raises NotFound, Forbidden (role/unit), Conflict (stale version), ValidationError
     (payload) or TransitionRefused (a guard, with its rule). Any of them, or any exception
@@ -245,6 +249,7 @@ def fire(
             actor=actor,
             expected_version=expected_version,
             comment=comment,
+            uploads=uploads,
         )
         uow.commit()
         return out
@@ -261,6 +266,7 @@ def _fire_in(
     expected_version: int,
     comment: str | None = None,
     depth: int = 0,
+    uploads: Sequence[documents.Upload] = (),
 ) -> dict[str, Any]:
     """`fire` inside the caller's transaction (a reaction fires a step of another case so)."""
     hs = hot_sql(uow.engine)
@@ -295,6 +301,13 @@ def _fire_in(
         machine.fire(view, trigger, {})  # raises TransitionRefused naming the rule
     _check_role(actor, branches[0])
     data = _load_payload(definition, branches[0].schema, payload, lookup)
+    prepared: list[documents.Prepared] = []
+    if uploads:
+        accepted = {m.id: m for t in branches for m in t.materials}
+        prepared = documents.prepare(uow.conn, case_id, uploads, accepted, defs.parameters)
+    if uploads or any(t.required_materials for t in branches):
+        held = documents.case_materials(uow.conn, case_id)
+        view = replace(view, materials=held | {p.material for p in prepared if p.material})
     result = machine.fire(view, trigger, data)
     new_data = apply_intents(
         uow,
@@ -349,6 +362,9 @@ def _fire_in(
             select(cases_t.c.version, cases_t.c.state).where(cases_t.c.id == case_id)
         ).one()
         raise Conflict(case_id, expected_version, current.version, current.state)
+    if prepared:
+        # The rows name the step's event: the history lists them under the step.
+        documents.store(uow, case_id, event_id, prepared, actor=actor, now=now)
     cancelled = definition.deadlines_cancelled_by(trigger)
     if cancelled and not terminal:
         # The duty lapsed (e.g. the secretary who owed the report left): cancelled, not met.
@@ -402,6 +418,8 @@ def actions(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -
         org = load_organization(r, row.organization_id)
         definition = defs.get(row.procedure, row.definition_version)
         view = _view(row, org, defs, local_date(r.clock.now()))
+        if definition.materials:
+            view = replace(view, materials=documents.case_materials(r.conn, case_id))
         refusals = {
             trigger: definition.machine.refusal_for(view, trigger)
             for trigger in definition.triggers_from(row.state)

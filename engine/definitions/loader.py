@@ -26,6 +26,7 @@ from engine.definitions.model import (
     EscalationStep,
     Hold,
     Label,
+    MaterialDef,
     ReactionDef,
     StateDef,
     TransitionDef,
@@ -129,6 +130,7 @@ def _check_semantics(
         bad("initial", f"unknown state {doc['initial']!r}")
     triggers: set[str] = set()
     outgoing: dict[str, int] = {s: 0 for s in states}
+    material_labels: dict[str, Any] = {}
     edges: dict[str, set[str]] = {s: set() for s in states}
     for i, t in enumerate(doc["transitions"]):
         base = f"transitions.{i}"
@@ -153,6 +155,23 @@ def _check_semantics(
         for j, r in enumerate(t["rules"]):
             if r not in catalogue:
                 bad(f"{base}.rules.{j}", f"rule {r!r} is not in the rules catalogue")
+        seen_here: set[str] = set()
+        for j, m in enumerate(t["materials"]):
+            if m["rule"] not in catalogue:
+                bad(
+                    f"{base}.materials.{j}.rule",
+                    f"rule {m['rule']!r} is not in the rules catalogue",
+                )
+            if m["id"] in seen_here:
+                bad(f"{base}.materials.{j}.id", f"material {m['id']!r} is named twice in this step")
+            seen_here.add(m["id"])
+            first = material_labels.setdefault(m["id"], m["label"])
+            if first != m["label"]:
+                bad(
+                    f"{base}.materials.{j}.label",
+                    f"material {m['id']!r} has another label elsewhere in this file: one id, "
+                    "one document",
+                )
     if doc["open_schema"] is not None and doc["open_schema"] not in registry.schemas:
         bad("open_schema", f"schema {doc['open_schema']!r} is not registered by any workflow")
     for j, a in enumerate(doc["open_actions"]):
@@ -268,6 +287,10 @@ def _build(
                 actions=tuple(t["actions"]),
                 rules=tuple(t["rules"]),
                 hand_over=t["hand_over"],
+                materials=tuple(
+                    MaterialDef(m["id"], label(m["label"]), m["rule"], m["required"])
+                    for m in t["materials"]
+                ),
             )
             for t in doc["transitions"]
         ),

@@ -64,6 +64,26 @@ def not_available(definition: Definition, state: str, trigger: str) -> Refusal:
     )
 
 
+def missing_materials(t: TransitionDef, view: CaseView) -> Refusal | None:
+    """The step's required documents the case does not hold yet, citing the first one's rule."""
+    missing = [m for m in t.required_materials if m.id not in view.materials]
+    if not missing:
+        return None
+    return Refusal(
+        missing[0].rule,
+        zh="此步骤须先附上材料：" + "、".join(m.label.zh for m in missing),
+        en="Attach first: " + ", ".join(m.label.en for m in missing),
+        details={"missing_materials": [m.id for m in missing]},
+    )
+
+
+def materials_guard(t: TransitionDef) -> Any:
+    def guard(view: CaseView, payload: Any) -> Refusal | None:
+        return missing_materials(t, view)
+
+    return guard
+
+
 class ProcedureMachine:
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
@@ -71,6 +91,8 @@ class ProcedureMachine:
         specs = []
         for t in definition.transitions:
             guards = [registry.guards[g] for g in t.guards]
+            if t.required_materials:
+                guards.insert(0, materials_guard(t))
             actions = [registry.actions[a] for a in t.actions]
             specs.append(
                 {
@@ -143,6 +165,9 @@ class ProcedureMachine:
             return not_available(self.definition, view.state, trigger)
         refusal: Refusal | None = None
         for t in branches:
+            refusal = missing_materials(t, view)
+            if refusal is not None:
+                continue
             for g in t.guards:
                 refusal = self.definition.registry.guards[g](view, None)
                 if refusal is not None:

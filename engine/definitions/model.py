@@ -35,6 +35,16 @@ class StateDef:
 
 
 @dataclass(frozen=True)
+class MaterialDef:
+    """A document a step requires (refused until the case holds one) or accepts."""
+
+    id: str
+    label: Label
+    rule: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class TransitionDef:
     trigger: str
     sources: tuple[str, ...]
@@ -47,6 +57,12 @@ class TransitionDef:
     rules: tuple[str, ...]
     hand_over: str | None = None
     """`data.<path>` holding a unit id: the step hands the case to that unit (REG-6)."""
+    materials: tuple[MaterialDef, ...] = ()
+    """The documents this step requires or accepts (the step form's checklist)."""
+
+    @property
+    def required_materials(self) -> tuple[MaterialDef, ...]:
+        return tuple(m for m in self.materials if m.required)
 
 
 @dataclass(frozen=True)
@@ -150,6 +166,15 @@ class Definition:
         return sorted(
             {r for t in self.transitions for r in t.rules} | {d.rule for d in self.deadlines}
         )
+
+    @property
+    def materials(self) -> dict[str, MaterialDef]:
+        """Every material this version names, by id (one id, one label: checked at load)."""
+        out: dict[str, MaterialDef] = {}
+        for t in self.transitions:
+            for m in t.materials:
+                out.setdefault(m.id, m)
+        return out
 
     def deadline(self, key: str) -> DeadlineDef | None:
         """The deadline named `key` in this version, if it has one."""

@@ -92,6 +92,21 @@ class StateSchema(Schema):
     description = fields.Nested(LabelSchema, load_default=None)
 
 
+class MaterialSchema(Schema):
+    """A document (材料) a step requires or accepts, with the rule that asks for it."""
+
+    id = fields.String(required=True, validate=IDENT)
+    label = fields.Nested(LabelSchema, required=True)
+    rule = fields.String(required=True)
+    required = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "the step is refused, citing the rule, until the case holds one "
+            "(attached before or with the step)"
+        },
+    )
+
+
 class TransitionSchema(Schema):
     trigger = fields.String(required=True, validate=IDENT)
     sources = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
@@ -114,6 +129,7 @@ class TransitionSchema(Schema):
             "unit (REG-6: the duty goes with the case to the responsible body)"
         },
     )
+    materials = fields.List(fields.Nested(MaterialSchema), load_default=list)
 
 
 REACTION_KINDS = ("open", "fire", "notify")

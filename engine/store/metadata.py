@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from engine.store import tables, tables_access, tables_oversight  # noqa: F401 (registers them)
+from engine.store import (  # noqa: F401 (registers them)
+    tables,
+    tables_access,
+    tables_casefile,
+    tables_oversight,
+)
 from engine.store.base import Base
 
 metadata = Base.metadata

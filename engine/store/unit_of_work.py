@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
 from engine.calendar import LegalCalendar
 from engine.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from engine.store.blobs import BlobStores
 
 
 class UnitOfWork:
@@ -24,13 +29,32 @@ class UnitOfWork:
         calendar: LegalCalendar | None = None,
         *,
         readonly: bool = False,
+        blobs: BlobStores | None = None,
     ) -> None:
         self.engine = engine
         self.readonly = readonly
         self.clock = clock or SystemClock()
         self.calendar = calendar or LegalCalendar()
+        self._blobs = blobs
         self._conn: Connection | None = None
         self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
+        self._after_rollback: list[Callable[[], None]] = []
+
+    @property
+    def blobs(self) -> BlobStores:
+        """Where documents' bytes are kept (the database unless the process chose a folder)."""
+        if self._blobs is None:
+            from engine.store.blobs import BlobStores
+
+            self._blobs = BlobStores()
+        return self._blobs
+
+    def on_outcome(self, *, committed: Callable[[], None], rolled_back: Callable[[], None]) -> None:
+        """Run one of two callbacks once the transaction ends: what a file outside the
+        database needs to follow the transaction (a staged blob kept or removed)."""
+        self._after_commit.append(committed)
+        self._after_rollback.append(rolled_back)
 
     @property
     def conn(self) -> Connection:
@@ -50,13 +74,16 @@ class UnitOfWork:
 
     def reader(self) -> UnitOfWork:
         """A sibling for pages and reports: on SQLite it does not take the write lock."""
-        return UnitOfWork(self.engine, self.clock, self.calendar, readonly=True)
+        return UnitOfWork(self.engine, self.clock, self.calendar, readonly=True, blobs=self._blobs)
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
         self.conn.commit()
         self._committed = True
+        callbacks, self._after_commit, self._after_rollback = self._after_commit, [], []
+        for callback in callbacks:
+            callback()
 
     def __exit__(
         self,
@@ -65,9 +92,13 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
+        undo, self._after_commit, self._after_rollback = self._after_rollback, [], []
         try:
             if conn is not None and not self._committed:
                 conn.rollback()
         finally:
             if conn is not None:
                 conn.close()
+            if not self._committed:
+                for callback in undo:
+                    callback()
