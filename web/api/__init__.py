@@ -64,9 +64,19 @@ from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
     meta,
     organizations,
     problems,
+    record,
     reports,
 )
 
 problems.register(bp)
 
-__all__ = ["bp", "cases", "deadlines", "definitions", "meta", "organizations", "reports"]
+__all__ = [
+    "bp",
+    "cases",
+    "deadlines",
+    "definitions",
+    "meta",
+    "organizations",
+    "record",
+    "reports",
+]
