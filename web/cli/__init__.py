@@ -6,10 +6,19 @@ Each capability keeps its commands in its own module; this package assembles the
 
 from __future__ import annotations
 
-from web.cli import accounts, api, calendar, directory, escalation, procedures, reports
+from web.cli import (
+    accounts,
+    api,
+    calendar,
+    directory,
+    escalation,
+    procedures,
+    record,
+    reports,
+)
 from web.cli.core import main
 
-for _module in (directory, procedures, escalation, reports, accounts, api, calendar):
+for _module in (directory, procedures, escalation, reports, accounts, api, calendar, record):
     _module.register(main)
 
 __all__ = ["main"]
