@@ -12,6 +12,7 @@ from web.cli import (
     calendar,
     directory,
     escalation,
+    migration,
     procedures,
     record,
     reports,
@@ -20,6 +21,7 @@ from web.cli.core import main
 
 for _module in (directory, procedures, escalation, reports, accounts, api, calendar, record):
     _module.register(main)
+migration.register(main)  # `tongbu definitions migrate`: a command of the definitions group
 
 __all__ = ["main"]
 
