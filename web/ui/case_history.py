@@ -2,7 +2,9 @@
 
 A step is named by its label; any other event by its kind (web/ui/labels.py). A hand-over
 (REG-6) reads "from → to" with the units' current names, a reaction lists the other cases it
-opened, moved or notified as links, and a notice links to the case that set it off.
+opened, moved or notified as links, and a notice links to the case that set it off. A case
+moved to another definition version (`migrated`) reads "v1 → v2", and the states of the events
+before it are named in the words of the version they happened in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from engine.access.actor import SYSTEM
 from engine.definitions.model import Definition
 from engine.directory import read as directory_read
+from engine.errors import NotFound
 from web.ui.common import lbl, procedure_label, runtime
 from web.ui.labels import REACTION_OUTCOMES, choice_label
 
@@ -60,7 +63,34 @@ def _details(e: dict[str, Any], units: Units) -> dict[str, Any]:
         return {"linked": linked, "show_payload": False}
     if e["kind"] == "notice" and isinstance(p.get("from_case"), int):
         return {"from_case": p["from_case"], "show_payload": False}
+    if e["kind"] == "migrated":
+        versions = (f"v{p.get('from_version')}", f"v{p.get('to_version')}")
+        return {"moved": versions, "show_payload": True}
     return {"show_payload": bool(e["payload"])}
+
+
+def _versions_along(
+    definition: Definition, hist: list[dict[str, Any]]
+) -> list[tuple[Definition, Definition]]:
+    """Per event, the versions its from- and to-state belong to: the case's own, or before a
+    `migrated` event the one it moved from (a renamed state keeps its old label there)."""
+    defs = runtime().definitions
+
+    def get(version: Any) -> Definition:
+        try:
+            return defs.get(definition.procedure, int(version))
+        except (NotFound, TypeError, ValueError):
+            return definition
+
+    moves = [e["payload"] for e in hist if e["kind"] == "migrated" and e["payload"]]
+    current = get(moves[0].get("from_version")) if moves else definition
+    out = []
+    for e in hist:
+        before = current
+        if e["kind"] == "migrated" and e["payload"]:
+            current = get(e["payload"].get("to_version"))
+        out.append((before, current))
+    return out
 
 
 def history_rows(
@@ -71,17 +101,17 @@ def history_rows(
     is the only account."""
     units = units or {}
     out = []
-    for e in hist:
+    for e, (was, now) in zip(hist, _versions_along(definition, hist), strict=True):
         out.append(
             {
                 **e,
                 **_details(e, units),
-                "what": _what(definition, e),
-                "from_label": lbl(definition.states[e["from_state"]].label)
-                if e["from_state"] in definition.states
+                "what": _what(was, e),
+                "from_label": lbl(was.states[e["from_state"]].label)
+                if e["from_state"] in was.states
                 else (e["from_state"] or ""),
-                "to_label": lbl(definition.states[e["to_state"]].label)
-                if e["to_state"] in definition.states
+                "to_label": lbl(now.states[e["to_state"]].label)
+                if e["to_state"] in now.states
                 else (e["to_state"] or ""),
             }
         )

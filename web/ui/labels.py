@@ -141,6 +141,7 @@ CHOICES_OF_THE_ENGINE: dict[str, Pair] = {
     "handed_over": ("移交", "Handed over"),
     "reaction": ("联动", "Linked step"),
     "notice": ("联动提示", "Notice from a linked case"),
+    "migrated": ("迁移至新版本", "Moved to a new version"),
 }
 
 #: What a reaction did to each other case (`reaction` events, payload["cases"][i]["outcome"]).
