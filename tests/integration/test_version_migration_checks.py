@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
 
 from engine.cases import migration
 from engine.errors import Forbidden
 from engine.registry import load_registry
 from engine.rules import Refusal
 from engine.snapshot import CaseView
-from engine.store.tables import Case, Event
+from engine.store.tables import Case, Event, User
+from tests.e2e.ui_support import app_for, login
 from tests.integration import migration_support as ms
 from tests.world import make_world
 
@@ -237,3 +239,22 @@ def test_only_an_administrator_migrates(world):
     assert (case["definition_version"], case["state"]) == (m, "verifying_transfer")
     # the migrated case goes on under the target: its new step is there
     assert "verify_transfer" in world.actions(world.templates["leadership"], by="li")
+
+
+def test_the_case_page_shows_the_version_and_the_migration_in_both_languages(world):
+    n, m = ms.load_next_version(world, world.db_url, world.folder)
+    migration.migrate(world.uow(), world.rt.definitions, _plan(n), ms.PROCEDURE, n, m)
+    with world.rt.uow() as u:
+        u.conn.execute(update(User.__table__).values(password_hash=generate_password_hash("pw")))
+        u.commit()
+    client = app_for(world).test_client()
+    login(client, "admin", "pw")
+    case = world.templates["leadership"]
+    zh = client.get(f"/cases/{case}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    en = client.get(f"/cases/{case}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"v{m}</span>" in zh and f"v{m}</span>" in en
+    assert "迁移至新版本" in zh and "Moved to a new version" in en
+    assert f"v{n} → v{m}" in zh
+    # the states of the old version keep their names in the old events and the migration
+    assert zh.count("待明确领导关系") >= 2 and "核验党组织移转" in zh
+    assert "Leadership relation to state" in en
