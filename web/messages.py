@@ -320,6 +320,11 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, Mapping[str, Convert]], ...] = (
         {},
     ),
     (
+        re.compile(r"^at least (?P<n>\\d+) characters$"),
+        N_("at least %(n)s characters"),
+        {},
+    ),
+    (
         re.compile(
             r"^INF-1: not a valid unified social credit code \(GB 32100-2015\): (?P<why>.*)$"
         ),

@@ -18,7 +18,7 @@ from typing import Any
 from marshmallow import fields, validate
 from sqlalchemy import insert, select, update
 
-from engine.access.actor import Actor, actor_for, actor_in
+from engine.access.actor import Actor, actor_in
 from engine.errors import NotFound, TongbuError
 from engine.inputs import InputSchema
 from engine.store.tables import User
@@ -63,25 +63,31 @@ def hash_token(token: str) -> str:
 
 def create_token(uow: UnitOfWork, username: str, name: str | None = None) -> IssuedToken:
     """Issue a token for an active user; the caller shows it once, it is never stored."""
+    with uow:
+        issued = create_token_in(uow, username, name)
+        uow.commit()
+    return issued
+
+
+def create_token_in(uow: UnitOfWork, username: str, name: str | None = None) -> IssuedToken:
+    """`create_token` inside the caller's transaction (an audited issue commits both)."""
     data = TokenRequestSchema().load(
         {"username": username, **({"name": name} if name is not None else {})}
     )
-    actor = actor_for(uow, data["username"])
+    actor = actor_in(uow, data["username"])
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     prefix = token[:SHOWN_PREFIX_LENGTH]
-    with uow:
-        token_id = uow.conn.execute(
-            insert(tokens_t)
-            .values(
-                user_id=actor.id,
-                name=data["name"],
-                token_hash=hash_token(token),
-                prefix=prefix,
-                created_at=uow.clock.now(),
-            )
-            .returning(tokens_t.c.id)
-        ).scalar_one()
-        uow.commit()
+    token_id = uow.conn.execute(
+        insert(tokens_t)
+        .values(
+            user_id=actor.id,
+            name=data["name"],
+            token_hash=hash_token(token),
+            prefix=prefix,
+            created_at=uow.clock.now(),
+        )
+        .returning(tokens_t.c.id)
+    ).scalar_one()
     return IssuedToken(token_id, token, prefix, actor.username, data["name"])
 
 
@@ -109,18 +115,32 @@ def list_tokens(uow: UnitOfWork, username: str | None = None) -> list[dict[str, 
 def revoke_token(uow: UnitOfWork, token_id: int) -> bool:
     """Revoke a token; returns False if it was already revoked (revoking twice is harmless)."""
     with uow:
-        row = uow.conn.execute(
-            select(tokens_t.c.revoked_at).where(tokens_t.c.id == token_id)
-        ).first()
-        if row is None:
-            raise NotFound("API token", token_id)
-        if row.revoked_at is not None:
-            return False
-        uow.conn.execute(
-            update(tokens_t).where(tokens_t.c.id == token_id).values(revoked_at=uow.clock.now())
-        )
+        revoked = revoke_token_in(uow, token_id)
         uow.commit()
-        return True
+        return revoked
+
+
+def revoke_token_in(uow: UnitOfWork, token_id: int) -> bool:
+    """`revoke_token` inside the caller's transaction."""
+    row = uow.conn.execute(select(tokens_t.c.revoked_at).where(tokens_t.c.id == token_id)).first()
+    if row is None:
+        raise NotFound("API token", token_id)
+    if row.revoked_at is not None:
+        return False
+    uow.conn.execute(
+        update(tokens_t).where(tokens_t.c.id == token_id).values(revoked_at=uow.clock.now())
+    )
+    return True
+
+
+def revoke_for_user_in(uow: UnitOfWork, user_id: int) -> int:
+    """Revoke every live token of a user inside the caller's transaction (deactivation: a
+    token that leaked must not come back to life when the user is reactivated)."""
+    return uow.conn.execute(
+        update(tokens_t)
+        .where(tokens_t.c.user_id == user_id, tokens_t.c.revoked_at.is_(None))
+        .values(revoked_at=uow.clock.now())
+    ).rowcount
 
 
 def authenticate(uow: UnitOfWork, token: str) -> Actor:

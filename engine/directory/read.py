@@ -57,9 +57,22 @@ def units_in_scope(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
         return [dict(x) for x in r.conn.execute(q).mappings()]
 
 
+@dataclass(frozen=True)
+class UserFilter:
+    """What the user list can be narrowed by (the administrators' page); every field optional.
+
+    `unit_id` takes the unit and the units below it: "the users of 南关区" includes its
+    sections."""
+
+    unit_id: int | None = None
+    role: str | None = None
+    active: bool | None = None
+
+
 def list_users(
     uow: UnitOfWork,
     actor: Actor,
+    filt: UserFilter | None = None,
     *,
     page: int = 1,
     per_page: int = 100,
@@ -69,14 +82,23 @@ def list_users(
 
     The password hash itself never leaves the engine; `has_password` says whether one is set.
     """
+    filt = filt or UserFilter()
     with uow.reader() as r:
-        ids = (
-            select(users_t.c.id)
-            .where(units_filter(users_t.c.unit_id, scope_unit_ids(r, actor)))
-            .order_by(users_t.c.username, users_t.c.id)
-        )
+        ids = select(users_t.c.id).where(units_filter(users_t.c.unit_id, scope_unit_ids(r, actor)))
+        if filt.unit_id is not None:
+            below = select(units_t.c.id).where(
+                units_t.c.path.startswith(
+                    select(units_t.c.path).where(units_t.c.id == filt.unit_id).scalar_subquery()
+                )
+            )
+            ids = ids.where(users_t.c.unit_id.in_(below))
+        if filt.role is not None:
+            ids = ids.where(users_t.c.role == filt.role)
+        if filt.active is not None:
+            ids = ids.where(users_t.c.active.is_(filt.active))
         return read_page(
-            r.conn, ids, lambda page_ids: _user_rows(r, page_ids),
+            r.conn, ids.order_by(users_t.c.username, users_t.c.id),
+            lambda page_ids: _user_rows(r, page_ids),
             page=page, per_page=per_page, offset=offset,
         )  # fmt: skip
 
@@ -91,6 +113,8 @@ def _user_rows(r: UnitOfWork, user_ids: list[int]) -> list[dict[str, Any]]:
             users_t.c.email,
             users_t.c.unit_id,
             units_t.c.code.label("unit_code"),
+            units_t.c.name_zh.label("unit_zh"),
+            units_t.c.name_en.label("unit_en"),
             users_t.c.active,
             users_t.c.password_hash.is_not(None).label("has_password"),
         )

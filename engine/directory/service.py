@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import insert, select, update
 
-from engine.access import sessions
+from engine.access import sessions, tokens
 from engine.access.actor import SYSTEM, Actor
 from engine.calendar import local_date
 from engine.definitions.model import Definitions
@@ -65,7 +65,14 @@ class OrganizationSchema(InputSchema):
 
 
 class UnitSchema(InputSchema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$"))
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+            error="at most 64 lowercase letters, digits, dots, dashes or underscores / "
+            "代码为至多64位小写字母、数字、点、短横线或下划线",
+        ),
+    )
     name_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
@@ -74,7 +81,14 @@ class UnitSchema(InputSchema):
 
 
 class UserSchema(InputSchema):
-    username = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9_.-]{2,80}$"))
+    username = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z0-9_.-]{2,80}$",
+            error="2 to 80 lowercase letters, digits, dots, dashes or underscores / "
+            "用户名为2至80位小写字母、数字、点、短横线或下划线",
+        ),
+    )
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     unit = fields.String(required=True)
@@ -95,78 +109,106 @@ def unit_by_code(uow: UnitOfWork, code: str) -> Any:
 
 
 def create_unit(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
-    data = UnitSchema().load(dict(payload))
-    units = Unit.__table__
     with uow:
-        parent_path = "/"
-        parent_id = None
-        if data["parent"]:
-            parent = unit_by_code(uow, data["parent"])
-            parent_id, parent_path = parent.id, parent.path
-        uid = uow.conn.execute(
-            insert(units)
-            .values(
-                code=data["code"],
-                name_zh=data["name_zh"],
-                name_en=data["name_en"],
-                kind=data["kind"],
-                parent_id=parent_id,
-                path="?",
-                district=data["district"],
-            )
-            .returning(units.c.id)
-        ).scalar_one()
-        uow.conn.execute(update(units).where(units.c.id == uid).values(path=f"{parent_path}{uid}/"))
+        uid = create_unit_in(uow, payload)
         uow.commit()
         return uid
+
+
+def create_unit_in(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    """`create_unit` inside the caller's transaction (an audited change commits both)."""
+    data = UnitSchema().load(dict(payload))
+    units = Unit.__table__
+    parent_path = "/"
+    parent_id = None
+    if data["parent"]:
+        parent = unit_by_code(uow, data["parent"])
+        parent_id, parent_path = parent.id, parent.path
+    if uow.conn.execute(select(units.c.id).where(units.c.code == data["code"])).first():
+        raise ValidationError(
+            {"code": [f"a unit with code '{data['code']}' exists / 单位代码已被使用"]}
+        )
+    uid = uow.conn.execute(
+        insert(units)
+        .values(
+            code=data["code"],
+            name_zh=data["name_zh"],
+            name_en=data["name_en"],
+            kind=data["kind"],
+            parent_id=parent_id,
+            path="?",
+            district=data["district"],
+        )
+        .returning(units.c.id)
+    ).scalar_one()
+    uow.conn.execute(update(units).where(units.c.id == uid).values(path=f"{parent_path}{uid}/"))
+    return uid
 
 
 def create_user(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
-    data = UserSchema().load(dict(payload))
-    users = User.__table__
     with uow:
-        unit = unit_by_code(uow, data.pop("unit"))
-        if uow.conn.execute(select(users.c.id).where(users.c.username == data["username"])).first():
-            raise ValidationError({"username": [f"user {data['username']!r} already exists"]})
-        uid = uow.conn.execute(
-            insert(users).values(**data, unit_id=unit.id, active=True).returning(users.c.id)
-        ).scalar_one()
+        uid = create_user_in(uow, payload)
         uow.commit()
         return uid
+
+
+def create_user_in(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
+    """`create_user` inside the caller's transaction."""
+    data = UserSchema().load(dict(payload))
+    users = User.__table__
+    unit = unit_by_code(uow, data.pop("unit"))
+    if uow.conn.execute(select(users.c.id).where(users.c.username == data["username"])).first():
+        raise ValidationError({"username": [f"user {data['username']!r} already exists"]})
+    return uow.conn.execute(
+        insert(users).values(**data, unit_id=unit.id, active=True).returning(users.c.id)
+    ).scalar_one()
 
 
 def set_password_hash(uow: UnitOfWork, username: str, password_hash: str) -> None:
     """Replace a user's password hash (hashing is the web layer's: the engine never sees the
     password). Every session of the user ends in the same transaction: whoever held the old
     password, or a copy of a signed-in cookie, is signed out."""
-    users = User.__table__
     with uow:
-        uid = uow.conn.execute(
-            update(users)
-            .where(users.c.username == username)
-            .values(password_hash=password_hash)
-            .returning(users.c.id)
-        ).scalar()
-        if uid is None:
-            raise NotFound("user", username)
-        sessions.end_for_user(uow, uid, "password")
+        set_password_hash_in(uow, username, password_hash)
         uow.commit()
+
+
+def set_password_hash_in(uow: UnitOfWork, username: str, password_hash: str) -> int:
+    """`set_password_hash` inside the caller's transaction; returns the user's id."""
+    users = User.__table__
+    uid = uow.conn.execute(
+        update(users)
+        .where(users.c.username == username)
+        .values(password_hash=password_hash)
+        .returning(users.c.id)
+    ).scalar()
+    if uid is None:
+        raise NotFound("user", username)
+    sessions.end_for_user(uow, uid, "password")
+    return uid
 
 
 def set_active(uow: UnitOfWork, username: str, active: bool) -> None:
-    """Deactivate (or reactivate) a user. Deactivation ends every session at once; API tokens
-    stop working because they are honoured only for active users (engine.access.tokens)."""
-    users = User.__table__
+    """Deactivate (or reactivate) a user. Deactivation ends every session and revokes every
+    API token at once (a reactivated user gets new tokens, never the old ones back)."""
     with uow:
-        uid = uow.conn.execute(
-            update(users).where(users.c.username == username).values(active=active)
-            .returning(users.c.id)
-        ).scalar()  # fmt: skip
-        if uid is None:
-            raise NotFound("user", username)
-        if not active:
-            sessions.end_for_user(uow, uid, "deactivated")
+        set_active_in(uow, username, active)
         uow.commit()
+
+
+def set_active_in(uow: UnitOfWork, username: str, active: bool) -> int:
+    """`set_active` inside the caller's transaction; returns the user's id."""
+    users = User.__table__
+    uid = uow.conn.execute(
+        update(users).where(users.c.username == username).values(active=active)
+        .returning(users.c.id)
+    ).scalar()  # fmt: skip
+    if uid is None:
+        raise NotFound("user", username)
+    if not active:
+        sessions.end_for_user(uow, uid, "deactivated")
+        tokens.revoke_for_user_in(uow, uid)
+    return uid
 
 
 #: Who may add an organization: those who open its cases (`engine.cases.service.open_case`).

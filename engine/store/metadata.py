@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.store import (  # noqa: F401 (registers them)
     tables,
     tables_access,
+    tables_admin,
     tables_casefile,
     tables_oversight,
 )
