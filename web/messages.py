@@ -320,7 +320,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, Mapping[str, Convert]], ...] = (
         {},
     ),
     (
-        re.compile(r"^at least (?P<n>\\d+) characters$"),
+        re.compile(r"^at least (?P<n>\d+) characters$"),
         N_("at least %(n)s characters"),
         {},
     ),
