@@ -86,7 +86,10 @@ def create_app(
 
     from web import api, auth, errors, pages
     from web.ui import register_ui
+    from web.ui.casefile import allow_uploads
 
+    # Before CSRF reads the form: a request with documents may exceed MAX_CONTENT_LENGTH.
+    app.before_request(allow_uploads)
     csrf.init_app(app)
     # The API authenticates with bearer tokens, never with the session cookie: no CSRF there.
     csrf.exempt(api.bp)

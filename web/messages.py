@@ -190,6 +190,8 @@ EXACT = frozenset(
         ),
         N_("already deregistered"),
         N_("this Party organization has been revoked"),
+        N_("only caseworkers and supervisors attach documents"),
+        N_("only caseworkers and supervisors comment on cases"),
         # P1 registration
         N_("REG-1: record the commitment letter, the member survey, or both"),
         N_("REG-2: full-time full members cannot exceed full members"),
@@ -307,6 +309,16 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, Mapping[str, Convert]], ...] = (
         re.compile(r"^unit (?P<unit>\d+) is outside your unit; you see your unit and below$"),
         N_("unit %(unit)s is outside your unit; you see your unit and below"),
         {"unit": _unit},
+    ),
+    (
+        re.compile(r"^case (?P<id>\d+) belongs to another unit; its documents are not yours$"),
+        N_("case %(id)s belongs to another unit; its documents are not yours"),
+        {},
+    ),
+    (
+        re.compile(r"^case (?P<id>\d+) is closed; its file stays as it was closed$"),
+        N_("case %(id)s is closed; its file stays as it was closed"),
+        {},
     ),
     # the engine: directory records
     (

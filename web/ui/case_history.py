@@ -63,6 +63,8 @@ def _details(e: dict[str, Any], units: Units) -> dict[str, Any]:
         return {"linked": linked, "show_payload": False}
     if e["kind"] == "notice" and isinstance(p.get("from_case"), int):
         return {"from_case": p["from_case"], "show_payload": False}
+    if e["kind"] == "document":  # the page lists the documents under the event
+        return {"show_payload": False}
     if e["kind"] == "migrated":
         versions = (f"v{p.get('from_version')}", f"v{p.get('to_version')}")
         return {"moved": versions, "show_payload": True}

@@ -1,4 +1,5 @@
-"""The caseworker's pages: the inbox, a case with its diagram, deadlines, steps and history.
+"""The caseworker's pages: the inbox, a case's steps and hand-over, opening a case (the case
+page itself is drawn by `web.ui.case_page`).
 
 Whether a step is allowed comes from `case_service.actions`; a step is fired with
 `case_service.fire`, which enforces unit, role, version and rules. A refused or invalid step
@@ -9,8 +10,6 @@ A supervisor hands a case to another unit (REG-6) with `handover.hand_over`, the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, render_template, request
@@ -18,25 +17,22 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from engine.cases import handover
+from engine.cases import documents, handover
 from engine.cases import listing as case_lists
 from engine.cases import read as case_read
 from engine.cases import service as case_service
-from engine.definitions.model import Definition, TransitionDef
-from engine.definitions.parameters import Parameter
 from engine.directory import read as directory_read
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
 from engine.inputs import InputSchema
 from engine.oversight import figures
-from engine.rules import Refusal
 from web import diagram, forms
-from web.ui import case_export, case_handover
-from web.ui.case_history import all_units, history_rows, unit_label
+from web.ui import case_documents, case_export, case_handover
+from web.ui.case_history import all_units, unit_label
+from web.ui.case_page import Posted, render_case, schema_fields, transition
 from web.ui.common import (
     actor,
     lang,
     lbl,
-    local_time,
     moment,
     parse_args,
     runtime,
@@ -173,150 +169,6 @@ def inbox() -> Any:
 # ---------------------------------------------------------------- the case page
 
 
-@dataclass
-class Posted:
-    """A step form the user sent that did not go through, to show again with their input."""
-
-    trigger: str
-    form: forms.FormState
-    refusal: Refusal | None = None
-    conflict: Conflict | None = None
-
-
-@dataclass
-class ActionView:
-    info: case_service.ActionInfo
-    fields: list[forms.FormField]
-    state: forms.FormState
-    parameters: list[Parameter] = field(default_factory=list)
-    refusal: Refusal | None = None
-    open: bool = False
-    comment: str = ""
-
-
-def _transition(definition: Definition, state: str, trigger: str) -> TransitionDef:
-    branches = definition.triggers_from(state).get(trigger) or definition.transitions_named(trigger)
-    if not branches:
-        raise NotFound("step", trigger)
-    return branches[0]
-
-
-def _schema_fields(definition: Definition, schema_name: str | None) -> list[forms.FormField]:
-    if schema_name is None:
-        return []
-    return forms.describe(definition.registry.schema(schema_name))
-
-
-def parameters_for(rules: tuple[str, ...]) -> list[Parameter]:
-    """Local policy parameters serving a step's rules, shown as "local default"."""
-    params = runtime().definitions.parameters
-    return [p for p in params.all() if p.rule in rules]
-
-
-def deadline_rows(definition: Definition, deadlines: list[dict[str, Any]]) -> list[dict]:
-    """Deadlines with their label, days left (or overdue) and the provisional flag."""
-    specs = {d.id: d for d in definition.deadlines}
-    day = today()
-    out = []
-    for d in deadlines:
-        due: date = d["due_date"]
-        days = (due - day).days
-        spec = specs.get(d["key"])
-        out.append(
-            {
-                **d,
-                "label": lbl(spec.label) if spec else d["key"],
-                "period": spec.period_text if spec else "",
-                "days_left": days,
-                "overdue": d["status"] == "open" and days < 0,
-            }
-        )
-    return out
-
-
-def typed_input(definition: Definition, trigger: str, values: MultiDict) -> list[tuple[str, str]]:
-    """What the user typed into a step form that can no longer be sent, as (label, value) by
-    the step's own words: the fields' labels (group › field), a choice by its label, a ticked
-    box as "yes". Inputs the form does not know are listed as sent, so nothing is lost."""
-    named = definition.transitions_named(trigger)
-    schema = named[0].schema if named else None
-    form = _schema_fields(definition, schema)
-    out, known = [], {"csrf_token"}
-    for path, f, text in forms.posted_values(form, values):
-        known.add(f.name)
-        shown = text
-        if f.kind == "boolean":
-            shown = _("yes")
-        elif f.choices:
-            shown = next((lbl(label) for code, label in f.choices if code == text), text)
-        out.append((" › ".join(lbl(p) for p in path), shown))
-    out += [
-        (k, v)
-        for k, v in values.items(multi=True)
-        if k not in known and not k.startswith("_") and str(v).strip()
-    ]
-    return out
-
-
-def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -> Any:
-    rt = runtime()
-    defs = rt.definitions
-    who = actor()
-    c = case_read.get_case(rt.reader(), defs, case_id, actor=who)
-    acts = case_service.actions(rt.reader(), defs, case_id, actor=who)
-    hist = case_read.history(rt.reader(), case_id, actor=who)
-    definition = defs.get(c["procedure"], c["definition_version"])
-    offered = case_handover.offered(who, c)
-    tree = all_units() if offered or any(e["kind"] == "handed_over" for e in hist) else []
-    units = {u["id"]: u for u in tree}
-    handing = posted if posted is not None and posted.trigger == case_handover.POSTED else None
-    hand_over_form = (
-        case_handover.form(c, tree, handing.form if handing else None) if offered else None
-    )
-    views = []
-    for a in acts:
-        mine = posted is not None and posted.trigger == a.trigger
-        views.append(
-            ActionView(
-                info=a,
-                fields=_schema_fields(definition, a.schema),
-                state=posted.form if mine and posted else forms.FormState(),
-                parameters=parameters_for(a.rules),
-                refusal=posted.refusal if mine and posted else None,
-                open=mine,
-                comment=(posted.form.values.get("_comment", "") if mine and posted else ""),
-            )
-        )
-    visited = {e["to_state"] for e in hist if e["to_state"]} | {
-        e["from_state"] for e in hist if e["from_state"]
-    }
-    changes: list[dict] = []
-    lost_input: list[tuple[str, str]] = []
-    if posted is not None and posted.conflict is not None:
-        seen = posted.conflict.expected_version
-        changes = [e for e in history_rows(definition, hist, units) if e["case_version"] > seen]
-    if posted is not None and handing is None and not any(v.open for v in views):
-        # The step is no longer offered (the case moved on): keep the input visible anyway.
-        lost_input = typed_input(definition, posted.trigger, posted.form.values)
-    return (
-        render_template(
-            "case.html",
-            case=c,
-            definition=definition,
-            diagram=diagram.render(definition, c["state"], visited, lang()),
-            actions=views,
-            deadlines=deadline_rows(definition, c["deadlines"]),
-            history=history_rows(definition, hist, units),
-            hand_over=hand_over_form,
-            posted=posted,
-            changes=changes,
-            lost_input=lost_input,
-            local_time=local_time,
-        ),
-        status,
-    )
-
-
 @bp.get("/cases/<int:case_id>")
 def show(case_id: int) -> Any:
     return render_case(case_id)
@@ -329,12 +181,13 @@ def fire(case_id: int, trigger: str) -> Any:
     ctl = _controls(StepControls())
     c = case_read.get_case(rt.reader(), rt.definitions, case_id, actor=actor())
     definition = rt.definitions.get(c["procedure"], c["definition_version"])
-    t = _transition(definition, c["state"], trigger)
+    t = transition(definition, c["state"], trigger)
     state = forms.FormState(values=MultiDict(request.form))
     if ctl["add"]:
         state.extra_rows[ctl["add"]] = 1
         return render_case(case_id, Posted(trigger, state))
     payload = forms.parse(definition.registry.schema(t.schema), request.form) if t.schema else {}
+    sent = case_documents.files_sent(request.files)
     try:
         out = case_service.fire(
             rt.uow(),
@@ -345,14 +198,18 @@ def fire(case_id: int, trigger: str) -> Any:
             actor=actor(),
             expected_version=ctl["version"],
             comment=ctl["comment"],
+            uploads=case_documents.uploads_from(request.files),
         )
     except ValidationError as err:
         state.errors = forms.flatten_errors(err.messages, translate=forms.translate_message)
-        return render_case(case_id, Posted(trigger, state), 422)
+        return render_case(case_id, Posted(trigger, state, files_sent=sent), 422)
+    except documents.TooLarge as err:
+        state.errors = case_documents.too_large_errors(err)
+        return render_case(case_id, Posted(trigger, state, files_sent=sent), 413)
     except TransitionRefused as err:
-        return render_case(case_id, Posted(trigger, state, refusal=err.refusal), 409)
+        return render_case(case_id, Posted(trigger, state, err.refusal, files_sent=sent), 409)
     except Conflict as err:
-        return render_case(case_id, Posted(trigger, state, conflict=err), 409)
+        return render_case(case_id, Posted(trigger, state, conflict=err, files_sent=sent), 409)
     done = _(
         "Done: %(step)s. The case is now at “%(state)s”.",
         step=lbl(t.label),
@@ -457,7 +314,7 @@ def new_case(org_id: int) -> Any:
     choices = [
         {
             "definition": d,
-            "fields": _schema_fields(d, d.open_schema),
+            "fields": schema_fields(d, d.open_schema),
             "state": state if d.procedure == posted_proc else forms.FormState(),
             "open": d.procedure in (posted_proc, chosen) or len(definitions) == 1,
             "diagram": diagram.render(d, d.initial, (), lang()),
