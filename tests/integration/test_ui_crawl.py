@@ -22,7 +22,8 @@ from web.runtime import build_runtime
 
 MAX_PAGES = 120
 LINK = re.compile(r'href="(/[^"#]*)')
-SKIP = ("/logout", "/lang/", "/static/", "format=xlsx", "/api/")
+# The case record's PDF is no page (and costs a second): tests/integration/test_case_record.py.
+SKIP = ("/logout", "/lang/", "/static/", "format=xlsx", "/api/", "/record.pdf")
 
 
 @pytest.fixture(scope="module")
