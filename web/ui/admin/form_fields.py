@@ -95,7 +95,7 @@ def new_user_fields(units: list[dict[str, Any]]) -> list[forms.FormField]:
         F("username", "username", "text", pair(_("Username")), True,
           pair(_("2 to 80 lowercase letters, digits, dots, dashes or underscores; used to "
                   "sign in")), maxlength=80),
-        F("display_name", "display_name", "text", pair(_("Name")), True, maxlength=120),
+        F("display_name", "display_name", "text", pair(_("Full name")), True, maxlength=120),
         F("role", "role", "select", pair(_("Role")), True, choices=role_choices()),
         F("unit", "unit", "select", pair(_("Unit")), True, pair(_(
             "They see and act on the cases of this unit and the units below it.")),
