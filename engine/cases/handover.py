@@ -47,7 +47,13 @@ def _move(
     rules: list[str],
     bump: bool,
 ) -> int:
-    values: dict[str, Any] = {"unit_id": to_unit["id"], "assignee_id": None, "updated_at": now}
+    values: dict[str, Any] = {
+        "unit_id": to_unit["id"],
+        "assignee_id": None,
+        "delegate_id": None,  # the owner's delegation goes with the owner (engine.cases.owners)
+        "delegated_until": None,
+        "updated_at": now,
+    }
     if bump:
         values["version"] = version
     uow.conn.execute(update(cases_t).where(cases_t.c.id == case_id).values(**values))

@@ -14,14 +14,17 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    and_,
     case,
     func,
+    or_,
     select,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids, units_filter
+from engine.calendar import local_date
 from engine.directory.read import organization_matches
 from engine.oversight import figures
 from engine.oversight.figures import (
@@ -59,6 +62,33 @@ users_t = User.__table__
 #: deadline (remind_before), so no window is invented here.
 VIEWS = ("open", "due_soon", "overdue", "stalled", "mine", "closed", "all")
 
+#: Whose cases, across any view (issue 15): the actor's (owned, or delegated to them while the
+#: delegation runs), nobody's (unassigned), the actor's own unit's, or all the actor may see.
+OWNERS = ("mine", "unassigned", "unit", "all")
+
+
+def owned_by(actor: Actor, at: Moment) -> ColumnElement[bool]:
+    """The cases the actor answers for at `at`: owned, or delegated to them until today or later
+    (the owner keeps seeing a case they delegated). `recipients.owner_now` in SQL."""
+    return or_(
+        cases_t.c.assignee_id == actor.id,
+        and_(
+            cases_t.c.delegate_id == actor.id,
+            cases_t.c.assignee_id.is_not(None),
+            cases_t.c.delegated_until >= local_date(at.now),
+        ),
+    )
+
+
+def owner_filter(owner: str | None, actor: Actor, at: Moment) -> ColumnElement[bool] | None:
+    if owner == "mine":
+        return owned_by(actor, at)
+    if owner == "unassigned":
+        return cases_t.c.assignee_id.is_(None)
+    if owner == "unit":
+        return cases_t.c.unit_id == actor.unit_id
+    return None
+
 
 @dataclass(frozen=True)
 class CaseFilter:
@@ -71,6 +101,7 @@ class CaseFilter:
     unit_id: int | None = None
     age: int | None = None
     organization_id: int | None = None
+    owner: str | None = None
 
 
 def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment) -> Select:
@@ -90,7 +121,10 @@ def _case_ids(ids: list[int] | None, actor: Actor, filt: CaseFilter, at: Moment)
     else:
         order = [cases_t.c.updated_at.desc(), cases_t.c.id.desc()]
     if view == "mine":
-        q = q.where(cases_t.c.assignee_id == actor.id)
+        q = q.where(owned_by(actor, at))
+    whose = owner_filter(filt.owner, actor, at)
+    if whose is not None:
+        q = q.where(whose)
     if view == "closed":
         q = q.where(cases_t.c.status == "closed")
     elif view != "all":
@@ -239,9 +273,31 @@ def counts_by_view(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
                     func.sum(case((flags.c.first_due_at.is_not(None), 1), else_=0)), 0
                 ).label("overdue"),
                 count_cases(figures.stalled(at)).label("stalled"),
-                count_cases(cases_t.c.assignee_id == actor.id).label("mine"),
+                count_cases(owned_by(actor, at)).label("mine"),
             )
             .select_from(flags.join(cases_t, cases_t.c.id == flags.c.case_id))
             .where(figures.open_case(), units_filter(cases_t.c.unit_id, ids))
+        )
+        return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}
+
+
+def counts_by_owner(uow: UnitOfWork, actor: Actor, at: Moment) -> dict[str, int]:
+    """How many open cases each owner filter holds (`OWNERS`), in one statement."""
+    with uow.reader() as r:
+        ids = scope_unit_ids(r, actor)
+
+        def count(*conds: ColumnElement[bool]) -> Any:
+            return (
+                select(func.count())
+                .select_from(cases_t)
+                .where(figures.open_case(), units_filter(cases_t.c.unit_id, ids), *conds)
+                .scalar_subquery()
+            )
+
+        q = select(
+            *(
+                count(*[c for c in [owner_filter(o, actor, at)] if c is not None]).label(o)
+                for o in OWNERS
+            )
         )
         return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}

@@ -18,7 +18,7 @@ from sqlalchemy import insert, or_, select, update
 from engine import inputs
 from engine.access.actor import Actor
 from engine.calendar import local_date
-from engine.cases import documents, handover, reactions
+from engine.cases import correction, documents, handover, reactions
 from engine.cases.deadlines import deadline_rows
 from engine.cases.intents import apply_intents, jsonable
 from engine.cases.lookup import RecordLookup, check_refs
@@ -281,6 +281,7 @@ def _fire_in(
     if case["version"] != expected_version:
         raise Conflict(case_id, expected_version, case["version"], case["state"])
     definition = defs.get(case["procedure"], case["definition_version"])
+    correction.refuse_if_halted(definition, case, trigger)  # issue 15: suspended or cancelled
     branches = definition.triggers_from(case["state"]).get(trigger)
     machine = definition.machine
     now = uow.clock.now()
@@ -421,8 +422,9 @@ def actions(uow: UnitOfWork, defs: Definitions, case_id: int, *, actor: Actor) -
         if definition.materials:
             view = replace(view, materials=documents.case_materials(r.conn, case_id))
         refusals = {
-            trigger: definition.machine.refusal_for(view, trigger)
-            for trigger in definition.triggers_from(row.state)
+            trigger: correction.halted_refusal(branches[0].rules[0], row.status, row.suspended_at)
+            or definition.machine.refusal_for(view, trigger)
+            for trigger, branches in definition.triggers_from(row.state).items()
         }
     out = []
     for trigger, branches in definition.triggers_from(row.state).items():

@@ -168,8 +168,11 @@ def waiting(at: Moment) -> ColumnElement[bool]:
 
 def stalled(at: Moment) -> ColumnElement[bool]:
     """A case (open, by the caller's other condition) with no step since the threshold, unless
-    it is `waiting` (a waiting state with an open deadline)."""
-    return and_(cases_t.c.updated_at <= at.stall_cutoff, ~waiting(at))
+    it is `waiting` (a waiting state with an open deadline) or a supervisor suspended it (no
+    step is possible then; resuming it moves `updated_at`, so the stall clock starts again)."""
+    return and_(
+        cases_t.c.updated_at <= at.stall_cutoff, cases_t.c.suspended_at.is_(None), ~waiting(at)
+    )
 
 
 def in_age_bucket(first_due_at: Any, at: Moment, bucket: int) -> ColumnElement[bool]:

@@ -34,13 +34,13 @@ from typing import Any
 from sqlalchemy import Connection, literal_column, select, update
 
 from engine.access.actor import SYSTEM
-from engine.calendar import SHANGHAI, LegalCalendar
+from engine.calendar import SHANGHAI, LegalCalendar, local_date
 from engine.config import SmtpSettings
 from engine.definitions.model import DeadlineDef, Definitions
 from engine.errors import NotFound
 from engine.oversight.ladder import plan_deadline
 from engine.oversight.notifications import Message, notify
-from engine.oversight.recipients import SYSTEM_ACTOR, Directory
+from engine.oversight.recipients import SYSTEM_ACTOR, Directory, owner_now
 from engine.store.bulk import insert_returning_ids
 from engine.store.tables import Case, Deadline, Event, Organization, User
 from engine.store.unit_of_work import UnitOfWork
@@ -140,6 +140,8 @@ _COLUMNS = (
     cases_t.c.version.label("case_version"),
     cases_t.c.unit_id,
     cases_t.c.assignee_id,
+    cases_t.c.delegate_id,
+    cases_t.c.delegated_until,
     orgs_t.c.name.label("org_name"),
 )
 
@@ -342,9 +344,11 @@ def _apply_case(
         if msg is None:
             result.confirmed.append(item)
             continue
-        who = directory.recipients(
-            "assignee", row.unit_id, row.assignee_id, _active(conn, row.assignee_id)
+        active = _active(conn, row.assignee_id) | _active(conn, row.delegate_id)
+        owner = owner_now(
+            row.assignee_id, row.delegate_id, row.delegated_until, local_date(now), active
         )
+        who = directory.recipients("assignee", row.unit_id, owner, active)
         result.moved.append({**item, "recipients": who})
         deliveries += [(f"event:{eid}:{uid}", uid, replace(msg, event_id=eid)) for uid in who]
     result.notifications += notify(conn, deliveries, now, smtp)

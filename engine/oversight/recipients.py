@@ -4,12 +4,18 @@ The escalation chain in a definition names roles, not people: `assignee`, `unit_
 (supervisors of the case's unit, or of its nearest ancestor that has any) and `upper_body`
 (the next supervising body above that). Nobody found means the administrators: an
 escalation is never silent.
+
+`assignee` is the case's owner *now* (issue 15): the colleague an owner delegated to while the
+delegation runs, else the owner; a case nobody owns goes to its unit's caseworkers, who are the
+ones to claim it. `owner_now` is that rule, once, for the sweep, the calendar refresh and the
+case lists alike.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import Connection, select
 
@@ -28,29 +34,57 @@ TARGET_LABEL = {
 }
 
 
+def owner_now(
+    assignee_id: int | None,
+    delegate_id: int | None,
+    delegated_until: date | None,
+    today: date,
+    active: set[int] | None = None,
+) -> int | None:
+    """Who owns a case today: the delegate until the end of `delegated_until` (expiry is judged
+    here, when read, so no job ends a delegation), else the owner. A delegate no longer active
+    (`active` given and without them) hands it back to the owner; a delegation is the owner's,
+    so an unowned case has none."""
+    if (
+        assignee_id is not None
+        and delegate_id is not None
+        and delegated_until is not None
+        and today <= delegated_until
+        and (active is None or delegate_id in active)
+    ):
+        return delegate_id
+    return assignee_id
+
+
 @dataclass
 class Directory:
-    """The unit tree and who supervises where, loaded once per sweep (small tables)."""
+    """The unit tree, who supervises where and who works where, loaded once per sweep (small
+    tables)."""
 
     parent: dict[int, int | None]
     supervisors: dict[int, list[int]]
     admins: list[int]
+    caseworkers: dict[int, list[int]] = field(default_factory=dict)
+    """Active caseworkers per unit: told of the deadlines of their unit's unowned cases."""
 
     @classmethod
     def load(cls, conn: Connection) -> Directory:
         parent = dict(conn.execute(select(units_t.c.id, units_t.c.parent_id)).all())
         supervisors: dict[int, list[int]] = defaultdict(list)
+        caseworkers: dict[int, list[int]] = defaultdict(list)
         admins: list[int] = []
         for uid, role, unit_id in conn.execute(
             select(users_t.c.id, users_t.c.role, users_t.c.unit_id)
-            .where(users_t.c.active.is_(True), users_t.c.role.in_(("supervisor", "admin")))
+            .where(users_t.c.active.is_(True))
             .order_by(users_t.c.id)
         ):
             if role == "supervisor":
                 supervisors[unit_id].append(uid)
-            else:
+            elif role == "caseworker":
+                caseworkers[unit_id].append(uid)
+            elif role == "admin":
                 admins.append(uid)
-        return cls(parent, dict(supervisors), admins)
+        return cls(parent, dict(supervisors), admins, dict(caseworkers))
 
     def _nearest(self, unit_id: int | None) -> tuple[int | None, list[int]]:
         """The nearest unit at or above `unit_id` that has supervisors, and them."""
@@ -77,9 +111,16 @@ class Directory:
     def recipients(
         self, target: str, unit_id: int, assignee: int | None, active: set[int]
     ) -> list[int]:
-        """Who a level goes to; nobody found means the administrators (never silent)."""
+        """Who a level goes to; nobody found means the administrators (never silent).
+
+        `assignee` is the owner now (`owner_now`). Unowned, the unit's caseworkers are told
+        (one of them claims it); an owner no longer active, the unit's supervisors (who
+        reassign it)."""
         if target == "assignee":
-            people = [assignee] if assignee is not None and assignee in active else []
+            if assignee is None:
+                people = list(self.caseworkers.get(unit_id, ()))
+            else:
+                people = [assignee] if assignee in active else []
             people = people or self.unit_supervisors(unit_id)
         elif target == "unit_supervisor":
             people = self.unit_supervisors(unit_id)

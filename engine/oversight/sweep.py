@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, literal_column, select
 
+from engine.calendar import local_date
 from engine.config import DEFAULT_SWEEP_BATCH, SmtpSettings
 from engine.definitions.model import DeadlineDef, Definitions
 from engine.errors import NotFound
@@ -24,7 +25,7 @@ from engine.oversight.ladder import (
     report_item,
 )
 from engine.oversight.notifications import notify
-from engine.oversight.recipients import Directory
+from engine.oversight.recipients import Directory, owner_now
 from engine.oversight.stalls import sweep_stalled
 from engine.store.bulk import insert_gated, update_rows
 from engine.store.tables import Case, Deadline, Event, Organization, User
@@ -119,8 +120,16 @@ _DUE_COLUMNS = (
     cases_t.c.version.label("case_version"),
     cases_t.c.unit_id,
     cases_t.c.assignee_id,
+    cases_t.c.delegate_id,
+    cases_t.c.delegated_until,
     orgs_t.c.name.label("org_name"),
 )
+
+NOT_SUSPENDED = cases_t.c.suspended_at.is_(None)
+"""A suspended case's deadlines wait (issue 15): a filter on the case row the claim joins
+anyway (by its primary key), so the scan stays on the partial index and the plan is unchanged.
+Their `next_action_at` is left as it is, so on resume the next sweep takes whatever fell due
+meanwhile, each level once, as after downtime."""
 
 
 def _due(now: datetime, limit: int) -> Select[Any]:
@@ -132,7 +141,7 @@ def _due(now: datetime, limit: int) -> Select[Any]:
         select(*_DUE_COLUMNS)
         .join(cases_t, cases_t.c.id == deadlines_t.c.case_id)
         .join(orgs_t, orgs_t.c.id == cases_t.c.organization_id)
-        .where(OPEN, deadlines_t.c.next_action_at <= now)
+        .where(OPEN, deadlines_t.c.next_action_at <= now, NOT_SUSPENDED)
         .order_by(deadlines_t.c.next_action_at, deadlines_t.c.id)
         .limit(limit)
     )
@@ -161,6 +170,19 @@ def _due_preview(conn: Connection, now: datetime, limit: int) -> list[Any]:
 def _cases(rows: Iterable[Any]) -> dict[int, Any]:
     """case_id -> a claimed row of that case (its case columns: see `_DUE_COLUMNS`)."""
     return {r.case_id: r for r in rows}
+
+
+def _owners(conn: Connection, cases: Mapping[int, Any], now: datetime) -> tuple[dict, set[int]]:
+    """case_id -> who owns it at `now` (`owner_now`: the running delegate, else the owner),
+    and which of them are active."""
+    people = [u for c in cases.values() for u in (c.assignee_id, c.delegate_id)]
+    active = _active_users(conn, people)
+    today = local_date(now)
+    owners = {
+        cid: owner_now(c.assignee_id, c.delegate_id, c.delegated_until, today, active)
+        for cid, c in cases.items()
+    }
+    return owners, active
 
 
 def _active_users(conn: Connection, user_ids: Iterable[int | None]) -> set[int]:
@@ -217,11 +239,9 @@ def _process_batch(
     actions = [a for p in plans.values() for a in p.actions]
     # Who is told and what the event says are worked out for every action: a ledger conflict
     # (another sweeper got there first) is rare, and its event row is simply not inserted.
-    active = _active_users(conn, (cases[a.case_id].assignee_id for a in actions))
+    owners, active = _owners(conn, {a.case_id: cases[a.case_id] for a in actions}, now)
     recipients = [
-        directory.recipients(
-            a.target, cases[a.case_id].unit_id, cases[a.case_id].assignee_id, active
-        )
+        directory.recipients(a.target, cases[a.case_id].unit_id, owners[a.case_id], active)
         for a in actions
     ]
     messages = [message_for(a, cases[a.case_id], specs[a.deadline_id].label, None) for a in actions]
@@ -333,10 +353,10 @@ def sweep_deadlines(
             result.errors.extend(errors)
             result.claimed += len(rows)
             actions = [a for p in plans.values() for a in p.actions]
-            active = _active_users(r.conn, (c.assignee_id for c in cases.values()))
+            owners, active = _owners(r.conn, cases, now)
             recipients = {
                 (a.deadline_id, a.level): directory.recipients(
-                    a.target, cases[a.case_id].unit_id, cases[a.case_id].assignee_id, active
+                    a.target, cases[a.case_id].unit_id, owners[a.case_id], active
                 )
                 for a in actions
             }

@@ -242,6 +242,12 @@ class Case(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Owners and supervisor correction (engine/cases/owners.py, correction.py; migration 0010):
+    # the colleague acting as owner until the end of `delegated_until` (Shanghai), and since
+    # when a supervisor suspended the case (reminders, escalation and steps wait meanwhile).
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delegated_until: Mapped[date | None] = mapped_column(Date)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_cases_unit_status_updated", "unit_id", "status", "updated_at"),
@@ -254,6 +260,7 @@ class Case(Base):
             "updated_at",
             "unit_id",
         ),
+        Index("ix_cases_delegate_id_status", "delegate_id", "status"),
     )
 
 

@@ -249,15 +249,16 @@ def test_a_deadline_its_definition_does_not_name_is_reported_and_left_alone(worl
     assert [x["deadline"] for x in result.confirmed] == ["party_org_formation"]  # the rest runs
 
 
-def test_without_an_assignee_the_unit_supervisors_are_told(world):
+def test_without_an_owner_the_units_caseworkers_are_told(world):
+    """Issue 15: an unassigned case is its unit's caseworkers' to claim, so they are told."""
     (cid,) = provisional_cases(world, 1)
     with world.rt.uow() as u:
         u.conn.execute(update(Case.__table__).where(Case.id == cid).values(assignee_id=None))
         u.commit()
     result = refresh(world)
-    assert result.moved[0]["recipients"] == [world.actors["li"].id]
-    assert [n["case_id"] for n in notes(world, "li")] == [cid]
-    assert notes(world, "wang") == []
+    assert result.moved[0]["recipients"] == [world.actors["wang"].id]
+    assert [n["case_id"] for n in notes(world, "wang")] == [cid]
+    assert notes(world, "li") == []
 
 
 def test_two_calendar_refreshes_at_once_write_each_change_once(world):

@@ -59,6 +59,7 @@ def _authenticate() -> None:
 
 from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
     cases,
+    control,
     deadlines,
     definitions,
     meta,
@@ -73,6 +74,7 @@ problems.register(bp)
 __all__ = [
     "bp",
     "cases",
+    "control",
     "deadlines",
     "definitions",
     "meta",

@@ -87,7 +87,8 @@ def _in_data(err: ValidationError) -> ValidationError:
 @bp.get("/cases")
 @operation(
     summary="List cases in your units",
-    description="Newest activity first. Filters: status, procedure. Paginated by limit/offset.",
+    description="Newest activity first. Filters: status, procedure, owner. Paginated by "
+    "limit/offset.",
     tags=["cases"],
     args=schemas.CaseListArgs,
     responses={200: (resources.CasePage, "a page of cases")},
@@ -100,7 +101,7 @@ def list_cases() -> Response:
     found = case_lists.list_cases(
         rt.reader(),
         actor(),
-        case_lists.CaseFilter(view=a["status"], procedure=a["procedure"]),
+        case_lists.CaseFilter(view=a["status"], procedure=a["procedure"], owner=a["owner"]),
         Moment.of(rt.definitions, rt.clock.now()),
         per_page=a["limit"],
         offset=a["offset"],

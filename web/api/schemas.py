@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import EXCLUDE, fields, validate
 
 from engine.cases.handover import HandOverSchema
+from engine.cases.listing import OWNERS
 from engine.inputs import InputSchema
 from engine.oversight.accountability import MEASURES
 
@@ -81,6 +82,14 @@ class Page(InputSchema):
 
 class CaseListArgs(Page):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+    owner = fields.String(
+        load_default="all",
+        validate=validate.OneOf(OWNERS),
+        metadata={
+            "description": "mine (yours, or delegated to you), unassigned, unit (your own "
+            "unit's), all (every case you may see)"
+        },
+    )
     procedure = fields.String(
         load_default=None,
         validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,59}$"),

@@ -10,6 +10,7 @@ from web.cli import (
     accounts,
     api,
     calendar,
+    control,
     directory,
     escalation,
     migration,
@@ -21,6 +22,7 @@ from web.cli.core import main
 
 for _module in (directory, procedures, escalation, reports, accounts, api, calendar, record):
     _module.register(main)
+control.register(main)  # owners and correction: commands of the case group
 migration.register(main)  # `tongbu definitions migrate`: a command of the definitions group
 
 __all__ = ["main"]

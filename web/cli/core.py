@@ -309,6 +309,13 @@ def case_show(ctx: Ctx, case_id: int, username: str, as_json: bool) -> None:
     show_default=True,
     help="the inbox's tabs: due_soon, overdue and stalled as the ACC-1 figures count them",
 )
+@click.option(
+    "--owner",
+    type=click.Choice(case_lists.OWNERS),
+    default="all",
+    show_default=True,
+    help="mine (yours or delegated to you), unassigned, unit (your own unit's), all",
+)
 @click.option("--procedure", default=None)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @click.option("--offset", type=click.IntRange(min=0), default=0)
@@ -319,6 +326,7 @@ def case_list(
     ctx: Ctx,
     username: str,
     view: str,
+    owner: str,
     procedure: str | None,
     limit: int,
     offset: int,
@@ -329,7 +337,7 @@ def case_list(
     found = case_lists.list_cases(
         rt.reader(),
         _actor(rt, username),
-        case_lists.CaseFilter(view=view, procedure=procedure),
+        case_lists.CaseFilter(view=view, procedure=procedure, owner=owner),
         Moment.of(rt.definitions, rt.clock.now()),
         per_page=limit,
         offset=offset,
