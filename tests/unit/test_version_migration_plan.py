@@ -97,7 +97,14 @@ def test_the_plan_hash_ignores_layout_and_comments_not_meaning():
     two = load_plan("# why\nstates:\n  c: d\n  a: b\nreason: 调整\n")
     three = load_plan("reason: 调整\nstates: {a: b, c: e}\n")
     assert one.sha256 == two.sha256 != three.sha256
-    assert load_plan("reason: ok\nstates: {a: b}\ndata: {defaults: {on: 2026-01-01}}\n")
+    dated = load_plan('reason: ok\nstates: {a: b}\ndata: {defaults: {"on": 2026-01-01}}\n')
+    assert dated.data_defaults == {"on": "2026-01-01"}  # a YAML date is stored as the engine does
+
+
+def test_a_key_yaml_reads_as_a_boolean_is_refused_not_renamed():
+    with pytest.raises(ValidationError) as err:
+        load_plan("reason: ok\nstates: {a: b}\ndata: {defaults: {on: 2026-01-01}}\n")
+    assert "quote it" in str(err.value.messages["data"]["defaults"]["True"])
 
 
 def test_check_plan_names_every_field_it_cannot_accept(with_next):

@@ -40,9 +40,12 @@ _LOCK_CASE = (
         cases_t.c.procedure == bindparam("b_procedure"),
         cases_t.c.definition_version == bindparam("b_version"),
     )
-    # PostgreSQL: a step on the case (FOR UPDATE) waits for the migration, and the other way
-    # round; SQLite renders nothing here and serializes writers by BEGIN IMMEDIATE.
-    .with_for_update(of=cases_t)
+    # PostgreSQL FOR NO KEY UPDATE: a step on the case (FOR UPDATE) waits for the migration
+    # and the other way round, while the sweep's audit events, which only need the case's key,
+    # do not — the sweep may hold the case's deadline rows the migration waits for, and must
+    # not in turn wait for the case (as engine.oversight.recalendar). SQLite renders nothing
+    # here and serializes writers by BEGIN IMMEDIATE.
+    .with_for_update(of=cases_t, key_share=True)
 )
 _LOCK_DEADLINES = (
     select(deadlines_t)

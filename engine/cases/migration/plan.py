@@ -110,6 +110,22 @@ class MigrationPlan:
     to_version: int | None = None
 
 
+def _keys_not_text(value: Any, depth: int = 0) -> dict[str, Any]:
+    """Keys YAML did not read as text: `on:`, `no:`, `yes:` are booleans in YAML 1.1, `1:` a
+    number. Turned into text they would name another path than the one written; refused."""
+    if not isinstance(value, Mapping) or depth > 8:
+        return {}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            out[str(key)] = [
+                f"the key {key!r} is not text: quote it / 键 {key!r} 不是文本，请加引号"
+            ]
+        elif inner := _keys_not_text(item, depth + 1):
+            out[key] = inner
+    return out
+
+
 def load_plan(source: str | Mapping[str, Any]) -> MigrationPlan:
     """Read a plan from YAML text (or an already parsed mapping); ValidationError names the
     field of every problem, in both languages where the words are ours."""
@@ -122,6 +138,8 @@ def load_plan(source: str | Mapping[str, Any]) -> MigrationPlan:
         raw = source
     if not isinstance(raw, Mapping):
         raise ValidationError({"_schema": ["the plan must be a mapping / 迁移方案须为映射"]})
+    if problems := _keys_not_text(raw):
+        raise ValidationError(problems)
     raw = jsonable(raw)  # YAML dates in defaults are stored as the engine stores dates: ISO text
     doc = PlanSchema().load(raw)
     return MigrationPlan(
