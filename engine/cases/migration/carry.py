@@ -123,6 +123,12 @@ def _open(ctx: Context, spec: DeadlineDef, data: Mapping[str, Any]) -> DeadlineC
 
 
 def carry_deadlines(ctx: Context, plan: CasePlan, rows: Sequence[Any]) -> None:
+    """Fill `plan.deadlines` (and its notes) from the case's deadline rows, every status.
+
+    Why carried rather than closed and reopened: a running duty does not start over because
+    the administrator changed the procedure's version; its anchor, reminder and escalation
+    level stay, only the target's rule (period, key, rule id, ladder) is applied to it. Why a
+    met deadline is not opened again: the duty was done, under the rules of its day."""
     assert plan.new_state is not None
     runs = ctx.flow[plan.new_state]
     rename = ctx.plan.deadline_rename
