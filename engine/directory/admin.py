@@ -344,17 +344,20 @@ def issue_token(
         return issued
 
 
-def revoke_token(uow: UnitOfWork, actor: Actor, token_id: int, reason: str) -> bool:
-    """Revoke a token: its next request gets 401. False if it was revoked already."""
+def revoke_token(
+    uow: UnitOfWork, actor: Actor, token_id: int, reason: str, *, user_id: int | None = None
+) -> bool:
+    """Revoke a token: its next request gets 401. False if it was revoked already.
+    `user_id`: the token must be that user's (the page revokes from the user's list)."""
     require_admin(actor)
     note = _load(ReasonSchema(), {"reason": reason})["reason"]
     with uow:
         row = uow.conn.execute(
-            select(tokens_t.c.prefix, tokens_t.c.name, users_t.c.username)
+            select(tokens_t.c.prefix, tokens_t.c.name, tokens_t.c.user_id, users_t.c.username)
             .join(users_t, users_t.c.id == tokens_t.c.user_id)
             .where(tokens_t.c.id == token_id)
         ).first()
-        if row is None:
+        if row is None or user_id not in (None, row.user_id):
             raise NotFound("API token", token_id)
         if not tokens.revoke_token_in(uow, token_id):
             return False

@@ -9,12 +9,17 @@ request.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from marshmallow import ValidationError
+from sqlalchemy import func, select, update
 
 from engine.access import tokens
+from engine.access.actor import actor_for
+from engine.directory import admin as administration
 from engine.store.tables import Unit, User
 from engine.store.tables_admin import AdminAuditEntry
 from tests.e2e.ui_support import PASSWORD, app_for, csrf_token, login, ui_world
@@ -289,6 +294,9 @@ def test_tokens_are_issued_shown_once_listed_and_revoked(app, world):
     assert "2026-03-02 10:00" in listing  # issued at the fixed clock, in Shanghai time
     (token,) = tokens.list_tokens(world.rt.uow(), "li")
     path = f"/admin/users/{li_id}/tokens/{token['id']}/revoke"
+    wang_id = _user_id(world, "wang")
+    elsewhere = _post(admin, f"/admin/users/{wang_id}/tokens/{token['id']}/revoke", {"reason": "x"})
+    assert elsewhere.status_code == 404 and _api(app, secret) == 200  # not wang's token
     no_reason = _post(admin, path, {"reason": ""})
     assert no_reason.status_code == 422 and _api(app, secret) == 200
     assert _post(admin, path, {"reason": "系统下线"}).status_code == 303
@@ -320,3 +328,35 @@ def test_the_user_list_filters_by_unit_role_and_status(app, world):
     assert admin.get("/admin/users?role=boss").status_code == 422
     with world.rt.reader() as r:
         assert r.conn.execute(select(func.count()).select_from(audit_t)).scalar_one() == 1
+
+
+def test_two_administrators_stepping_down_at_once_leave_one(world):
+    """The rows of the active administrators are locked: the second of two simultaneous
+    demotions waits for the first, then sees it and is refused (PostgreSQL: FOR UPDATE;
+    SQLite: BEGIN IMMEDIATE)."""
+    admin_id, wang_id = _user_id(world, "admin"), _user_id(world, "wang")
+    promote = {"role": "admin", "unit": "cc-ng", "reason": "第二管理员"}
+    administration.change_user(world.uow(), world.actors["admin"], wang_id, promote)
+    wang = actor_for(world.rt.reader(), "wang")
+    first = world.rt.engine.connect()
+    first.begin()
+    first.execute(select(users_t.c.id).where(users_t.c.role == "admin").with_for_update()).all()
+    first.execute(update(users_t).where(users_t.c.id == admin_id).values(role="supervisor"))
+    outcome: list[Any] = []
+
+    def second() -> None:
+        step_down = {"role": "supervisor", "unit": "cc-ng", "reason": "同时卸任"}
+        try:
+            outcome.append(administration.change_user(world.uow(), wang, wang_id, step_down))
+        except ValidationError as err:
+            outcome.append(err.messages)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.5)
+    assert outcome == []  # waiting for the first transaction
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert outcome and "role" in outcome[0], outcome
+    assert _user(world, "wang").role == "admin"

@@ -188,7 +188,9 @@ def issue_token(user_id: int) -> Any:
 @bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
 def revoke_token(user_id: int, token_id: int) -> Any:
     try:
-        done = admin.revoke_token(runtime().uow(), actor(), token_id, text("reason")["reason"])
+        done = admin.revoke_token(
+            runtime().uow(), actor(), token_id, text("reason")["reason"], user_id=user_id
+        )
     except ValidationError as err:
         state = posted()
         state.errors = errors(err)
