@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from engine.definitions.model import Definitions
 from engine.errors import DefinitionError, Problem
@@ -10,6 +10,8 @@ from engine.store.tables import Case, DefinitionVersion
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
+
+SYNC_LOCK = 0x746F6E67  # "tong": the advisory lock key of this one job
 
 
 def sync_definitions(uow: UnitOfWork, defs: Definitions) -> list[Problem]:
@@ -20,6 +22,11 @@ def sync_definitions(uow: UnitOfWork, defs: Definitions) -> list[Problem]:
     """
     problems: list[Problem] = []
     with uow:
+        if uow.engine.dialect.name == "postgresql":
+            # Several workers start at once (gunicorn -w N, a scheduler beside them): without
+            # this, two see a new version missing and both insert it (a duplicate key kills
+            # a worker). SQLite's BEGIN IMMEDIATE already queues them.
+            uow.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
         known = {
             (r.procedure, r.version): r.content_hash
             for r in uow.conn.execute(select(DefinitionVersion.__table__))
