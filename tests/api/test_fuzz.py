@@ -121,13 +121,15 @@ def api_world(request, tmp_path_factory):
 
 def _supervisor_paths(rt: Runtime) -> re.Pattern:
     """The paths a caseworker's token is refused on before their input is read: steps no
-    caseworker may take, hand-overs, the reports (the supervisors')."""
+    caseworker may take, hand-overs, assignments and corrections, the reports (the
+    supervisors')."""
     roles: dict[str, set[str]] = {}
     for d in rt.definitions:
         for t in d.transitions:
             roles.setdefault(t.trigger, set()).update(t.roles)
     theirs = sorted(t for t, r in roles.items() if "caseworker" not in r)
-    return re.compile(rf"/reports/|/hand-over$|/fire/({'|'.join(theirs)})$")
+    corrections = "assign|step-back|cancel|suspend|resume"
+    return re.compile(rf"/reports/|/hand-over$|/({corrections})$|/fire/({'|'.join(theirs)})$")
 
 
 # ---------------------------------------------------------------- schemathesis
