@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from engine.cases.documents import TooLarge
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
 from web.forms import flatten_errors
 from web.messages import N_, noun, translate_message
@@ -103,6 +104,22 @@ def init_app(app: Flask) -> None:
             r.message("en" if _lang() == "en" else "zh"),
             [_("Do what the rule asks first; the case page lists what is missing.")],
             {"refusal": r.as_dict()},
+        )
+
+    @app.errorhandler(TooLarge)
+    def _tl(err: TooLarge) -> Any:
+        said = err.zh if _lang() == "zh" else str(err)
+        return _answer(
+            413,
+            _("Too large"),
+            said,
+            [
+                _(
+                    "Send a smaller file (a scan at a lower resolution, or the document in "
+                    "parts); the documents already in the case count towards its limit."
+                )
+            ],
+            {"errors": {err.field: [said]}, "limit_mb": err.limit_mb},
         )
 
     @app.errorhandler(ValidationError)

@@ -63,6 +63,7 @@ NOUNS = {
     N_("deadline definition"),
     N_("notification"),
     N_("API token"),
+    N_("document"),
 }
 
 

@@ -9,7 +9,7 @@ description allows, so the refusal (or the acceptance) is about that place.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -97,3 +97,19 @@ def put(value: Any, at: Path, new: Any) -> Any:
     copy = list(value)
     copy[head] = put(copy[head], rest, new)  # type: ignore[index]
     return copy
+
+
+def multipart(parts: Sequence[tuple[str | bytes, str | bytes | None, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body from (part name, file name or None for text, bytes), built
+    by hand so that names and values may be bytes no client library would send."""
+    boundary = b"fuzz-8f3a2c6e0b"
+    out = b""
+    for name, filename, content in parts:
+        raw_name = name if isinstance(name, bytes) else name.encode()
+        head = b'Content-Disposition: form-data; name="' + raw_name + b'"'
+        if filename is not None:
+            raw_file = filename if isinstance(filename, bytes) else filename.encode()
+            head += b'; filename="' + raw_file + b'"\r\nContent-Type: application/pdf'
+        out += b"--" + boundary + b"\r\n" + head + b"\r\n\r\n" + content + b"\r\n"
+    out += b"--" + boundary + b"--\r\n"
+    return out, "multipart/form-data; boundary=" + boundary.decode()

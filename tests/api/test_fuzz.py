@@ -63,7 +63,7 @@ from sqlalchemy import select
 
 from engine.access import tokens
 from engine.store.tables import Case, Organization
-from tests.api.fuzz_bodies import Bodies, places, put
+from tests.api.fuzz_bodies import Bodies, multipart, places, put
 from tests.fuzz_support import (
     CASEWORKER,
     DEEP_JSON,
@@ -245,7 +245,8 @@ def test_every_operation_needs_a_token(api_world):
     for method, path, _ in operations(api_world.document):
         if path == f"{API}/docs":
             continue
-        url = real_path(path, {"case_id": 1, "organization_id": 1, "procedure": "registration"})
+        ids = {"case_id": 1, "organization_id": 1, "procedure": "registration", "document_id": 1}
+        url = real_path(path, ids)
         for headers in ({}, {"Authorization": "Bearer tbk_not-a-token"}, {"Authorization": "x"}):
             resp = client.open(url, method=method, headers=headers)
             assert resp.status_code == 401, (method, url, headers, resp.status_code)
@@ -347,7 +348,7 @@ class Api:
             query_string=_encode(query),
             data=data,
             headers={"Authorization": f"Bearer {token}", **(headers or {})},
-            content_type="application/json" if data is not None else None,
+            content_type=None if data is None or _has_type(headers) else "application/json",
         )
         self.watch.saw(what, resp.status_code, read=method == "GET")
         return resp
@@ -355,6 +356,10 @@ class Api:
     def values(self, kind: str, table: Mapping[str, Sequence[Any]], n: int = PER_PLACE) -> list:
         mine = table.get(kind, table["string"])
         return self.turns.take(kind, mine) + self.turns.take("general", self.general, n)
+
+
+def _has_type(headers: Mapping[str, str] | None) -> bool:
+    return any(k.lower() == "content-type" for k in headers or {})
 
 
 def _encode(pairs: Sequence[tuple[str, Any]]) -> str:
@@ -494,13 +499,61 @@ def fuzz_other_posts(api: Api, bodies: Bodies, ids: Mapping[str, Any]) -> None:
     for method, path, op in operations(api.world.document):
         if method != "POST" or "/fire/" in path:
             continue
-        schema = op.get("requestBody", {}).get("content", {}).get("application/json", {})
-        for branch in bodies.branches(schema.get("schema", {})):
+        content = op.get("requestBody", {}).get("content", {})
+        if "application/json" not in content:
+            fuzz_forms(api, real_path(path, ids), content["multipart/form-data"]["schema"], bodies)
+            continue
+        schema = content["application/json"]
+        for branch in bodies.branches(schema["schema"]):
             kinds: dict = {}
             body = bodies.example(branch, kinds)
             body.update({k: ids[k] for k in ("organization_id", "expected_version") if k in body})
             for p in body_posts(api, body, kinds, envelope=True):
                 api.send("POST", real_path(path, ids), body=p.body, raw=p.raw, headers=p.headers)
+
+
+#: What a file part may hold: not what its name and Content-Type say, empty, NUL bytes.
+HOSTILE_FILES: tuple[bytes, ...] = (
+    b"<!DOCTYPE html><script>alert(1)</script>",
+    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+    b"\x7fELF\x02\x01\x01" + b"\x00" * 57,
+    b"",
+    b"\x00" * 64,
+)
+#: Part names and file names: NUL, a lone surrogate's bytes, paths, control characters.
+HOSTILE_NAMES: tuple[bytes, ...] = (
+    b"a\x00b",
+    b"\xed\xa0\x80",
+    b"../../etc/passwd",
+    b"\x1b[2J",
+    b"x" * 10_000,
+    b"",
+)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def fuzz_forms(api: Api, path: str, schema: Mapping[str, Any], bodies: Bodies) -> None:
+    """A multipart operation (documents): each text part with hostile values, one at a time,
+    the file part with hostile contents and names, hostile part names; a plausible PDF
+    beside them, so that what is refused is the hostile place."""
+    props = bodies.resolve(schema).get("properties", {})
+    text = [n for n, s in props.items() if s.get("type") != "array"]
+    plain = [("file", "a.pdf", PDF_BYTES)]
+    forms: list[list[tuple[str | bytes, str | bytes | None, bytes]]] = []
+    for name in text:
+        kind = _param_kind({"schema": props[name]})
+        for value in api.turns.take(kind, QUERY_KIND.get(kind, QUERY_KIND["string"]), 2) + (
+            api.turns.take("text", TEXT, 4)
+        ):
+            raw = value.encode("utf-8", "surrogatepass")
+            forms.append([*plain, (name, None, raw)])
+    forms += [[("file", "a.pdf", content)] for content in HOSTILE_FILES]
+    forms += [[("file", name, PDF_BYTES)] for name in HOSTILE_NAMES]
+    forms += [[*plain, (name, None, b"1")] for name in HOSTILE_NAMES]
+    forms += [[("file", None, PDF_BYTES)], [("payload", None, b"{}")], []]
+    for parts in forms:
+        body, content_type = multipart(parts)
+        api.send("POST", path, raw=body, headers={"Content-Type": content_type})
 
 
 @pytest.mark.slow
@@ -518,6 +571,7 @@ def test_hostile_values_reach_every_parameter_and_field(api_world):
             "case_id": case_ids[0],
             "organization_id": w.rows(Organization.__table__.c.id)[0],
             "procedure": "registration",
+            "document_id": 1,
             "expected_version": case["version"],
         }
         fuzz_reads(api, ids)

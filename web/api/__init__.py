@@ -7,10 +7,11 @@ OpenAPI 3.1 description is generated from the code at /api/v1/openapi.json, read
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,6 +28,10 @@ def _ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
             raise NotFound(f"no {name.removesuffix('_id')} {value}")
 
 
+def _id_past_range(path: str) -> bool:
+    return any(int(n) > MAX_ID for n in re.findall(r"/([0-9]+)(?=/|$)", path))
+
+
 @bp.before_app_request
 def _routing_errors_as_problems() -> Response | None:
     """Unknown API paths, and known ones with a method they do not take, answer as
@@ -41,6 +46,10 @@ def _routing_errors_as_problems() -> Response | None:
         return None
     if request.path != prefix and not request.path.startswith(prefix + "/"):
         return None
+    if isinstance(exc, MethodNotAllowed) and _id_past_range(request.path):
+        # werkzeug checks the method before the id's converter: a path with an id no table
+        # can hold would answer 405 where another method shares the route. It names nothing.
+        exc = NotFound("no such resource: an id past the databases' INTEGER names nothing")
     from web.api.problems import http_problem
 
     return http_problem(exc)  # type: ignore[arg-type]
@@ -58,6 +67,7 @@ def _authenticate() -> None:
 
 
 from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
+    casefile,
     cases,
     control,
     deadlines,
@@ -73,6 +83,7 @@ problems.register(bp)
 
 __all__ = [
     "bp",
+    "casefile",
     "cases",
     "control",
     "deadlines",

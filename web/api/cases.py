@@ -31,6 +31,7 @@ from web.api.common import (
     runtime,
 )
 from web.api.problems import version_conflict
+from web.api.uploads import accepts_uploads, step_body, step_error
 
 
 def case_body(
@@ -189,7 +190,10 @@ def case_history(case_id: int) -> Response:
 @operation(
     summary="Take a step",
     description="Fires `trigger` on the case. Requires If-Match with the case's ETag. "
-    "A rule that refuses the step answers 409 with the rule; the case is then unchanged.",
+    "A rule that refuses the step answers 409 with the rule; the case is then unchanged. "
+    "The step's documents may come with it: send multipart/form-data, the JSON body as the "
+    "`payload` part and each file in a part named by its material id (`file`: another "
+    "document); they are stored only if the step is taken.",
     tags=["steps"],
     expand="fire",
     scoped=True,
@@ -198,10 +202,11 @@ def case_history(case_id: int) -> Response:
     responses={200: (resources.Case, "the case after the step")},
     etag_on=(200,),
 )
+@accepts_uploads
 @idempotent
 def fire(case_id: int, trigger: str) -> Response:
     version = expected_version()
-    body = schemas.Fire().load(json_body())
+    body, files = step_body()
     rt = runtime()
     try:
         case_service.fire(
@@ -213,9 +218,10 @@ def fire(case_id: int, trigger: str) -> Response:
             actor=actor(),
             expected_version=version,
             comment=body["comment"],
+            uploads=files,
         )
     except ValidationError as err:
-        raise _in_data(err) from err
+        raise step_error(err, files) from err
     try:
         out = case_body(case_id)
     except Forbidden:

@@ -144,10 +144,13 @@ _REPLAYED_HEADERS = ("ETag", "Location", "Content-Type")
 
 def _fingerprint() -> str:
     body: Any
-    try:
-        body = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, RecursionError):
-        body = request.get_data(cache=True).hex()
+    if request.mimetype == "multipart/form-data":
+        body = _form_fingerprint()
+    else:
+        try:
+            body = json.loads(request.get_data(cache=True) or b"null")
+        except (ValueError, RecursionError):
+            body = request.get_data(cache=True).hex()
     canonical = json.dumps(
         [
             request.method,
@@ -160,6 +163,17 @@ def _fingerprint() -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _form_fingerprint() -> list[Any]:
+    """A multipart body by what it says, not how it was framed: a retry's random boundary
+    differs, its parts do not (each file by its name and SHA-256; the stream is rewound)."""
+    files = []
+    for name, part in request.files.items(multi=True):
+        digest = hashlib.file_digest(part.stream, "sha256").hexdigest()  # type: ignore[arg-type]
+        part.stream.seek(0)
+        files.append([name, part.filename or "", digest])
+    return [sorted(request.form.items(multi=True)), sorted(files)]
 
 
 def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:

@@ -23,13 +23,15 @@ from flask import Flask
 from marshmallow import fields, validate
 
 from engine.definitions.model import Definitions
-from web.api import resources, schemas
+from web.api import schemas
 from web.api.problems import PROBLEM_JSON, PROBLEM_TYPES
 
 TITLE = "tongbu API"
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+MULTIPART = "multipart/form-data"
+BINARY = {"type": "string", "format": "binary"}
 
 DESCRIPTION = """\
 JSON API of tongbu (同步): open cases of the synchronized Party-building procedures, take
@@ -48,7 +50,7 @@ their steps, read deadlines — for registration systems, Party platforms and re
 
 def _schema_name(schema: Any) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
-    if cls.__module__ in (schemas.__name__, resources.__name__):
+    if cls.__module__.startswith("web.api."):
         return cls.__name__
     module = cls.__module__.removeprefix("workflows.").removesuffix(".schemas")
     module = module.removeprefix("engine.")
@@ -133,17 +135,19 @@ def _operation(
         )
     if params:
         op["parameters"] = params
+    content: dict[str, Any] = {}
     if note.get("body") is not None:
-        op["requestBody"] = {
-            "required": note.get("body_required", True),
-            "content": {"application/json": {"schema": note["body"]}},
-        }
+        content["application/json"] = {"schema": note["body"]}
+    if note.get("multipart") is not None:
+        content[MULTIPART] = {"schema": note["multipart"]}
+    if content:
+        op["requestBody"] = {"required": note.get("body_required", True), "content": content}
     responses: dict[str, Any] = {}
     for status, (schema, description) in note["responses"].items():
         media = note.get("media", "application/json")
         resp: dict[str, Any] = {"description": description}
         if schema is not None:
-            resp["content"] = {media: {"schema": schema}}
+            resp["content"] = {m: {"schema": schema} for m in _media_types(media)}
         if status in note.get("etag_on", ()):
             resp["headers"] = dict(ETAG_HEADER)
             if status == 201:
@@ -164,8 +168,10 @@ def _operation(
         add(404, "not-found")
     if note.get("scoped"):
         add(403, "forbidden")
-    if note.get("args") or note.get("body") is not None:
+    if note.get("args") or note.get("body") is not None or note.get("multipart") is not None:
         add(422, "validation")
+    if note.get("multipart") is not None:
+        add(413, "too-large")
     if method == "post":
         add(400, "bad-request")
         add(415, "unsupported-media-type")
@@ -184,6 +190,11 @@ def _operation(
     return op
 
 
+def _media_types(media: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A response's media type, or the several it may be (a document: its sniffed type)."""
+    return (media,) if isinstance(media, str) else media
+
+
 def _path_schema(name: str) -> dict[str, Any]:
     if name.endswith("_id"):
         return {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
@@ -199,6 +210,41 @@ def _triggers(defs: Definitions) -> dict[str, list[str | None]]:
             if t.schema not in variants:
                 variants.append(t.schema)
     return out
+
+
+def _step_form(defs: Definitions, trigger: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A step as multipart/form-data: `payload` (the JSON body, as text) and the documents
+    it takes, one part name per material of the step in any loaded definition."""
+    materials = {
+        m.id: m for d in defs for t in d.transitions if t.trigger == trigger for m in t.materials
+    }
+    files = {
+        m.id: {
+            "type": "array",
+            "items": BINARY,
+            "description": f"{m.label.zh} / {m.label.en} ({m.rule}"
+            + (", required by the step unless the case holds one)" if m.required else ")"),
+        }
+        for m in materials.values()
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "payload": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": body,
+                "description": "the step's JSON body (`data`, `comment`) as text",
+            },
+            "file": {
+                "type": "array",
+                "items": BINARY,
+                "description": "documents that are none of the step's materials",
+            },
+            **files,
+        },
+        "additionalProperties": False,
+    }
 
 
 def _dynamic_schemas(spec: APISpec, defs: Definitions) -> dict[str, Any]:
@@ -230,7 +276,8 @@ def _dynamic_schemas(spec: APISpec, defs: Definitions) -> dict[str, Any]:
         )
         name = f"Fire.{trigger}"
         spec.components.schema(name, schema=cls)
-        fire_bodies[trigger] = ({"$ref": f"#/components/schemas/{name}"}, None not in variants)
+        ref = {"$ref": f"#/components/schemas/{name}"}
+        fire_bodies[trigger] = (ref, None not in variants, _step_form(defs, trigger, ref))
     return {"open_case": open_case, "fire": fire_bodies}
 
 
@@ -273,7 +320,7 @@ def build_spec(app: Flask, defs: Definitions) -> dict[str, Any]:
         if note.get("body") == "open_case":
             note = {**note, "body": dynamic["open_case"]}
         if note.get("expand") == "fire":
-            for trigger, (body, required) in dynamic["fire"].items():
+            for trigger, (body, required, form) in dynamic["fire"].items():
                 concrete = path.replace("{trigger}", trigger)
                 fixed = [p for p in params if p != "trigger"]
                 op = _operation(
@@ -283,6 +330,7 @@ def build_spec(app: Flask, defs: Definitions) -> dict[str, Any]:
                         "summary": f"{note['summary']}: {trigger}",
                         "body": body,
                         "body_required": required,
+                        "multipart": form,
                     },
                     fixed,
                     method,

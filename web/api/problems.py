@@ -16,6 +16,7 @@ developer who meets one can read what it means and what to do.
 | ValidationError (marshmallow)      | 422    | validation             |
 | Idempotency-Key reused, new body   | 422    | idempotency-key-reused |
 | If-Match missing on a fire         | 428    | precondition-required  |
+| TooLarge (a file, a case's files)  | 413    | too-large              |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.access.idempotency import KeyInProgress, KeyReused
 from engine.access.tokens import InvalidToken
+from engine.cases.documents import TooLarge
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
 
 PROBLEM_JSON = "application/problem+json"
@@ -78,6 +80,14 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         "版本已变化 / Precondition failed",
         "If-Match does not name the case's current version: someone changed it. "
         "`current_version` and `current_state` say where it is now; the ETag header carries it.",
+    ),
+    "too-large": (
+        413,
+        "文件过大 / Too large",
+        "A file is larger than one document may be (local parameter `document_max_file_mb`), "
+        "or the case's documents together would pass `document_max_case_mb`; `errors` names "
+        "the field, `limit_mb` the limit. Nothing was stored. (A request body past what the "
+        "route reads at all is 413 too.)",
     ),
     "unsupported-media-type": (
         415,
@@ -187,6 +197,13 @@ def _invalid(err: ValidationError) -> Response:
     return problem("validation", "see `errors`: field → messages", errors=messages)
 
 
+def _too_large(err: TooLarge) -> Response:
+    said = f"{err} / {err.zh}"
+    return problem(
+        "too-large", said, errors={err.field: [said]}, limit_mb=err.limit_mb, per_case=err.per_case
+    )
+
+
 def _unauthorized(err: InvalidToken) -> Response:
     return problem(
         "unauthorized",
@@ -217,6 +234,7 @@ _HTTP_SLUGS = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    413: "too-large",
     415: "unsupported-media-type",
 }
 
@@ -247,6 +265,7 @@ def register(bp: Blueprint) -> None:
     bp.register_error_handler(TransitionRefused, _refused)
     bp.register_error_handler(Conflict, _stale)
     bp.register_error_handler(ValidationError, _invalid)
+    bp.register_error_handler(TooLarge, _too_large)
     bp.register_error_handler(InvalidToken, _unauthorized)
     bp.register_error_handler(PreconditionRequired, _precondition_required)
     bp.register_error_handler(BadHeader, _bad_header)

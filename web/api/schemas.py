@@ -67,6 +67,10 @@ class Problem(InputSchema):
     current_state = fields.String(
         metadata={"description": "409 version conflict, 412: the case's state now"}
     )
+    limit_mb = fields.Float(metadata={"description": "413: the limit passed, in MB"})
+    per_case = fields.Boolean(
+        metadata={"description": "413: the case's total (true) or one file (false)"}
+    )
 
 
 # ---------------------------------------------------------------- inputs
