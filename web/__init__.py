@@ -83,6 +83,8 @@ def create_app(
     app.extensions["tongbu"] = runtime
     # Refuse to serve definitions whose meaning changed under a version already in use.
     definition_sync.sync_definitions(runtime.uow(), runtime.definitions)
+    # Document files a crashed process left staged: finished or removed (engine.store.blobs).
+    runtime.recover_documents()
 
     from web import api, auth, errors, pages
     from web.ui import register_ui

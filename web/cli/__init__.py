@@ -10,6 +10,7 @@ from web.cli import (
     accounts,
     api,
     calendar,
+    casefile,
     control,
     directory,
     escalation,
@@ -20,7 +21,17 @@ from web.cli import (
 )
 from web.cli.core import main
 
-for _module in (directory, procedures, escalation, reports, accounts, api, calendar, record):
+for _module in (
+    directory,
+    procedures,
+    escalation,
+    reports,
+    accounts,
+    api,
+    calendar,
+    record,
+    casefile,
+):
     _module.register(main)
 control.register(main)  # owners and correction: commands of the case group
 migration.register(main)  # `tongbu definitions migrate`: a command of the definitions group

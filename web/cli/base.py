@@ -13,6 +13,7 @@ import click
 from marshmallow import ValidationError, fields, validate
 
 from engine.access import actor as access
+from engine.cases.documents import TooLarge
 from engine.config import Config, ConfigError
 from engine.definitions import sync as definition_sync
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
@@ -43,6 +44,9 @@ def handled(fn: Callable) -> Callable:
             click.echo("invalid input / 输入有误:", err=True)
             for path, msg in _flat(err.messages):
                 click.echo(f"  {path}: {msg}", err=True)
+            sys.exit(2)
+        except TooLarge as err:
+            click.echo(f"too large / 文件过大:\n  {err}\n  {err.zh}", err=True)
             sys.exit(2)
         except TransitionRefused as err:
             r = err.refusal

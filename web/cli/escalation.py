@@ -110,6 +110,9 @@ def register(main: click.Group) -> None:
         logging.basicConfig(level=getattr(logging, log_level.upper()), handlers=[_log_handler()])
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         rt = ctx.runtime
+        recovered = rt.recover_documents()  # what a crashed upload left staged
+        if recovered.finished or recovered.removed:
+            log.info("documents: %s", recovered)
         start = parse_now(now_text)
         settings = scheduler_settings(rt.config, interval)
         clock = OffsetClock(start) if start else rt.clock
