@@ -168,11 +168,11 @@ def case_file(
 
 
 def checklist(
-    definition: Definition, info: ActionInfo, infos: Iterable[DocumentInfo]
+    definition: Definition, state: str, info: ActionInfo, infos: Iterable[DocumentInfo]
 ) -> list[ChecklistItem]:
-    """A step's materials (its first branch's, as its form), each with the current documents
-    of that material the case holds."""
-    named = definition.transitions_named(info.trigger)
+    """A step's materials from the case's state (its first branch's, as its form), each with
+    the current documents of that material the case holds."""
+    named = definition.triggers_from(state).get(info.trigger)
     if not named:
         return []
     held: dict[str, list[DocumentInfo]] = {}

@@ -152,7 +152,7 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
                 refusal=posted.refusal if mine and posted else None,
                 open=mine,
                 comment=(posted.form.values.get("_comment", "") if mine and posted else ""),
-                checklist=case_documents.checklist(definition, a, docs),
+                checklist=case_documents.checklist(definition, c["state"], a, docs),
                 files_lost=mine and posted is not None and posted.files_sent,
             )
         )

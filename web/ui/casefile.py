@@ -9,20 +9,18 @@ a case file does not take them, and a preview of anything else is its download.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, request
+from flask import Blueprint, flash, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from engine.cases import documents
 from engine.cases.documents import DocumentInfo, Upload
-from engine.cases.filetypes import ACCEPTED
 from engine.inputs import InputSchema
 from web import forms
+from web.downloads import document_response
 from web.ui.case_documents import ATTACH, COMMENT, too_large_errors, upload_limit
 from web.ui.case_page import Posted, render_case
 from web.ui.common import actor, runtime, see_other
@@ -99,43 +97,11 @@ def _open(document_id: int) -> tuple[DocumentInfo, bytes]:
     return documents.open_document(rt.reader(), rt.definitions, document_id, actor=actor())
 
 
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9._ ()-]{1,200}")
-
-
-def download_name(info: DocumentInfo) -> str:
-    """The uploader's name, ending in the extension of what the file is (a PDF called
-    "scan" or "letter.html" is saved as a .pdf, so the computer opens it as one)."""
-    ext = _extension(info)
-    name = info.filename
-    have = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    same = {"jpg", "jpeg"} if ext == "jpg" else {ext}
-    return name if have in same else f"{name}.{ext}"
-
-
-def _extension(info: DocumentInfo) -> str:
-    return ACCEPTED.get(info.content_type, ("bin",))[0]
-
-
-def _disposition(kind: str, info: DocumentInfo) -> str:
-    """RFC 6266: a plain ASCII name for old clients, the real one (Chinese) in UTF-8."""
-    name = download_name(info)
-    fallback = name if _PLAIN_NAME.fullmatch(name) else f"document-{info.id}.{_extension(info)}"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _file_response(info: DocumentInfo, data: bytes, kind: str) -> Response:
-    resp = Response(data, mimetype=info.content_type)
-    resp.headers["Content-Disposition"] = _disposition(kind, info)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
-
-
 @bp.get("/documents/<int:document_id>")
 def download(document_id: int) -> Any:
     """The document as stored, to save: its sniffed type, never shown in the page."""
     info, data = _open(document_id)
-    return _file_response(info, data, "attachment")
+    return document_response(info, data, request)
 
 
 @bp.get("/documents/<int:document_id>/preview")
@@ -145,7 +111,7 @@ def preview(document_id: int) -> Any:
     info, data = _open(document_id)
     if not info.previewable:
         return see_other("casefile.download", document_id=document_id)
-    resp = _file_response(info, data, "inline")
+    resp = document_response(info, data, request, inline=True)
     # The case page frames it; no other site may (the pages' default is DENY / 'none').
     resp.headers["X-Frame-Options"] = "SAMEORIGIN"
     resp.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
