@@ -306,6 +306,10 @@ def _remove_orphan(
 # ---------------------------------------------------------------- move
 
 
+MOVED, GONE = "moved", "gone"
+"""`_move_one`'s outcomes besides a problem: moved now; moved (or gone) meanwhile."""
+
+
 def move(
     uow: UnitOfWork,
     to: str,
@@ -328,20 +332,28 @@ def move(
         report.already = r.conn.execute(
             select(func.count()).select_from(documents_t).where(documents_t.c.storage == to)
         ).scalar_one()
-        ids = [row.id for row in _rows(r.conn, documents_t.c.storage == source_name)]
-    for doc_id in ids:
-        outcome = _move_one(uow, doc_id, source_name, to, source, target)
-        if outcome is MOVED:
-            report.moved += 1
-            if progress is not None:
-                progress(doc_id)
-        elif isinstance(outcome, StorageProblem):
-            report.problems.append(outcome)
-    return report
-
-
-MOVED, GONE = "moved", "gone"
-"""`_move_one` outcomes besides a problem: moved now; moved (or deleted) meanwhile by another run."""
+    last = 0
+    while True:
+        with uow.reader() as r:
+            batch = list(
+                r.conn.execute(
+                    select(documents_t.c.id)
+                    .where(documents_t.c.storage == source_name, documents_t.c.id > last)
+                    .order_by(documents_t.c.id)
+                    .limit(BATCH)
+                ).scalars()
+            )
+        for doc_id in batch:
+            outcome = _move_one(uow, doc_id, source_name, to, source, target)
+            if outcome is MOVED:
+                report.moved += 1
+                if progress is not None:
+                    progress(doc_id)
+            elif isinstance(outcome, StorageProblem):
+                report.problems.append(outcome)
+        if len(batch) < BATCH:
+            return report
+        last = batch[-1]
 
 
 def _move_one(

@@ -205,7 +205,9 @@ def register(main: click.Group) -> None:
             raise ValidationError(
                 {"--to": ["directory needs TONGBU_DOCUMENT_DIR (the folder) / 需设置文件夹"]}
             )
-        report = document_storage.move(rt.uow(), to)
+        report = document_storage.move(
+            rt.uow(), to, progress=lambda doc_id: click.echo(f"moved document {doc_id}")
+        )
         click.echo(
             f"moved to {to}: {report.moved}; already there: {report.already}; "
             f"problems: {len(report.problems)}"
