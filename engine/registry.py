@@ -37,6 +37,16 @@ class DemoCase:
     unit: str
 
 
+@dataclass(frozen=True)
+class DemoDocument:
+    """A document a demo attaches with a step (a material of the step's checklist, issue 14):
+    the material it is, the file name it is uploaded under, and its bytes."""
+
+    material: str
+    filename: str
+    data: bytes
+
+
 class DemoContext(Protocol):
     """What a procedure's demo may do: the base data's districts and the services.
 
@@ -86,8 +96,22 @@ class DemoContext(Protocol):
         *,
         on: date,
         role: str = "caseworker",
+        documents: Sequence[DemoDocument] = (),
     ) -> None:
-        """Fire a step as the nearest user with `role` at or above the case's unit."""
+        """Fire a step as the nearest user with `role` at or above the case's unit, with the
+        documents it attaches (counted for the step's required materials)."""
+        ...
+
+    def attach(
+        self,
+        case: DemoCase,
+        documents: Sequence[DemoDocument],
+        *,
+        on: date,
+        role: str = "caseworker",
+    ) -> None:
+        """Attach documents to a case on their own (a `document` event; the case's version
+        stays), as the nearest user with `role` at or above the case's unit."""
         ...
 
     def deregister(self, organization_id: int, *, on: date) -> None:

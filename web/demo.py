@@ -11,7 +11,7 @@ time. Passwords are for a demo on 127.0.0.1 only.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -20,13 +20,15 @@ from werkzeug.security import generate_password_hash
 
 from engine.access import actor as access
 from engine.access.actor import SYSTEM, Actor
+from engine.cases import documents as case_documents
 from engine.cases import read as case_read
 from engine.cases import service as case_service
+from engine.cases.documents import Upload
 from engine.clock import FixedClock
 from engine.definitions import sync as definition_sync
 from engine.directory import service as directory
 from engine.errors import NotFound
-from engine.registry import DemoCase
+from engine.registry import DemoCase, DemoDocument
 from engine.store.unit_of_work import UnitOfWork
 from web.runtime import Runtime
 
@@ -240,6 +242,7 @@ class ServiceDemoContext:
         *,
         on: date,
         role: str = "caseworker",
+        documents: Sequence[DemoDocument] = (),
     ) -> None:
         out = case_service.fire(
             self._uow(on),
@@ -249,11 +252,30 @@ class ServiceDemoContext:
             payload or {},
             actor=self.actor(case.unit, role),
             expected_version=case.version,
+            uploads=[Upload(d.filename, d.data, d.material) for d in documents],
         )
+        self.counts["documents"] += len(documents)
         case.version = out["version"]
         if trigger in self._hands_over:  # the case may have gone to another unit: follow it
             moved = case_read.get_case(self.rt.uow(), self.rt.definitions, case.id, actor=SYSTEM)
             case.unit = self._codes.get(moved["unit_id"], case.unit)
+
+    def attach(
+        self,
+        case: DemoCase,
+        documents: Sequence[DemoDocument],
+        *,
+        on: date,
+        role: str = "caseworker",
+    ) -> None:
+        case_documents.attach(
+            self._uow(on),
+            self.rt.definitions,
+            case.id,
+            [Upload(d.filename, d.data, d.material) for d in documents],
+            actor=self.actor(case.unit, role),
+        )
+        self.counts["documents"] += len(documents)
 
     def deregister(self, organization_id: int, *, on: date) -> None:
         unit = self._org_unit[organization_id]
@@ -323,7 +345,8 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
     return (
         f"demo data loaded: {len(UNITS)} units, {len(USERS)} users, "
         f"{c['organizations']} organizations, {c['Party organizations']} Party organizations, "
-        f"{c['members']} members; cases opened: {cases or 'none'}\n" + accounts_text()
+        f"{c['members']} members, {c['documents']} documents; cases opened: {cases or 'none'}\n"
+        + accounts_text()
     )
 
 
