@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.access import actor as access
 from engine.access.actor import Actor
+from engine.cases import documents
 from engine.cases import read as case_read
 from engine.cases import service as case_service
+from engine.cases.documents import Upload
 from engine.clock import FixedClock
 from engine.config import Config
 from engine.definitions import sync as definition_sync
@@ -110,6 +113,7 @@ class World:
         payload: dict | None = None,
         by: str = "wang",
         version: int | None = None,
+        uploads: Sequence[Upload] = (),
     ) -> dict[str, Any]:
         if version is None:
             version = self.case(case_id)["version"]
@@ -121,6 +125,23 @@ class World:
             payload or {},
             actor=self.actors[by],
             expected_version=version,
+            uploads=uploads,
+        )
+
+    def attach(self, case_id: int, *materials: str, by: str = "wang") -> list[int]:
+        """Attach a sample PDF for each material to the case, on its own (a `document` event),
+        as the caseworker does when the applicant hands the documents in."""
+        return documents.attach(
+            self.uow(),
+            self.rt.definitions,
+            case_id,
+            [sample(m) for m in materials],
+            actor=self.actors[by],
+        )
+
+    def case_documents(self, case_id: int) -> list[documents.DocumentInfo]:
+        return documents.list_documents(
+            self.uow(), self.rt.definitions, case_id, actor=self.actors["admin"]
         )
 
     def case(self, case_id: int, by: str = "admin") -> dict[str, Any]:
@@ -305,20 +326,32 @@ def survey(
     }
 
 
+#: The smallest file the content sniffing takes as a PDF.
+SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+#: The documents the newest P1 (registration.v3.yaml) requires on its way to registration:
+#: REG-1's commitment letter and member survey for `accept`, REG-3's charter for
+#: `approve_charter`. Attach them (`World.attach`) before walking `registration_steps`.
+P1_DOCUMENTS = ("commitment_letter", "member_survey", "charter")
+
+
+def sample(material: str, data: bytes = SAMPLE_PDF) -> Upload:
+    """A sample PDF upload for `material` (named after it)."""
+    return Upload(f"{material}.pdf", data, material)
+
+
 def registration_steps(
     full_members: int = 4,
     credit_code: str = "51220102MJY1234563",
     mode: str = "direct",
     supervisory_unit: str | None = None,
 ) -> list[tuple[str, dict, str]]:
-    """The P1 happy path to `forming_party_org`/`coverage_routing`, as (trigger, payload, user)."""
+    """The P1 happy path to `responsibility`, as (trigger, payload, user). On the newest
+    version the case needs its documents first (`World.attach(case_id, *P1_DOCUMENTS)`); the
+    payloads suit versions 2 and 3 alike (version 3 takes no checkbox for the documents)."""
 
     return [
-        (
-            "record_documents",
-            {"commitment_letter": True, "member_survey": survey(full_members)},
-            "wang",
-        ),
+        ("record_documents", {"member_survey": survey(full_members)}, "wang"),
         ("accept", {}, "wang"),
         ("approve_charter", CHARTER_OK, "wang"),
         (

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine.access import idempotency, tokens
 from engine.store.tables_access import ApiToken
+from tests.world import survey
 from web.cli import core as cli
 
 PROBLEM = "application/problem+json"
@@ -112,7 +113,7 @@ def test_failed_request_releases_its_idempotency_key(api, world):
     path = f"/api/v1/cases/{case_id}/fire/record_documents"
     headers = {"If-Match": '"1"', "Idempotency-Key": "docs-1"}
     assert api.post(path, {"data": {}}, headers=headers).status_code == 422
-    ok = api.post(path, {"data": {"commitment_letter": True}}, headers=headers)
+    ok = api.post(path, {"data": {"member_survey": survey(4)}}, headers=headers)
     assert ok.status_code == 200, ok.get_json()
     assert "Idempotent-Replayed" not in ok.headers
 
@@ -132,7 +133,7 @@ def test_key_still_in_progress_is_409(api, world, monkeypatch):
 def test_if_match_forms(api, world):
     case_id = world.open("logistics")
     path = f"/api/v1/cases/{case_id}/fire/record_documents"
-    body = {"data": {"commitment_letter": True}}
+    body = {"data": {"member_survey": survey(4)}}
     assert api.post(path, body, headers={"If-Match": "*"}).status_code == 428
     assert api.post(path, body, headers={"If-Match": "1"}).status_code == 400
     assert api.post(path, body, headers={"If-Match": '"1", "2"'}).status_code == 400

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from engine.oversight import notifications
-from tests.world import registration_steps
+from tests.world import P1_DOCUMENTS, registration_steps
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -14,6 +14,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _registered_case(world) -> int:
     """A case registered on 2026-03-02: REG-5 (1 month) and REG-8 (3 months) are running."""
     case_id = world.open("logistics")
+    world.attach(case_id, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps()[:4]:
         world.fire(case_id, trigger, payload, by=user)
     return case_id
@@ -91,7 +92,7 @@ def test_notifications_are_the_token_users_own(api, world):
 def test_definitions_list_read_and_diagram(api, world):
     listed = api.get("/api/v1/definitions").get_json()["items"]
     versions = [d for d in listed if d["procedure"] == "registration"]
-    assert [d["version"] for d in versions if d["latest"]] == [2]  # P1 v2 (issue 13)
+    assert [d["version"] for d in versions if d["latest"]] == [3]  # P1 v3 (issue 14)
     registration = next(d for d in versions if d["latest"])
     d = api.get(registration["href"]).get_json()
     definition = world.rt.definitions.get("registration")

@@ -4,6 +4,8 @@ refused as problems, and nothing changes."""
 
 from __future__ import annotations
 
+from tests.world import survey
+
 PROBLEM = "application/problem+json"
 REASON = "党建责任主体为朝阳区民政局（REG-6）"
 
@@ -63,7 +65,7 @@ def test_reg6_caseworker_is_forbidden_and_nothing_changes(api, world):
 
 def test_reg6_stale_version_is_a_409_conflict_and_nothing_changes(api, world):
     cid = world.open("logistics")
-    world.fire(cid, "record_documents", {"commitment_letter": True})
+    world.fire(cid, "record_documents", {"member_survey": survey(4)})
     before = _as_admin(api, cid)
     r = _hand_over(api, cid, expected_version=1)
     assert r.status_code == 409 and r.content_type == PROBLEM

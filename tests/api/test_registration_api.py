@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.world import add_responsible_units, make_world, registration_steps, survey
+from tests.world import (
+    P1_DOCUMENTS,
+    add_responsible_units,
+    make_world,
+    registration_steps,
+    survey,
+)
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
 def world(db_url, clock):
-    """The API world with REG-6's responsible units (P1 v2 hands the case to one)."""
+    """The API world with REG-6's responsible units (P1 hands the case to one)."""
     w = make_world(db_url, clock)
     add_responsible_units(w)
     return w
@@ -79,7 +85,7 @@ def test_registration_case_through_the_api_only(api, world):
     assert other.status_code == 422
     assert other.get_json()["type"].endswith("#problem-idempotency-key-reused")
 
-    # REG-1: accepting before both documents are in is refused with the rule (409).
+    # REG-1: accepting before both documents are attached is refused with the rule (409).
     refused = _fire(api, case_id, "accept", version=1)
     assert refused.status_code == 409
     assert refused.content_type == PROBLEM
@@ -101,7 +107,7 @@ def test_registration_case_through_the_api_only(api, world):
         api,
         case_id,
         "record_documents",
-        {"commitment_letter": True, "member_survey": {**survey(4), "full_members": -1}},
+        {"member_survey": {**survey(4), "full_members": -1}},
         version=1,
     )
     assert bad.status_code == 422
@@ -109,19 +115,18 @@ def test_registration_case_through_the_api_only(api, world):
     assert "REG-2" in errors["data"]["member_survey"]["full_members"][0]
 
     # 428: firing needs If-Match.
-    unconditional = _fire(api, case_id, "record_documents", {"commitment_letter": True})
+    unconditional = _fire(api, case_id, "record_documents", {"member_survey": survey(4)})
     assert unconditional.status_code == 428
     assert unconditional.get_json()["type"].endswith("#problem-precondition-required")
 
-    ok = _fire(
-        api,
-        case_id,
-        "record_documents",
-        {"commitment_letter": True, "member_survey": survey(4)},
-        version=1,
-    )
+    ok = _fire(api, case_id, "record_documents", {"member_survey": survey(4)}, version=1)
     assert ok.status_code == 200, ok.get_json()
     assert ok.headers["ETag"] == '"2"'
+    # The applicant's documents (REG-1's two, REG-3's charter) go into the case file. Through
+    # the engine here, a `document` event that leaves the case's version as it is: this test
+    # is about the steps; the API's own upload is tested with the case file's API.
+    world.attach(case_id, *P1_DOCUMENTS)
+    assert _case(api, case_id).get_json()["version"] == 2
 
     # 412: someone who still holds version 1 cannot accept; they learn where the case is.
     stale = _fire(api, case_id, "accept", version=1)
@@ -194,6 +199,7 @@ def test_registration_case_through_the_api_only(api, world):
     assert final["actions"] == []
     history = api.get(f"/api/v1/cases/{case_id}/history", user="lu").get_json()["events"]
     assert [e["kind"] for e in history if e["kind"] not in ("opened", "transition")] == [
+        "document",
         "handed_over",
         "reaction",  # the new Party organization's secretary post opened (P4)
     ]

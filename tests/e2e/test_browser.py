@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.ui_support import PASSWORD
+from tests.world import survey
 
 TIMEOUT_MS = 15_000
+#: The demo's sample documents (real PDFs), uploaded through the step forms' file inputs.
+SAMPLES = {
+    m: Path(__file__).resolve().parents[2] / "workflows/registration/demo_files" / f"{m}.pdf"
+    for m in ("commitment_letter", "member_survey", "charter")
+}
 
 
 def _page(chromium: Any, locale: str = "zh-CN") -> Any:
@@ -70,14 +77,13 @@ def test_caseworker_drives_a_registration_case(chromium, live, shots):
     live.story["case_id"] = case_id
     assert "已申请" in page.locator(".current-state").inner_text()
 
-    # a refused step: greyed, with the rule and its message (REG-1)
-    refused = page.locator(".action.refused[data-trigger=accept]")
-    assert "REG-1" in refused.inner_text()
-    assert refused.locator("button").count() == 0
+    # a step refused for its missing documents says so with the rule (REG-1)
+    accept = page.locator(".action[data-trigger=accept]")
+    assert "needs-documents" in accept.get_attribute("class")
+    assert "REG-1" in accept.locator("summary .why").inner_text()
 
     # a field error, shown beside the field, the input kept (REG-2)
     step = _open_step(page, "record_documents")
-    step.locator("input[name=commitment_letter]").check()
     step.locator("input[name='member_survey.full_members']").fill("2")
     step.locator("input[name='member_survey.full_time_full_members']").fill("5")
     step.locator("input[name='member_survey.probationary_members']").fill("0")
@@ -90,15 +96,22 @@ def test_caseworker_drives_a_registration_case(chromium, live, shots):
     page.screenshot(path=str(shots / "03-case-field-error.png"), full_page=True)
     assert live.world.case(case_id)["version"] == 1  # nothing was saved
 
-    # corrected, then the steps in order
+    # corrected, with the two documents REG-1 asks for, then the steps in order
     step = _open_step(page, "record_documents")
     step.locator("input[name='member_survey.full_members']").fill("4")
     step.locator("input[name='member_survey.full_time_full_members']").fill("4")
+    for material in ("commitment_letter", "member_survey"):
+        step.locator(f"#f-record_documents-doc-{material}").set_input_files(str(SAMPLES[material]))
     _submit(step)
     assert page.locator(".flash.success").count() == 1
+    assert [d.material for d in live.world.case_documents(case_id)] == [
+        "commitment_letter",
+        "member_survey",
+    ]
 
     _submit(_open_step(page, "accept"))
-    step = _open_step(page, "approve_charter")
+    step = _open_step(page, "approve_charter")  # REG-3: the charter comes with the step
+    step.locator("#f-approve_charter-doc-charter").set_input_files(str(SAMPLES["charter"]))
     for box in step.locator("input[type=checkbox]").all():
         box.check()
     _submit(step)
@@ -195,9 +208,10 @@ def test_every_action_works_without_javascript(chromium, live):
     case_id = live.world.open("health")
     page.goto(f"{live.url}/cases/{case_id}")
     step = _open_step(page, "record_documents")
-    step.locator("input[name=commitment_letter]").check()
+    for name, value in survey(3).items():
+        step.locator(f"input[name='member_survey.{name}']").fill(str(value))
     _submit(step)
-    assert live.world.case(case_id)["data"]["documents"] == {"commitment_letter": True}
+    assert live.world.case(case_id)["data"]["member_survey"] == survey(3)
     page.goto(f"{live.url}/lang/en?next=/cases/{case_id}")
     assert "Next steps" in page.content()
     context.close()

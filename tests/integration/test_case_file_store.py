@@ -20,7 +20,7 @@ from engine.definitions.loader import DEFAULT_DIR
 from engine.errors import Forbidden, TransitionRefused
 from engine.store.blobs import BlobStores
 from engine.store.tables_casefile import Document, DocumentBlob
-from tests.world import make_world, registration_steps
+from tests.world import make_world, survey
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body>not a pdf</body></html>"
@@ -77,9 +77,10 @@ def world(db_url, clock, tmp_path):
 
 
 def _at_accept(w) -> int:
+    """A case on this folder's registration v2 with its documents recorded as v2 records them
+    (the checkbox and the survey): only the materials added here hold `accept` back."""
     case_id = w.open("logistics")
-    trigger, payload, _ = registration_steps()[0]
-    w.fire(case_id, trigger, payload)
+    w.fire(case_id, "record_documents", {"commitment_letter": True, "member_survey": survey(4)})
     return case_id
 
 

@@ -20,7 +20,7 @@ from engine.errors import Conflict, DefinitionError, Forbidden, TransitionRefuse
 from engine.registry import load_registry
 from engine.snapshot import CreateRecord, SetData, UpdateOrganization
 from engine.store.tables import Event, Organization
-from tests.world import make_world, registration_steps, survey
+from tests.world import P1_DOCUMENTS, make_world, registration_steps, survey
 from web.runtime import build_runtime
 
 
@@ -50,6 +50,7 @@ def snapshot(world, cid):
 
 
 def drive(world, cid, upto: str):
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps():
         world.fire(cid, trigger, payload, by=user)
         if trigger == upto:
@@ -70,7 +71,7 @@ def race(world, cid: int, version: int) -> list[object]:
                     world.rt.definitions,
                     cid,
                     "record_documents",
-                    {"commitment_letter": True, "member_survey": survey(i + 1)},
+                    {"member_survey": survey(i + 1)},
                     actor=world.actors["wang"],
                     expected_version=version,
                 )
@@ -103,7 +104,7 @@ def test_two_concurrent_fires_exactly_one_wins(world):
 
 def test_stale_version_is_a_conflict_and_changes_nothing(world):
     cid = world.open("logistics")
-    world.fire(cid, "record_documents", {"commitment_letter": True, "member_survey": survey(3)})
+    world.fire(cid, "record_documents", {"member_survey": survey(3)})
     before = snapshot(world, cid)
     with pytest.raises(Conflict) as exc:
         world.fire(cid, "accept", version=1)
@@ -189,7 +190,8 @@ def test_action_failing_midway_rolls_everything_back(db_url, clock, tmp_path):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     world = make_world(db_url, clock, definitions_dir=folder, registry=registry)
     cid = world.open("logistics")
-    world.fire(cid, "record_documents", {"commitment_letter": True, "member_survey": survey(3)})
+    world.fire(cid, "record_documents", {"member_survey": survey(3)})
+    world.attach(cid, "commitment_letter", "member_survey")
     before = snapshot(world, cid)
     with pytest.raises(ValueError, match="no_such_entity"):
         world.fire(cid, "accept")
@@ -216,7 +218,8 @@ def test_case_stays_pinned_to_its_definition_version(db_url, clock, tmp_path):
     old = world.open("logistics")
 
     def no_document_check(doc):
-        next(t for t in doc["transitions"] if t["trigger"] == "accept")["guards"] = []
+        accept = next(t for t in doc["transitions"] if t["trigger"] == "accept")
+        accept["guards"], accept["materials"] = [], []
 
     folder, nxt = _with_next(tmp_path, no_document_check)
     rt2 = build_runtime(Config(database_url=db_url, definitions_dir=folder), clock=clock)

@@ -20,7 +20,13 @@ from engine.oversight import sweep as escalation
 from engine.oversight.figures import Moment
 from engine.store.tables import Deadline, Event
 from engine.store.tables_oversight import DeadlineAction, Notification, StallFlag
-from tests.world import World, add_responsible_units, make_world, registration_steps
+from tests.world import (
+    P1_DOCUMENTS,
+    World,
+    add_responsible_units,
+    make_world,
+    registration_steps,
+)
 
 STEP = timedelta(seconds=1)
 
@@ -48,6 +54,7 @@ def registered_cases(world: World, n: int, *, unit: str = "cc-ng", start: int = 
             },
         )
         cid = world.open(key, by=worker)
+        world.attach(cid, *P1_DOCUMENTS, by=worker)
         for trigger, payload, _user in registration_steps(credit_code=credit_code(i))[:4]:
             world.fire(cid, trigger, payload, by=worker)
         ids.append(cid)

@@ -1,11 +1,12 @@
-"""P1 driven end to end through the service layer, on SQLite and PostgreSQL (registration v2:
-from the responsible body on, the case is that body's unit's, REG-6)."""
+"""P1 driven end to end through the service layer, on SQLite and PostgreSQL (registration v3:
+the documents are attached, REG-1/REG-3; as in v2, from the responsible body on, the case is
+that body's unit's, REG-6)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.world import add_responsible_units, make_world, registration_steps
+from tests.world import P1_DOCUMENTS, add_responsible_units, make_world, registration_steps
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def world(db_url, clock):
 
 def test_registration_to_standalone_party_organization(world):
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps(full_members=4):
         world.fire(cid, trigger, payload, by=user)
     world.fire(
@@ -38,7 +40,7 @@ def test_registration_to_standalone_party_organization(world):
     )
     assert out["state"] == "covered" and out["status"] == "closed"
     case = world.case(cid)
-    assert case["definition_version"] == 2 and case["unit_id"] == world.units["ng-nh"]
+    assert case["definition_version"] == 3 and case["unit_id"] == world.units["ng-nh"]
     assert case["organization"]["coverage"] == "party_org"
     assert case["organization"]["credit_code"] == "51220102MJY1234563"
     deadlines = {d["key"]: d["status"] for d in case["deadlines"]}

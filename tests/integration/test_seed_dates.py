@@ -11,7 +11,7 @@ import pytest
 from marshmallow import ValidationError
 
 from engine.directory import service as directory
-from tests.world import CHARTER_OK, make_world, survey
+from tests.world import CHARTER_OK, P1_DOCUMENTS, make_world, survey
 
 UPPER = "南关区自强街道党工委"
 FUTURE = "2026-03-03"
@@ -78,7 +78,8 @@ def registration(**kw: Any) -> dict:
 
 def test_reg4_registration_date_is_a_fact_after_the_application(world):
     cid = world.open("logistics")  # applied on 2026-03-01
-    world.fire(cid, "record_documents", {"commitment_letter": True, "member_survey": survey(4)})
+    world.attach(cid, *P1_DOCUMENTS)
+    world.fire(cid, "record_documents", {"member_survey": survey(4)})
     world.fire(cid, "accept")
     world.fire(cid, "approve_charter", CHARTER_OK)
     errors = refused_input(world, cid, "register", registration(registered_on="2020-06-01"), "li")

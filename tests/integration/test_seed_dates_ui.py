@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.e2e.ui_support import app_for, fire_form, login, snapshot, ui_world
-from tests.world import registration_steps
+from tests.world import P1_DOCUMENTS, registration_steps
 
 
 @pytest.fixture
@@ -34,6 +34,7 @@ def field_with_error(html: str, field_id: str) -> str | None:
 def test_reg4_a_registration_before_the_application_is_refused_beside_its_field(world):
     client = client_of(world, "li")  # a supervisor registers
     cid = world.open("logistics")  # applied on 2026-03-01
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps()[:3]:
         world.fire(cid, trigger, payload, by=user)
     decision = {**registration_steps()[3][1], "registered_on": "2020-06-01"}
@@ -48,6 +49,7 @@ def test_reg4_a_registration_before_the_application_is_refused_beside_its_field(
 def test_reg5_a_delivery_tomorrow_is_refused_beside_its_row(world):
     client = client_of(world, "wang")  # a caseworker forwards
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps()[:4]:
         world.fire(cid, trigger, payload, by=user)
     recipients = {

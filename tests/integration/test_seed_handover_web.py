@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 
 from engine.store.tables import Case, Event, Unit
 from tests.e2e.ui_support import app_for, csrf_token, event_count, login, ui_world
+from tests.world import survey
 from web.cli.core import main
 
 REASON = "党建责任主体为朝阳区民政局（REG-6）"
@@ -137,7 +138,7 @@ def test_reg6_stale_form_is_a_conflict_and_changes_nothing(app, world):
     cid = world.open("logistics")
     li = _client(app, "li")
     token = csrf_token(li.get(f"/cases/{cid}").get_data(as_text=True))
-    world.fire(cid, "record_documents", {"commitment_letter": True})  # someone moves the case
+    world.fire(cid, "record_documents", {"member_survey": survey(4)})  # someone moves the case
     before = _where(world, cid)
     resp = _post(li, cid, version=1, token=token)
     html = resp.get_data(as_text=True)
@@ -255,7 +256,7 @@ def test_reg6_cli_hands_a_case_over(world, tongbu):
         "case", "hand-over", str(cid), "--to", "cc-cy", "--reason", REASON, "--as", "wang", code=5
     )
     assert "forbidden" in out
-    world.fire(cid, "record_documents", {"commitment_letter": True})
+    world.fire(cid, "record_documents", {"member_survey": survey(4)})
     before = _where(world, cid)
     args = ("case", "hand-over", str(cid), "--reason", REASON, "--as", "li")
     assert "conflict" in tongbu(*args, "--to", "cc-cy", "--version", "1", code=4)

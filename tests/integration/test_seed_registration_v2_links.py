@@ -33,7 +33,7 @@ from tests.integration.test_seed_registration_v2 import (
     member,
     to_routing,
 )
-from tests.world import World, add_responsible_units, registration_steps
+from tests.world import P1_DOCUMENTS, World, add_responsible_units, registration_steps
 from web import forms
 from workflows.registration.schemas import SCHEMAS
 
@@ -200,6 +200,7 @@ def test_reg6_reg7_v2_steps_through_the_case_page(world):
     host = host_party_org(world)
     staff = member(world, "logistics", "张伟")
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps(full_members=2, credit_code=credit_code(1)):
         world.fire(cid, trigger, payload, by=user)
     page = wang.get(f"/cases/{cid}").get_data(as_text=True)
@@ -257,6 +258,7 @@ def test_reg7_joint_step_through_the_api_names_partners_by_number(world):
 
 def _to_responsibility(world: World) -> int:
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps(full_members=2, credit_code=credit_code(1)):
         world.fire(cid, trigger, payload, by=user)
     return cid

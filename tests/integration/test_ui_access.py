@@ -18,6 +18,7 @@ from tests.e2e.ui_support import (
     fire_form,
     login,
     snapshot,
+    to_form,
     ui_world,
 )
 from tests.world import survey
@@ -103,7 +104,7 @@ def test_wrong_role_refused_case_unchanged(app, world, case_id):
         c,
         case_id,
         "record_documents",
-        {"commitment_letter": True, "member_survey": survey(4)},
+        {"member_survey": survey(4)},
         version=before[1],
     )
     assert resp.status_code == 403
@@ -120,7 +121,7 @@ def test_wrong_unit_cannot_open_or_act_case_unchanged(app, world, case_id):
     assert "长春市南关区物流行业协会" not in page.get_data(as_text=True)
     token = csrf_token(c.get("/cases").get_data(as_text=True))
     resp = fire_form(
-        c, case_id, "record_documents", {"commitment_letter": True}, version=1, token=token
+        c, case_id, "record_documents", {"member_survey": survey(4)}, version=1, token=token
     )
     assert resp.status_code == 403
     assert snapshot(world, case_id) == before
@@ -161,7 +162,7 @@ def test_forged_form_without_csrf_token_refused_case_unchanged(app, world, case_
     before = snapshot(world, case_id)
     resp = c.post(
         f"/cases/{case_id}/steps/record_documents",
-        data={"_version": str(before[1]), "commitment_letter": "y"},
+        data={"_version": str(before[1]), **to_form({"member_survey": survey(4)})},
     )
     assert resp.status_code == 400
     assert snapshot(world, case_id) == before
@@ -176,7 +177,11 @@ def test_csrf_token_of_another_session_refused_case_unchanged(app, world, case_i
     before = snapshot(world, case_id)
     resp = victim.post(
         f"/cases/{case_id}/steps/record_documents",
-        data={"_version": str(before[1]), "commitment_letter": "y", "csrf_token": stolen},
+        data={
+            "_version": str(before[1]),
+            **to_form({"member_survey": survey(4)}),
+            "csrf_token": stolen,
+        },
     )
     assert resp.status_code == 400
     assert snapshot(world, case_id) == before

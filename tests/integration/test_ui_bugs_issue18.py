@@ -35,7 +35,7 @@ from tests.e2e.ui_support import (
     ui_world,
 )
 from tests.integration.test_escalation import registered_cases
-from tests.world import CHARTER_OK, survey
+from tests.world import CHARTER_OK, P1_DOCUMENTS, survey
 from web.cli import main
 from web.cli.base import Ctx
 from web.messages import NOUNS, translate_message
@@ -70,7 +70,8 @@ def field_errors(resp) -> str:
 
 def at_registration_review(world) -> int:
     cid = world.open("logistics")
-    world.fire(cid, "record_documents", {"commitment_letter": True, "member_survey": survey(4)})
+    world.attach(cid, *P1_DOCUMENTS)
+    world.fire(cid, "record_documents", {"member_survey": survey(4)})
     world.fire(cid, "accept")
     world.fire(cid, "approve_charter", CHARTER_OK)
     return cid
@@ -123,7 +124,7 @@ def test_reg2_consistency_is_explained_in_the_page_language(world, lang, shown):
         client(world, "wang", lang),
         cid,
         "record_documents",
-        {"commitment_letter": True, "member_survey": survey(2, full_time=5)},
+        {"member_survey": survey(2, full_time=5)},
         version=before[1],
     )
     assert resp.status_code == 422
@@ -362,29 +363,29 @@ def test_every_message_of_the_engine_and_the_procedures_has_its_chinese(zh_reque
 def test_a_stale_form_whose_step_is_gone_lists_the_input_by_its_labels(world):
     cid = world.open("logistics")
     seen = world.case(cid)["version"]
-    world.fire(cid, "record_documents", {"commitment_letter": True, "member_survey": survey(4)})
+    world.fire(cid, "record_documents", {"member_survey": survey(4)})
+    world.attach(cid, "commitment_letter", "member_survey")
     world.fire(cid, "accept")  # record_documents is no longer a step of the case
-    for lang, labels, yes in (
-        ("zh", ("已收到党建工作承诺书", "社会组织党员情况调查表 › 正式党员人数"), "是"),
-        ("en", ("Commitment letter received", "Party-member survey › Full members"), "yes"),
+    for lang, survey_label, full_members in (
+        ("zh", "社会组织党员情况调查表", "正式党员人数"),
+        ("en", "Party-member survey", "Full members"),
     ):
         resp = fire_form(
             client(world, "wang", lang),
             cid,
             "record_documents",
-            {"commitment_letter": True, "member_survey": survey(3)},
+            {"member_survey": survey(3)},
             version=seen,
         )
         html = resp.get_data(as_text=True)
         assert resp.status_code == 409
         typed = re.search(r'<dl class="payload typed">(.*?)</dl>', html, re.S).group(1)
         pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", typed)
-        assert (labels[0], yes) in pairs and (labels[1], "3") in pairs, pairs
-        assert "member_survey" not in typed and "commitment_letter" not in typed
-        assert "<dd>y</dd>" not in typed
+        assert (f"{survey_label} › {full_members}", "3") in pairs, pairs
+        assert "member_survey" not in typed and "full_members" not in typed
         changes = re.search(r'<ol class="changes">(.*?)</ol>', html, re.S).group(1)
-        assert labels[0] in changes  # what the other step recorded, by its labels
-        assert "commitment_letter" not in changes
+        assert survey_label in changes  # what the other step recorded, by its labels
+        assert "member_survey" not in changes
 
 
 # ---------------------------------------------------------------- lists name their filters

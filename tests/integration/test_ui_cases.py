@@ -23,7 +23,13 @@ from tests.e2e.ui_support import (
     snapshot,
     ui_world,
 )
-from tests.world import CHARTER_OK, add_responsible_units, registration_steps, survey
+from tests.world import (
+    CHARTER_OK,
+    P1_DOCUMENTS,
+    add_responsible_units,
+    registration_steps,
+    survey,
+)
 
 
 @pytest.fixture
@@ -73,6 +79,9 @@ def test_caseworker_drives_registration_to_a_party_organization(app, world, wang
     cid = _open_by_form(wang, world)
     assert world.case(cid)["data"]["application"]["founders"] == ["张伟", "刘洋"]
     assert world.history(cid)[0]["comment"] == "窗口受理"
+    # The applicant's documents (REG-1, REG-3) come through the engine here; this test walks
+    # the step forms (the case page's own upload is tested with the case file's pages).
+    world.attach(cid, *P1_DOCUMENTS)
     users = {"wang": wang}
     for name in ("li", "chen", "lu"):
         users[name] = app.test_client()
@@ -117,18 +126,39 @@ def test_caseworker_drives_registration_to_a_party_organization(app, world, wang
     assert "长春市南关区物流行业协会党支部" in org
 
 
-def test_reg1_refused_step_is_greyed_with_its_rule_and_refused_when_posted(world, wang):
+def test_reg1_a_step_waiting_for_its_documents_says_why_and_is_refused_when_posted(world, wang):
+    """REG-1: `accept` waits for the two documents; its form stays open to upload them, with
+    the rule in its summary, and posting it without them is refused."""
     cid = world.open("logistics")
     page = wang.get(f"/cases/{cid}").get_data(as_text=True)
-    refused = re.search(
-        r'<div class="action refused"[^>]*data-trigger="accept".*?</div>', page, re.S
+    waiting = re.search(
+        r'<details class="action needs-documents"[^>]*data-trigger="accept".*?</summary>',
+        page,
+        re.S,
     )
-    assert refused and "REG-1" in refused.group(0)
+    assert waiting and "REG-1" in waiting.group(0)
     assert 'data-trigger="record_documents"' in page  # offered as a form
     before = snapshot(world, cid)
     resp = fire_form(wang, cid, "accept", {}, version=before[1])
     assert resp.status_code == 409
     assert "REG-1" in resp.get_data(as_text=True)
+    assert snapshot(world, cid) == before
+
+
+def test_reg2_refused_step_is_greyed_with_its_rule_and_refused_when_posted(world, wang):
+    """With both documents held, `accept` still waits for the survey's figures (REG-2): a
+    refusal no upload can lift, so the step is greyed."""
+    cid = world.open("logistics")
+    world.attach(cid, "commitment_letter", "member_survey")
+    page = wang.get(f"/cases/{cid}").get_data(as_text=True)
+    refused = re.search(
+        r'<div class="action refused"[^>]*data-trigger="accept".*?</div>', page, re.S
+    )
+    assert refused and "REG-2" in refused.group(0)
+    before = snapshot(world, cid)
+    resp = fire_form(wang, cid, "accept", {}, version=before[1])
+    assert resp.status_code == 409
+    assert "REG-2" in resp.get_data(as_text=True)
     assert snapshot(world, cid) == before
 
 
@@ -139,7 +169,7 @@ def test_reg2_field_error_shown_beside_the_field_and_input_kept(world, wang):
         wang,
         cid,
         "record_documents",
-        {"commitment_letter": True, "member_survey": survey(2, full_time=5)},
+        {"member_survey": survey(2, full_time=5)},
         version=before[1],
         comment="我的说明",
     )
@@ -174,7 +204,7 @@ def test_not_a_number_is_a_field_error_not_a_crash(world, wang):
 def test_stale_form_shows_what_changed_and_keeps_the_input(world, wang):
     cid = world.open("logistics")
     seen = world.case(cid)["version"]
-    world.fire(cid, "record_documents", {"commitment_letter": True}, by="wang")
+    world.fire(cid, "record_documents", {"member_survey": survey(4)}, by="wang")
     resp = fire_form(
         wang,
         cid,
@@ -199,6 +229,7 @@ def test_stale_form_shows_what_changed_and_keeps_the_input(world, wang):
 
 def test_add_row_without_javascript_keeps_input(world, wang):
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps()[:4]:
         world.fire(cid, trigger, payload, by=user)
     token = csrf_token(wang.get(f"/cases/{cid}").get_data(as_text=True))
@@ -275,6 +306,7 @@ def test_inbox_is_scoped_searchable_and_exports_xlsx(app, world, wang):
 
 def test_supervisor_sees_overdue_case_and_coverage(app, world, clock):
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps()[:4]:
         world.fire(cid, trigger, payload, by=user)
     li = app.test_client()
@@ -382,7 +414,7 @@ def test_history_shows_who_when_what_comment_and_payload(world, wang):
         wang,
         cid,
         "record_documents",
-        {"commitment_letter": True, "member_survey": survey(4)},
+        {"member_survey": survey(4)},
         version=1,
         comment="材料齐全",
     )
@@ -395,6 +427,7 @@ def test_history_shows_who_when_what_comment_and_payload(world, wang):
 def test_charter_checklist_refusal_keeps_ticks(world, wang):
     """REG-3: approving an incomplete charter is refused by rule; the ticks stay as they were."""
     cid = world.open("logistics")
+    world.attach(cid, *P1_DOCUMENTS)
     for trigger, payload, user in registration_steps()[:2]:
         world.fire(cid, trigger, payload, by=user)
     ticks = {**CHARTER_OK, "core_values": False}

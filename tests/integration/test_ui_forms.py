@@ -22,6 +22,7 @@ from tests.e2e.ui_support import to_form
 from tests.world import registration_steps
 from web import forms
 from web.ui.labels import choice_label, field_label, humanize
+from workflows.registration import materials
 from workflows.registration.schemas import SCHEMAS
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "web" / "translations"
@@ -126,7 +127,7 @@ def test_flatten_errors_names_nested_paths():
 
 def _registration_payloads():
     triggers = {
-        "record_documents": "registration.documents",
+        "record_documents": "registration.survey_figures",
         "approve_charter": "registration.charter",
         "register": "registration.decision",
         "forward_documents": "registration.forwarding",
@@ -146,7 +147,7 @@ def _registration_payloads():
 
 @pytest.mark.parametrize(("schema_name", "payload"), list(_registration_payloads()))
 def test_a_posted_form_loads_like_the_payload_itself(schema_name, payload):
-    schema = SCHEMAS[schema_name]()
+    schema = {**SCHEMAS, **materials.SCHEMAS}[schema_name]()
     posted = forms.parse(schema, MultiDict(to_form(payload)))
     assert schema.load(posted) == schema.load(payload)
 

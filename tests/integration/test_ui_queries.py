@@ -16,7 +16,7 @@ from engine.cases import listing as case_lists
 from engine.oversight import dashboard as dashboards
 from engine.oversight import figures
 from engine.store.tables import Case, Deadline
-from tests.world import make_world, registration_steps
+from tests.world import P1_DOCUMENTS, make_world, registration_steps
 
 STALLED_DAYS = 30
 
@@ -35,6 +35,7 @@ def world(db_url, clock):
             "proposed_leaders": ["张伟"],
         }
         cid = w.open(org, payload=application)
+        w.attach(cid, *P1_DOCUMENTS)
         mode = {"mode": "dual", "supervisory_unit": "南关区卫生健康局"} if org == "health" else {}
         for trigger, payload, user in registration_steps(credit_code=_code(i), **mode)[:4]:
             if trigger == "register":

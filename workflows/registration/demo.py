@@ -8,16 +8,26 @@ the comprehensive committee — so an overdue REG-8 deadline is that unit's late
 A new organization ends covered (REG-8): a Party organization of its own (standalone or a new
 joint branch), an existing joint branch it joins, a host Party organization it is attached to
 (挂靠), or an instructor.
+
+The cases carry their documents (registration.v3.yaml's materials), uploaded with the steps
+that take them: the commitment letter and the member survey (REG-1), the charter (REG-3), the
+registration decision (REG-4), the forwarding letter (REG-5), the approval of the new Party
+organization or the instructor's dispatch letter (REG-7). They are the shipped sample PDFs
+(`samples.py`, `demo_files/`), uploaded under the organization's name. The second round's
+new applications hold part of their file (`_file_in_part`): `accept` is refused there citing
+REG-1 (the commitment letter is missing) or REG-2 (the survey's figures are not recorded).
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from engine.registry import DemoContext
+from engine.registry import DemoCase, DemoContext, DemoDocument
+from workflows import sample_documents
 from workflows.demo_support import person
 from workflows.registration.schemas import CHARTER_ITEMS
 
@@ -109,7 +119,63 @@ COMMON_UPTO = {
 
 CHARTER_OK = dict.fromkeys(CHARTER_ITEMS, True)
 
-Step = tuple[str, dict[str, Any], str, int]  # trigger, payload, role, day offset
+
+class Step(NamedTuple):
+    trigger: str
+    payload: dict[str, Any]
+    role: str
+    offset: int
+    """Days after the application."""
+    documents: tuple[str, ...] | None = None
+    """The materials uploaded with the step; None: those `STEP_DOCUMENTS` gives its trigger."""
+
+
+#: The documents each step uploads (materials of registration.v3.yaml).
+STEP_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "record_documents": ("commitment_letter", "member_survey"),
+    "approve_charter": ("charter",),
+    "return_for_correction": ("charter",),
+    "register": ("registration_decision",),
+    "forward_documents": ("forwarding_letter",),
+    "establish_party_org": ("party_org_approval",),
+    "dispatch_instructor": ("instructor_dispatch_letter",),
+}
+#: How an uploaded file is named, after the organization's name.
+FILE_NAMES = {
+    "commitment_letter": "社会组织党建工作承诺书",
+    "member_survey": "社会组织党员情况调查表",
+    "charter": "章程",
+    "registration_decision": "准予设立登记决定书",
+    "forwarding_letter": "转送函及送达回执",
+    "party_org_approval": "成立党组织的批复",
+    "instructor_dispatch_letter": "选派党建工作指导员的通知",
+}
+
+
+@functools.cache
+def _sample(material: str) -> bytes:
+    return sample_documents.read(__package__, material)
+
+
+def files(org_name: str, materials: tuple[str, ...]) -> list[DemoDocument]:
+    """The sample PDFs of `materials`, named after the organization."""
+    return [DemoDocument(m, f"{org_name}-{FILE_NAMES[m]}.pdf", _sample(m)) for m in materials]
+
+
+def documents(org_name: str, step: Step) -> list[DemoDocument]:
+    """The sample PDFs a step uploads."""
+    materials = STEP_DOCUMENTS.get(step.trigger, ()) if step.documents is None else step.documents
+    return files(org_name, materials)
+
+
+def survey(full: int) -> dict[str, int]:
+    """REG-2: the figures of the organization's member survey."""
+    return {
+        "full_members": full,
+        "full_time_full_members": full,
+        "probationary_members": 1,
+        "members_elsewhere": min(full, 1),
+    }
 
 
 class Hosts:
@@ -205,10 +271,37 @@ def load(ctx: DemoContext) -> None:
             on=day0,
         )
         code = ctx.credit_code(unit, org_type)
+        if plan.target == "applied" and i >= len(PLANS):
+            _file_in_part(ctx, case, name, plan, day0)
+            continue
         steps = _steps(ctx, org, code, day0, plan.full)[: COMMON_UPTO[plan.target]]
         finish = _finish(ctx, hosts, plan, oid, org, base, day0)
-        for trigger, payload, role, offset in steps + finish:
-            ctx.fire(case, trigger, payload, on=day0 + timedelta(days=offset), role=role)
+        for step in steps + finish:
+            ctx.fire(
+                case,
+                step.trigger,
+                step.payload,
+                on=day0 + timedelta(days=step.offset),
+                role=step.role,
+                documents=documents(name, step),
+            )
+
+
+def _file_in_part(ctx: DemoContext, case: DemoCase, name: str, plan: Plan, day0: date) -> None:
+    """The second round's new applications hold part of their file. With members: the survey
+    is recorded and attached, the commitment letter is missing (`accept` refused, REG-1).
+    Without: both documents were handed in at the window, the survey's figures are not
+    recorded yet (`accept` refused, REG-2; README's shell example records them)."""
+    if plan.full:
+        ctx.fire(
+            case,
+            "record_documents",
+            {"member_survey": survey(plan.full)},
+            on=day0 + timedelta(days=1),
+            documents=files(name, ("member_survey",)),
+        )
+    else:
+        ctx.attach(case, files(name, STEP_DOCUMENTS["record_documents"]), on=day0)
 
 
 def _unit_id(ctx: DemoContext, code: str) -> int:
@@ -235,17 +328,11 @@ def _steps(ctx: DemoContext, org: dict[str, Any], code: str, day0: date, full: i
         ]
     kind, unit, territorial = RESPONSIBLE.get(org["category"], DIRECT_BODY)
     body = {"kind": kind, "unit_id": _unit_id(ctx, unit), "territorial_relation": territorial}
-    survey = {
-        "full_members": full,
-        "full_time_full_members": full,
-        "probationary_members": 1,
-        "members_elsewhere": min(full, 1),
-    }
     return [
-        ("record_documents", {"commitment_letter": True, "member_survey": survey}, "caseworker", 1),
-        ("accept", {}, "caseworker", 3),
-        ("approve_charter", CHARTER_OK, "caseworker", 10),
-        (
+        Step("record_documents", {"member_survey": survey(full)}, "caseworker", 1),
+        Step("accept", {}, "caseworker", 3),
+        Step("approve_charter", CHARTER_OK, "caseworker", 10),
+        Step(
             "register",
             {
                 "registered_on": str(day0 + timedelta(days=20)),
@@ -259,8 +346,8 @@ def _steps(ctx: DemoContext, org: dict[str, Any], code: str, day0: date, full: i
             "supervisor",
             20,
         ),
-        ("forward_documents", {"recipients": recipients}, "caseworker", 30),
-        ("assign_responsible_body", body, "caseworker", 35),
+        Step("forward_documents", {"recipients": recipients}, "caseworker", 30),
+        Step("assign_responsible_body", body, "caseworker", 35),
     ]
 
 
@@ -296,11 +383,11 @@ def _finish(
     target = plan.target
     if target == "correction":
         gaps = {**CHARTER_OK, "chapter_funding": False, "note": "党建专章未写明经费保障"}
-        return [("return_for_correction", gaps, "caseworker", 8)]
+        return [Step("return_for_correction", gaps, "caseworker", 8)]
     if target == "rejected":
-        return [("reject", {"reason": "发起人代表性不足，会员覆盖面过窄"}, "supervisor", 14)]
+        return [Step("reject", {"reason": "发起人代表性不足，会员覆盖面过窄"}, "supervisor", 14)]
     if target == "withdrawn":
-        return [("withdraw", {"reason": "发起人决定暂缓成立"}, "caseworker", 6)]
+        return [Step("withdraw", {"reason": "发起人决定暂缓成立"}, "caseworker", 6)]
     if target == "instructor_covered":
         instructor = {
             "mode": "instructor",
@@ -308,7 +395,7 @@ def _finish(
             "dispatched_by": "长春市社会组织综合党委",
             "dispatched_on": str(day0 + timedelta(days=45)),
         }
-        return [("dispatch_instructor", instructor, "caseworker", 45)]
+        return [Step("dispatch_instructor", instructor, "caseworker", 45)]
     if plan.route == "affiliate":
         host = hosts.health if org["category"] == "health" else hosts.community
         members = [
@@ -328,22 +415,22 @@ def _finish(
             "affiliated_on": str(day0 + timedelta(days=45)),
             "member_ids": members,
         }
-        return [("affiliate_to_host", attach, "caseworker", 45)]
+        return [Step("affiliate_to_host", attach, "caseworker", 45)]
     if plan.route == "join":
         joining = {
             "joint_branch_id": hosts.joint_branch,
             "joined_on": str(day0 + timedelta(days=45)),
         }
-        return [("join_joint_branch", joining, "caseworker", 45)]
+        return [Step("join_joint_branch", joining, "caseworker", 45)]
     if plan.route == "joint":
-        route: Step = (
+        route = Step(
             "route_joint",
             {"partner_organization_ids": _partners(ctx, org, base)},
             "caseworker",
             40,
         )
     elif plan.route == "standalone":
-        route = ("route_standalone", {}, "caseworker", 40)
+        route = Step("route_standalone", {}, "caseworker", 40)
     else:
         return []
     if target == "forming_party_org":
@@ -356,4 +443,4 @@ def _finish(
         "approved_by": BODY_NAMES[body],
         "established_on": str(day0 + timedelta(days=70)),
     }
-    return [route, ("establish_party_org", party_org, "caseworker", 70)]
+    return [route, Step("establish_party_org", party_org, "caseworker", 70)]
