@@ -22,7 +22,7 @@ from marshmallow import Schema, fields
 
 from engine.calendar import Period
 from engine.definitions.loader import load_definitions
-from engine.definitions.model import OPEN_TRIGGER, Definition, Definitions, Label
+from engine.definitions.model import OPEN_TRIGGER, Definition, Definitions, Label, TransitionDef
 from engine.registry import load_registry
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
@@ -73,6 +73,19 @@ def _schema_block(d: Definition, name: str | None) -> str:
     if name is None:
         return "—"
     return "<br>".join(_fields(d.registry.schema(name)))
+
+
+def _materials(t: TransitionDef) -> tuple[list[str], list[str]]:
+    """What a step requires before it is allowed, and every document its form takes."""
+    required = [
+        f"须先附上 / requires: {m.label.zh} / {m.label.en} ({m.rule})" for m in t.required_materials
+    ]
+    taken = [
+        f"材料 / document `{m.id}`: {m.label.zh} / {m.label.en} "
+        f"({m.rule}; {'必需 required' if m.required else '可附 accepted'})"
+        for m in t.materials
+    ]
+    return required, taken
 
 
 def _anchor(d: Definition, anchor: str) -> tuple[str, str]:
@@ -158,14 +171,19 @@ def procedure_section(d: Definition, number: int, defs: Definitions) -> list[str
         who = (
             "、".join(ROLE[r][0] for r in t.roles) + " / " + ", ".join(ROLE[r][1] for r in t.roles)
         )
+        required, documents = _materials(t)
         checks = "<br>".join(
-            _first_paragraph(d.registry.guards[g].__doc__) or f"`{g}`" for g in t.guards
+            required
+            + [_first_paragraph(d.registry.guards[g].__doc__) or f"`{g}`" for g in t.guards]
         )
+        form = _schema_block(d, t.schema)
+        if documents:
+            form = "<br>".join(([] if t.schema is None else [form]) + documents)
         sources = ", ".join(d.states[s].label.zh for s in t.sources)
         out.append(
             f"| {t.label.zh}<br>{t.label.en}<br>`{t.trigger}` | {sources} → "
             f"{d.states[t.dest].label.zh} | {who} | {checks or '—'} | {', '.join(t.rules)} | "
-            f"{_schema_block(d, t.schema)} |"
+            f"{form} |"
         )
     out.append("")
     if d.deadlines:
