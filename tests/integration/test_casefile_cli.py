@@ -70,6 +70,10 @@ def test_a_caseworker_attaches_lists_and_comments_by_cli(world, tongbu, tmp_path
     assert "--material" in tongbu(
         "case", "attach", case_id, str(letter), "--material", "Bad Id", "--as", "wang", code=2
     )
+    long_note = tongbu(
+        "case", "attach", case_id, str(letter), "--note", "x" * 2001, "--as", "wang", code=2
+    )
+    assert "--note: Length must be between 1 and 2000." in long_note
     assert "FILE..." in tongbu("case", "attach", case_id, str(tmp_path / "nope.pdf"), code=2)
     assert "forbidden" in tongbu("case", "attach", case_id, str(letter), "--as", "zhao", code=5)
     listed = tongbu("case", "documents", case_id, "--as", "wang")

@@ -70,9 +70,9 @@ def read_file(part: FileStorage, field: str) -> bytes:
     return data
 
 
-def form_values(names: Iterable[str] = ()) -> dict[str, Any]:
+def form_values() -> dict[str, Any]:
     """The body's parts by name: a text part as its one value (sent twice: refused, 422),
-    file parts as a list. Parts named in `names` only, if given (the rest: refused)."""
+    file parts as a list (the schema that loads them refuses names it does not know)."""
     if not is_multipart():
         raise UnsupportedMediaType("send the documents as multipart/form-data")
     out: dict[str, Any] = {}

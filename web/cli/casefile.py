@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields, validate
 
 from engine.cases import document_storage, documents
-from engine.cases.documents import MB, TooLarge, Upload
-from engine.inputs import INT_MAX
+from engine.cases.documents import COMMENT_MAX, MB, TooLarge, Upload
+from engine.definitions.schema import IDENT
+from engine.inputs import INT_MAX, InputSchema
 from engine.store.blobs import DEFAULT_GRACE_SECONDS
 from web.cli.base import Ctx, _actor, _echo_json, handled, pass_ctx
 from web.cli.instants import ZONE, local_time
@@ -27,6 +28,23 @@ AS_USER = click.option(
 )
 #: The services' field names as this command's arguments, in error messages.
 ARGUMENTS = {"material": "--material", "replaces": "--replaces", "text": "TEXT", "file": "FILE"}
+
+
+class AttachArgs(InputSchema):
+    """`case attach`'s text arguments, under the one input policy (as the API's form)."""
+
+    material = fields.String(
+        data_key="--material", load_default=None, validate=[IDENT, validate.Length(max=60)]
+    )
+    note = fields.String(
+        data_key="--note", load_default=None, validate=validate.Length(min=1, max=2000)
+    )
+
+
+class CommentArgs(InputSchema):
+    text = fields.String(
+        data_key="TEXT", required=True, validate=validate.Length(min=1, max=COMMENT_MAX)
+    )
 
 
 def _named_as_arguments(err: ValidationError) -> ValidationError:
@@ -88,6 +106,8 @@ def register(main: click.Group) -> None:
     ) -> None:
         """Attach FILE... to a case (PDF, JPEG, PNG, Office: judged by the content)."""
         rt = ctx.runtime
+        args = AttachArgs().load({"--material": material, "--note": note})
+        material, note = args["material"], args["note"]
         if replaces is not None and len(files) > 1:
             raise ValidationError({"--replaces": ["a new version replaces one document: one FILE"]})
         per_file = documents.limits(rt.definitions.parameters)[0]
@@ -148,6 +168,7 @@ def register(main: click.Group) -> None:
     def case_comment(ctx: Ctx, case_id: int, text: str, username: str) -> None:
         """Comment on a case outside any step (an audited event in its history)."""
         rt = ctx.runtime
+        text = CommentArgs().load({"TEXT": text})["text"]
         try:
             event_id = documents.add_comment(rt.uow(), case_id, text, actor=_actor(rt, username))
         except ValidationError as err:
