@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.access import actor as access
 from engine.cases import control, correction, owners
@@ -27,7 +27,7 @@ from engine.directory import service as directory
 from engine.oversight import notifications
 from engine.oversight import sweep as sweeping
 from engine.registry import load_registry
-from engine.store.tables import Deadline, Event
+from engine.store.tables import Deadline, Event, User
 from tests.world import World, make_world
 from web.runtime import Runtime, build_runtime
 
@@ -137,3 +137,14 @@ def reminder_instant(w: World, case_id: int, key: str = "review_period") -> date
 def event_count(w: World) -> int:
     with w.rt.reader() as r:
         return len(r.conn.execute(select(Event.__table__.c.id)).all())
+
+
+def drill_ui_world(db_url: str, clock: FixedClock | None = None) -> World:
+    """`drill_world` with every user's password set to the UI tests' (tests/e2e/ui_support)."""
+    from tests.e2e.ui_support import _password_hash
+
+    w = drill_world(db_url, clock)
+    with w.rt.uow() as u:
+        u.conn.execute(update(User.__table__).values(password_hash=_password_hash()))
+        u.commit()
+    return w

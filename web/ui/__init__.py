@@ -9,10 +9,29 @@ from flask import Flask, g, request
 from engine.access.actor import Actor
 from engine.directory import service as directory_service
 from engine.oversight import notifications
-from web.ui import admin, casefile, cases, common, dashboard, directory, procedures, record
+from web.ui import (
+    admin,
+    case_control,
+    casefile,
+    cases,
+    common,
+    dashboard,
+    directory,
+    procedures,
+    record,
+)
 from web.ui.labels import CHOICES, choice_label, field_label
 
-BLUEPRINTS = (cases.bp, casefile.bp, dashboard.bp, directory.bp, procedures.bp, record.bp, admin.bp)
+BLUEPRINTS = (
+    cases.bp,
+    casefile.bp,
+    case_control.bp,
+    dashboard.bp,
+    directory.bp,
+    procedures.bp,
+    record.bp,
+    admin.bp,
+)
 
 
 def _template_helpers() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from engine.access.actor import SYSTEM
 from engine.definitions.model import Definition
 from engine.directory import read as directory_read
 from engine.errors import NotFound
+from web.ui import control_history
 from web.ui.common import lbl, procedure_label, runtime
 from web.ui.labels import REACTION_OUTCOMES, choice_label
 
@@ -108,6 +109,7 @@ def history_rows(
             {
                 **e,
                 **_details(e, units),
+                **control_history.details(now, e),  # owner changes, corrections (issue 15)
                 "what": _what(was, e),
                 "from_label": lbl(was.states[e["from_state"]].label)
                 if e["from_state"] in was.states

@@ -47,6 +47,7 @@ PER_PAGE = 25
 
 class CaseListArgs(InputSchema):
     view = fields.String(load_default="open", validate=validate.OneOf(case_lists.VIEWS))
+    owner = fields.String(load_default="all", validate=validate.OneOf(case_lists.OWNERS))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     procedure = fields.String(load_default=None, validate=validate.Length(max=60))
     state = fields.String(load_default=None, validate=validate.Length(max=60))
@@ -104,6 +105,7 @@ def _case_filter(args: dict[str, Any]) -> case_lists.CaseFilter:
         unit_id=args["unit"],
         age=args["age"],
         organization_id=args["organization"],
+        owner=None if args["owner"] == "all" else args["owner"],
     )
 
 

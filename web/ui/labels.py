@@ -144,6 +144,13 @@ CHOICES_OF_THE_ENGINE: dict[str, Pair] = {
     "document": ("附加材料", "Documents attached"),
     "comment": ("意见", "Comment"),
     "migrated": ("迁移至新版本", "Moved to a new version"),
+    "claimed": ("认领", "Claimed"),
+    "assigned": ("分派承办人", "Owner assigned"),
+    "delegated": ("委托代办", "Delegated"),
+    "delegation_ended": ("结束委托", "Delegation ended"),
+    "stepped_back": ("退回（主管纠正）", "Stepped back (supervisor's correction)"),
+    "suspended": ("暂停办理", "Suspended"),
+    "resumed": ("恢复办理", "Resumed"),
 }
 
 #: What a reaction did to each other case (`reaction` events, payload["cases"][i]["outcome"]).
