@@ -206,6 +206,8 @@ def _event(
     payload: dict[str, Any],
     to_state: str | None = None,
 ) -> int:
+    """The correction's event: from the state it found the case in, to the state it leaves
+    it in (the same one, but for a step back)."""
     return uow.conn.execute(
         insert(events_t)
         .values(
@@ -319,6 +321,7 @@ def cancel(
                 "cancelled_deadlines": [deadline_item(d) for d in open_now],
                 "was_suspended": case.suspended_at is not None,
             },
+            to_state=case.state,
         )
         _cancel_open(uow, case_id, event_id, now)
         uow.commit()
@@ -335,7 +338,15 @@ def suspend(
         now = uow.clock.now()
         version = _move(uow, case, data["expected_version"], suspended_at=now, updated_at=now)
         event_id = _event(
-            uow, case, "suspended", version, actor, now, data["reason"], {"since": now.isoformat()}
+            uow,
+            case,
+            "suspended",
+            version,
+            actor,
+            now,
+            data["reason"],
+            {"since": now.isoformat()},
+            to_state=case.state,
         )
         uow.commit()
     return {"id": case_id, "state": case.state, "version": version, "event_id": event_id}
@@ -362,6 +373,7 @@ def resume(
                 "suspended_at": case.suspended_at.isoformat(),
                 "days": (local_date(now) - local_date(case.suspended_at)).days,
             },
+            to_state=case.state,
         )
         uow.commit()
     return {"id": case_id, "state": case.state, "version": version, "event_id": event_id}
