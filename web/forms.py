@@ -53,6 +53,7 @@ class FormField:
     minimum: float | None = None
     maximum: float | None = None
     default: Any = None
+    ref: str | None = None  # the kind of record a picker chooses (web/ui/pick.py)
 
     @property
     def is_group(self) -> bool:
@@ -183,9 +184,13 @@ def describe(
             elif options:
                 kind = "select"
             low, high = _range(f)
+            ref = (f.metadata or {}).get("ref") or (f.metadata or {}).get("pick")
+            if ref and kind == "integer":
+                kind = "pick"
             out.append(
                 FormField(
                     kind=kind,
+                    ref=ref if kind == "pick" else None,
                     choices=options,
                     maxlength=_length_max(f),
                     minimum=low,

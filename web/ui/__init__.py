@@ -17,6 +17,7 @@ from web.ui import (
     common,
     dashboard,
     directory,
+    pick,
     procedures,
     record,
 )
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     procedures.bp,
     record.bp,
     admin.bp,
+    pick.bp,
 )
 
 

@@ -25,7 +25,7 @@ from engine.definitions.parameters import Parameter
 from engine.errors import Conflict, NotFound
 from engine.rules import Refusal
 from web import diagram, forms
-from web.ui import case_documents, case_handover
+from web.ui import case_documents, case_handover, pick
 from web.ui.case_history import all_units, history_rows
 from web.ui.common import actor, lang, lbl, local_time, runtime, today
 
@@ -129,6 +129,7 @@ def render_case(case_id: int, posted: Posted | None = None, status: int = 200) -
     defs = rt.definitions
     who = actor()
     c = case_read.get_case(rt.reader(), defs, case_id, actor=who)
+    pick.set_near(c["organization"]["id"])
     acts = case_service.actions(rt.reader(), defs, case_id, actor=who)
     hist = case_read.history(rt.reader(), case_id, actor=who)
     definition = defs.get(c["procedure"], c["definition_version"])

@@ -26,7 +26,7 @@ from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused
 from engine.inputs import InputSchema
 from engine.oversight import figures
 from web import diagram, forms
-from web.ui import case_documents, case_export, case_handover
+from web.ui import case_documents, case_export, case_handover, pick
 from web.ui.case_history import all_units, unit_label
 from web.ui.case_page import Posted, render_case, schema_fields, transition
 from web.ui.common import (
@@ -68,6 +68,7 @@ class StepControls(InputSchema):
         load_default=None, data_key="_comment", validate=validate.Length(max=2000)
     )
     add = fields.String(load_default=None, data_key="_add", validate=validate.Length(max=200))
+    pick = fields.String(load_default=None, data_key="_pick", validate=validate.Length(max=200))
 
 
 class OpenControls(InputSchema):
@@ -76,10 +77,15 @@ class OpenControls(InputSchema):
         load_default=None, data_key="_comment", validate=validate.Length(max=2000)
     )
     add = fields.String(load_default=None, data_key="_add", validate=validate.Length(max=200))
+    pick = fields.String(load_default=None, data_key="_pick", validate=validate.Length(max=200))
 
 
 def _controls(schema: Schema) -> dict[str, Any]:
-    raw = {k: v for k, v in request.form.items() if k.startswith("_") and v != ""}
+    raw = {
+        k: v
+        for k, v in request.form.items()
+        if k.startswith("_") and not k.startswith(pick.QUERY_PREFIX) and v != ""
+    }
     return schema.load(raw)
 
 
@@ -185,8 +191,9 @@ def fire(case_id: int, trigger: str) -> Any:
     definition = rt.definitions.get(c["procedure"], c["definition_version"])
     t = transition(definition, c["state"], trigger)
     state = forms.FormState(values=MultiDict(request.form))
-    if ctl["add"]:
-        state.extra_rows[ctl["add"]] = 1
+    if ctl["add"] or ctl["pick"]:  # a row added, or a picker's search: the form again
+        if ctl["add"]:
+            state.extra_rows[ctl["add"]] = 1
         return render_case(case_id, Posted(trigger, state))
     payload = forms.parse(definition.registry.schema(t.schema), request.form) if t.schema else {}
     sent = case_documents.files_sent(request.files)
@@ -280,6 +287,7 @@ def new_case(org_id: int) -> Any:
     """Open a case of any shipped procedure for an organization (form from `open_schema`)."""
     rt = runtime()
     org = directory_read.organization(rt.reader(), actor(), org_id)
+    pick.set_near(org_id)
     definitions = rt.definitions.latest()
     chosen = request.values.get("procedure") or request.values.get("_procedure")
     posted_proc: str | None = None
@@ -292,6 +300,8 @@ def new_case(org_id: int) -> Any:
         state = forms.FormState(values=MultiDict(request.form))
         if ctl["add"]:
             state.extra_rows[ctl["add"]] = 1
+        elif ctl["pick"]:
+            pass  # a picker's search: the form again, listing what was found
         else:
             schema = definition.open_schema
             payload = (

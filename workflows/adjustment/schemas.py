@@ -24,7 +24,7 @@ class ReportSchema(InputSchema):
         required=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党组织编号", "Party organization (number)"),
+        metadata=label("党组织", "Party organization", pick="party_organization"),
     )
     change_kind = fields.String(
         required=True,
@@ -109,7 +109,7 @@ class DestinationSchema(InputSchema):
         required=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党员编号", "Member (number)"),
+        metadata=label("党员", "Member", pick="member"),
     )
     kind = fields.String(
         required=True,

@@ -22,7 +22,7 @@ class DecouplingSchema(InputSchema):
         required=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党组织编号", "Party organization (number)"),
+        metadata=label("党组织", "Party organization", pick="party_organization"),
     )
     original_supervisory_party_org = fields.String(
         required=True,

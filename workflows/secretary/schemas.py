@@ -35,7 +35,7 @@ class PositionChangeSchema(InputSchema):
         allow_none=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党务工作者编号", "Officer (number)"),
+        metadata=label("党务工作者", "Party-affairs worker", pick="officer"),
     )
     name = fields.String(required=True, validate=Text, metadata=label("姓名", "Name"))
     change = fields.String(
@@ -67,7 +67,7 @@ class VacancySchema(InputSchema):
         required=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党组织编号", "Party organization (number)"),
+        metadata=label("党组织", "Party organization", pick="party_organization"),
     )
     vacancy = fields.String(
         required=True,
@@ -186,7 +186,7 @@ class NominationSchema(InputSchema):
         allow_none=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党员编号", "Member (number)"),
+        metadata=label("党员", "Member", pick="member"),
     )
     dispatched = fields.Nested(
         DispatchedCandidateSchema,
@@ -350,7 +350,7 @@ class DeputySchema(InputSchema):
         allow_none=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党员编号", "Member (number)"),
+        metadata=label("党员", "Member", pick="member"),
     )
     origin = fields.String(
         required=True, validate=validate.OneOf(OFFICER_ORIGINS), metadata=label("来源", "Origin")
@@ -436,7 +436,7 @@ class DeputyChangeSchema(SecretaryChangeSchema):
         required=True,
         strict=True,
         validate=validate.Range(min=1),
-        metadata=label("党务工作者编号", "Officer (number)"),
+        metadata=label("党务工作者", "Party-affairs worker", pick="officer"),
     )
 
 
