@@ -195,7 +195,7 @@ def prepare(
         try:
             sniffed = sniff(up.data)
         except UnacceptedType as exc:
-            raise ValidationError({up.field: [f"{exc} / {exc.zh}"]}) from exc
+            raise ValidationError({up.field: [exc.bilingual]}) from exc
         out.append(
             Prepared(
                 up,

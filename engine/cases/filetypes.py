@@ -74,6 +74,11 @@ class UnacceptedType(TongbuError):
             "仅接收 PDF、JPEG、PNG 和 Office 文档（按文件内容判断，不看文件名）"
         )
 
+    @property
+    def bilingual(self) -> str:
+        """"English / 中文", the form every engine message a page shows takes."""
+        return f"{self} / {self.zh}"
+
 
 _OLE = "application/x-ole-storage"
 _CDF = "application/CDFV2"
