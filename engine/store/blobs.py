@@ -19,18 +19,15 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, delete, insert, select
 
 from engine.errors import TongbuError
 from engine.store.tables_casefile import Document, DocumentBlob
-
-if TYPE_CHECKING:
-    from engine.store.unit_of_work import UnitOfWork
 
 blobs_t = DocumentBlob.__table__
 documents_t = Document.__table__
@@ -46,6 +43,17 @@ class BlobMissing(TongbuError):
 
 def new_key() -> str:
     return uuid.uuid4().hex
+
+
+class UnitOfWork(Protocol):
+    """What a backend needs of the caller's transaction (`engine.store.unit_of_work`)."""
+
+    @property
+    def conn(self) -> Connection: ...
+
+    def on_outcome(
+        self, *, committed: Callable[[], None], rolled_back: Callable[[], None]
+    ) -> None: ...
 
 
 class BlobStore(Protocol):

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
 from engine.calendar import LegalCalendar
 from engine.clock import Clock, SystemClock
-
-if TYPE_CHECKING:
-    from engine.store.blobs import BlobStores
+from engine.store.blobs import BlobStores
 
 
 class UnitOfWork:
@@ -45,8 +42,6 @@ class UnitOfWork:
     def blobs(self) -> BlobStores:
         """Where documents' bytes are kept (the database unless the process chose a folder)."""
         if self._blobs is None:
-            from engine.store.blobs import BlobStores
-
             self._blobs = BlobStores()
         return self._blobs
 
