@@ -1,0 +1,52 @@
+"""A picker fills a member field without typing a number (issue 15, Done when), in Chromium.
+
+A caseworker opens a P4 case waiting for its nomination, types part of a name into the member
+field, picks the member from the list with the keyboard, submits, and the step is done with
+that member. With TONGBU_SCREENSHOTS=1 the open list is saved as docs/screenshots/picker.png.
+"""
+
+from __future__ import annotations
+
+from tests.e2e.test_browser import _open_step, _page, _sign_in
+from tests.integration.test_ui_pickers import add_people, open_post
+
+
+def test_a_caseworker_picks_a_member_by_name(chromium, live, shots):
+    from playwright.sync_api import expect
+
+    world = live.world
+    add_people(world)
+    cid = open_post(world)
+    page = _page(chromium)
+    _sign_in(page, live, "wang")
+    page.goto(f"{live.url}/cases/{cid}")
+    step = _open_step(page, "nominate")
+    step.locator("select[name=source]").select_option("head")
+    picker = step.locator(".picker").first
+    assert picker.locator(".pick-search").is_hidden()  # the no-JavaScript search gives way
+    box = picker.locator("input.pick-input")
+    box.click()
+    box.press_sequentially("张")
+    options = picker.locator(".pick-list li[role=option]")
+    expect(options).to_have_count(1)  # the case's members narrow to 张伟
+    assert "长春市南关区物流行业协会" in options.first.inner_text()
+    box.press("ArrowDown")
+    page.screenshot(path=str(shots / "picker.png"))
+    box.press("Enter")
+    assert box.input_value() == "张伟"
+    assert picker.locator("select[name=member_id]").input_value() == str(world.m["张伟"])
+    for name in ("conviction", "dedication", "capability", "conduct", "political_strength"):
+        step.locator(f"input[name='assessment.{name}']").check()
+    step.locator("input[name='assessment.mass_work']").check()
+    step.locator("input[name='assessment.assessed_by']").fill("南关区自强街道党工委组织委员")
+    step.locator("input[name='assessment.assessed_on']").fill("2026-03-01")
+    step.locator("button.primary[type=submit]").click()
+    page.wait_for_load_state()
+    errs = page.locator(".field-error, .error-summary, .refusal").all_inner_texts()
+    assert errs == [], errs
+    assert "已提名考察" in page.locator("main").inner_text()
+    case = world.case(cid)
+    assert case["state"] == "nominated"
+    nominated = [e for e in world.history(cid) if e["trigger"] == "nominate"]
+    assert nominated[-1]["payload"]["member_id"] == world.m["张伟"]
+    page.context.close()
