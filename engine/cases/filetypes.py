@@ -76,7 +76,7 @@ class UnacceptedType(TongbuError):
 
     @property
     def bilingual(self) -> str:
-        """"English / 中文", the form every engine message a page shows takes."""
+        """ "English / 中文", the form every engine message a page shows takes."""
         return f"{self} / {self.zh}"
 
 
