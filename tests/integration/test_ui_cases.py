@@ -276,6 +276,7 @@ def test_every_shipped_step_and_opening_gets_a_generated_form(world, wang):
                     "json",
                     "lines",
                     "group",
+                    "pick",
                     "rows",
                 )
                 for f in fields
