@@ -7,9 +7,11 @@ A separately installed procedure needs none of this: its demo talks to the conte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
-from engine.registry import DemoCase, DemoContext
+from engine.registry import DemoCase, DemoContext, DemoDocument
+from workflows import sample_documents
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明"
@@ -92,5 +94,12 @@ class DemoRecords:
         payload: dict | None,
         day: date,
         role: str = "caseworker",
+        documents: Sequence[DemoDocument] = (),
     ) -> None:
-        self.ctx.fire(case, trigger, payload, on=day, role=role)
+        self.ctx.fire(case, trigger, payload, on=day, role=role, documents=documents)
+
+
+def sample(package: str, material: str, stem: str, filename: str) -> DemoDocument:
+    """A shipped sample PDF of `package`'s demo files (`demo_files/<stem>.pdf`, made by its
+    `samples.py`) as the document `material`, uploaded under `filename`."""
+    return DemoDocument(material, filename, sample_documents.read(package, stem))

@@ -39,9 +39,10 @@ class Sample:
     seal: str | None = None
 
 
-def read(package: str, material: str) -> bytes:
-    """The shipped sample PDF of `material` in `package`'s demo files."""
-    return (resources.files(package) / FOLDER / f"{material}.pdf").read_bytes()
+def read(package: str, name: str) -> bytes:
+    """The shipped sample PDF `name` (a key of the package's `SAMPLES`) in `package`'s demo
+    files."""
+    return (resources.files(package) / FOLDER / f"{name}.pdf").read_bytes()
 
 
 def _html(s: Sample, font_url: str) -> str:
@@ -102,11 +103,11 @@ def render(s: Sample) -> bytes:
 
 
 def write(folder: Path, samples: dict[str, Sample]) -> list[Path]:
-    """Render every sample into `folder` as `<material>.pdf`."""
+    """Render every sample into `folder` as `<name>.pdf`."""
     folder.mkdir(exist_ok=True)
     out = []
-    for material, s in samples.items():
-        path = folder / f"{material}.pdf"
+    for name, s in samples.items():
+        path = folder / f"{name}.pdf"
         path.write_bytes(render(s))
         out.append(path)
     return out
