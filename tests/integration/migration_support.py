@@ -27,6 +27,7 @@ from engine.definitions.sync import sync_definitions
 from engine.directory import service as directory
 from engine.store.bulk import insert_returning_ids, insert_rows
 from engine.store.tables import Case, Deadline, Organization
+from tests.world import sample
 from web.runtime import build_runtime
 
 PROCEDURE = "decoupling"
@@ -66,9 +67,13 @@ def next_version_doc(
 ) -> dict[str, Any]:
     """v(N+1) of decoupling, as described in the module docstring; `material`: the transfer
     requires a transfer letter (so does entering `verifying_transfer`); `guard`: a guard on
-    `verify_transfer` (one the test registers)."""
+    `verify_transfer` (one the test registers). The base's own materials (v4: DEC-1's
+    hand-over list) are left out: the bulk copies of the templates are rows without their
+    documents, and the documents a migration asks for are the variant's."""
     doc = yaml.safe_load(yaml.safe_dump(base))
     doc["version"] = base["version"] + 1
+    for t in doc["transitions"]:
+        t.pop("materials", None)
     _rename_state(doc, "leadership", "stating_leadership")
     at = next(i for i, s in enumerate(doc["states"]) if s["id"] == "stating_leadership")
     doc["states"].insert(at, {"id": "verifying_transfer", "label": LABEL})
@@ -258,8 +263,14 @@ def templates(w: Any) -> dict[str, int]:
     }
     for i, (state, n) in enumerate(stop_after.items()):
         member, cid = start(i)
+        definition = w.rt.definitions.get(PROCEDURE, w.case(cid)["definition_version"])
         for trigger, payload, by in steps(member)[:n]:
-            w.fire(cid, trigger, payload, by=by)
+            # The documents the step requires come with it (DEC-1's hand-over list, v4).
+            required = {
+                m.id for t in definition.transitions_named(trigger) for m in t.required_materials
+            }
+            uploads = [sample(m) for m in sorted(required)]
+            w.fire(cid, trigger, payload, by=by, uploads=uploads)
         assert w.case(cid)["state"] == state
         out[state] = cid
     return out

@@ -108,5 +108,18 @@ def test_demo_has_cases_in_every_state_of_every_procedure_and_some_overdue(db_ur
     applied = [held.get(c.id) for c in p1 if c.state == "applied"]
     assert {"commitment_letter", "member_survey"} in applied and {"member_survey"} in applied
     assert " documents; " in summary and not summary.startswith("demo data loaded: 0")
+    # adjustment v4 / decoupling v4: the decision (TRF-4) and the hand-over list (DEC-1).
+    with rt.reader() as r:
+        decided = r.conn.execute(
+            select(cases.c.procedure, cases.c.state, docs.c.material).join(
+                docs, docs.c.case_id == cases.c.id
+            )
+        ).all()
+    assert {("adjustment", "changed"), ("adjustment", "revoked")} <= {
+        (p, s) for p, s, m in decided if m == "party_decision"
+    }
+    assert {"transferring", "leadership", "monitoring", "normal"} <= {
+        s for p, s, m in decided if m == "archives_handover_list"
+    }
     assert load_demo(rt, today).startswith("demo data already loaded")
     rt.engine.dispose()

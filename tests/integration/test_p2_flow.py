@@ -18,7 +18,7 @@ from engine.directory import service as directory
 from engine.errors import NotFound, TransitionRefused
 from engine.snapshot import UpdateRecord
 from engine.store.tables import Member, Organization, PartyOrganization
-from tests.world import make_world
+from tests.world import make_world, sample
 
 UPPER = "南关区自强街道党工委"
 
@@ -119,6 +119,7 @@ def test_p2_deregistration_ends_in_revocation_and_releases_the_deregistration(wo
         "decide_revocation",
         {"decided_on": "2026-03-02", "decision_no": "南自党〔2026〕3号", "reason": "社会组织注销"},
         by="li",
+        uploads=[sample("party_decision")],  # TRF-4: the decision itself (adjustment v4)
     )
     assert out == {**out, "state": "revoked", "status": "closed"}
     case = world.case(cid)
@@ -151,6 +152,7 @@ def test_p2_merger_ends_in_a_change_decision(world):
         {"destinations": [{"member_id": m, "kind": "remain"} for m in world.members]},
     )
     world.fire(cid, "complete_transfers", {"completed_on": "2026-03-02"})
+    world.attach(cid, "party_decision", by="li")  # TRF-4: the decision (adjustment v4)
     with pytest.raises(TransitionRefused) as exc:
         world.fire(
             cid,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.directory import service as directory
 from engine.errors import TransitionRefused
 from engine.store.tables import Member, Organization, OrgLifeMeeting, PartyOrganization
-from tests.world import make_world
+from tests.world import make_world, sample
 
 ORIGINAL = "南关区商务局机关党委"
 RECEIVING = "长春市社会组织综合党委"
@@ -76,7 +76,12 @@ def one(world, table, **where) -> dict:
 def hand_over(world, cid: int) -> None:
     world.fire(cid, "receive_archives", receipts("党组织成立批复", on="2026-02-10"))
     world.fire(cid, "receive_archives", receipts("党员花名册", "党费收缴台账"))
-    world.fire(cid, "complete_handover", {"handover_on": "2026-02-12"})
+    world.fire(  # DEC-1: with the hand-over list both sides signed (decoupling v4)
+        cid,
+        "complete_handover",
+        {"handover_on": "2026-02-12"},
+        uploads=[sample("archives_handover_list")],
+    )
 
 
 def test_p3_decoupling_to_normal_party_work(world):
@@ -165,6 +170,7 @@ def test_dec3_without_evidence_the_three_months_run_out_and_the_deadline_stays_o
 def test_dec1_a_refused_handover_changes_nothing(world):
     cid = start(world)
     world.fire(cid, "receive_archives", receipts("党组织成立批复"))
+    world.attach(cid, "archives_handover_list")  # a list signed for the first batch
     before = world.case(cid)
     with pytest.raises(TransitionRefused) as exc:
         world.fire(cid, "complete_handover", {"handover_on": "2026-02-12"})

@@ -17,7 +17,7 @@ from engine.directory import party as party_read
 from engine.directory import service as directory
 from engine.errors import TransitionRefused
 from engine.store.tables import PartyOfficer, PartyOrganization
-from tests.world import make_world
+from tests.world import make_world, sample
 
 UPPER = "南关区自强街道党工委"
 ASSESSED = {
@@ -226,6 +226,7 @@ def test_p4_from_vacancy_through_the_duties_to_a_closed_post(world):
         "decide_revocation",
         {"decided_on": "2026-03-02", "decision_no": "9号", "reason": "注销"},
         by="li",
+        uploads=[sample("party_decision")],  # TRF-4: the decision itself (adjustment v4)
     )
     # adjustment v3: the revocation closes the post itself, in its own transaction (TRF-4)
     case = world.case(cid)

@@ -2,14 +2,16 @@
 database (SQLite, and PostgreSQL where it runs). Every refusal names its rule and exits 3.
 
 Units, users and organizations come from tests.world (P1's ground); Party organizations and
-members are recorded with `tongbu party-org add` / `tongbu member add`, and every step is a
-`tongbu case open|fire|actions|show` call.
+members are recorded with `tongbu party-org add` / `tongbu member add`, every step is a
+`tongbu case open|fire|actions|show` call, and the documents a step requires (TRF-4's decision,
+DEC-1's hand-over list) go into the case file with `tongbu case attach`, the demo's samples.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +21,9 @@ from web.cli.base import Ctx
 from web.cli.core import main
 
 UPPER = "南关区自强街道党工委"
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+DECISION = WORKFLOWS / "adjustment" / "demo_files" / "decision_revocation.pdf"
+HANDOVER_LIST = WORKFLOWS / "decoupling" / "demo_files" / "archives_handover_list.pdf"
 ASSESSED = {
     **dict.fromkeys(
         ("conviction", "dedication", "capability", "conduct", "political_strength", "mass_work"),
@@ -56,6 +61,9 @@ class Shell:
             "--data", json.dumps(data, ensure_ascii=False), code=code,
         )  # fmt: skip
         return int(re.search(r"case (\d+) opened", out).group(1)) if code == 0 else out
+
+    def attach(self, cid: int, path: Path, material: str, by: str = "wang") -> str:
+        return self("case", "attach", cid, path, "--material", material, "--as", by)
 
     def state(self, cid: int) -> dict:
         return json.loads(self("case", "show", cid, "--as", "admin", "--json"))
@@ -113,6 +121,7 @@ def revoke(sh: Shell, org: int, po: int, members: list[int]) -> int:
     sh.fire(cid, "record_destinations", {"destinations": [transfer(m) for m in members]})
     sh.fire(cid, "complete_transfers", {"completed_on": "2026-03-02"})
     decision = {"decided_on": "2026-03-02", "decision_no": "南自党〔2026〕3号", "reason": "注销"}
+    sh.attach(cid, DECISION, "party_decision", by="li")
     assert "→ revoked" in sh.fire(cid, "decide_revocation", decision, by="li")
     return cid
 
@@ -137,7 +146,11 @@ def test_p2_by_cli_to_revoked_changed_and_withdrawn(tongbu):
     sh.fire(cid, "complete_transfers", {"completed_on": "2026-03-02"})
     decision = {"decided_on": "2026-03-02", "decision_no": "南自党〔2026〕3号", "reason": "注销"}
     change = {"decided_on": "2026-03-02", "decision_no": "南自党〔2026〕4号"}
-    assert "TRF-4" in sh.fire(cid, "decide_change", change, by="li", code=3)
+    out = sh.fire(cid, "decide_change", change, by="li", code=3)
+    assert "TRF-4" in out and "上级党组织的决定" in out  # the decision is not in the file yet
+    assert "document" in sh.attach(cid, DECISION, "party_decision", by="li")
+    out = sh.fire(cid, "decide_change", change, by="li", code=3)
+    assert "TRF-4" in out and "上级党组织的决定" not in out  # a deregistration is not a change
     assert "→ revoked" in sh.fire(cid, "decide_revocation", decision, by="li")
     assert "deregistered" in sh("org", "deregister", org, "--as", "wang")
     assert "revoked" in sh("party-org", "list", "--status", "all")
@@ -156,6 +169,7 @@ def test_p2_by_cli_to_revoked_changed_and_withdrawn(tongbu):
         {"destinations": [{"member_id": m, "kind": "remain"} for m in stay]},
     )
     sh.fire(cid, "complete_transfers", {"completed_on": "2026-03-02"})
+    sh.attach(cid, DECISION, "party_decision", by="li")
     out = sh.fire(cid, "decide_revocation", decision, by="li", code=3)
     assert "TRF-3" in out
     change = {"decided_on": "2026-03-02", "decision_no": "4号", "new_name": "健康促进联合会党支部"}
@@ -184,6 +198,9 @@ def test_p3_by_cli_to_normal_and_withdrawn(tongbu):
     po = sh.party_org(org, "物流行业协会党支部", upper=original)
     m = sh.member(org, po, "张伟")
     cid = sh.open("decoupling", org, {**start, "party_organization_id": po})
+    out = sh.fire(cid, "complete_handover", {"handover_on": "2026-02-12"}, code=3)
+    assert "DEC-1" in out and "党建档案移交清单" in out  # the signed list is not in the file
+    sh.attach(cid, HANDOVER_LIST, "archives_handover_list")
     out = sh.fire(cid, "complete_handover", {"handover_on": "2026-02-12"}, code=3)
     assert "DEC-1" in out and "党员花名册" in out
     items = [

@@ -165,6 +165,7 @@ def test_dec1_receipts_and_handover_are_facts_after_the_decoupling(world):
     )
     assert "DEC-1" in errors["items"][0]["received_on"][0]
     world.fire(cid, "receive_archives", {"items": [{**receipt, "received_on": "2026-02-12"}]})
+    world.attach(cid, "archives_handover_list")  # DEC-1 (decoupling v4)
     errors = refused_input(world, cid, "complete_handover", {"handover_on": FUTURE})
     assert "today" in errors["handover_on"][0]
     errors = refused_input(world, cid, "complete_handover", {"handover_on": "2026-02-11"})

@@ -30,7 +30,7 @@ from engine.oversight import sweep as escalation
 from engine.snapshot import UpdateRecord
 from engine.store.tables import PartyOfficer
 from engine.store.tables_oversight import Notification
-from tests.world import World, make_world
+from tests.world import World, make_world, sample
 from web.runtime import build_runtime
 
 UPPER = "南关区自强街道党工委"
@@ -159,7 +159,10 @@ REVOCATION = {"decided_on": "2026-03-02", "decision_no": "南自党〔2026〕9�
 
 
 def revoke(world, p2: int) -> dict:
-    return world.fire(p2, "decide_revocation", REVOCATION, by="li")
+    """TRF-4: the revocation, with the decision itself (adjustment v4 requires it)."""
+    return world.fire(
+        p2, "decide_revocation", REVOCATION, by="li", uploads=[sample("party_decision")]
+    )
 
 
 def open_deadlines(world, cid: int) -> set[str]:
@@ -367,7 +370,8 @@ def test_trf4_a_secretary_case_on_v2_with_no_close_post_in_its_state_gets_a_noti
     the revocation stands, and the P4 case's owner gets a notice to act by hand."""
     folder = tmp_path / "before_v3"
     shutil.copytree(DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    (folder / "secretary.v3.yaml").unlink()
+    for later in folder.glob("secretary.v[3-9].yaml"):
+        later.unlink()
     world = populate(make_world(db_url, clock, definitions_dir=folder))
     post = post_at(world, "nominated")
     assert world.case(post)["definition_version"] == 2

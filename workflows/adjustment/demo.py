@@ -3,15 +3,16 @@
 Each case gets its own social organization with a Party branch of four members; the change,
 merger, split or deregistration happened `days` ago, and every step runs on its own day. The
 revoked branch was renewing its secretary (a P4 case, candidate nominated): the revocation
-closes that post too (TRF-4, adjustment v3).
+closes that post too (TRF-4, adjustment v3). The upper Party organization's decision comes with
+its step as a document (TRF-4, adjustment v4: required), a sample PDF of `samples.py`.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from engine.registry import DemoContext
-from workflows.demo_support import DemoRecords, person
+from engine.registry import DemoContext, DemoDocument
+from workflows.demo_support import DemoRecords, person, sample
 
 TALENT_CENTRE = "长春市人才服务中心党委"
 
@@ -142,6 +143,7 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
             },
             decided,
             "supervisor",
+            [_decision("decision_change", decision_no)],
         )
         return
     rec.step(
@@ -154,8 +156,14 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
         },
         decided,
         "supervisor",
+        [_decision("decision_revocation", decision_no)],
     )
     rec.ctx.deregister(org, on=decided)
+
+
+def _decision(stem: str, decision_no: str) -> DemoDocument:
+    """TRF-4: the upper Party organization's written decision, named by its number."""
+    return sample(__package__, "party_decision", stem, f"{decision_no}.pdf")
 
 
 def _renewing_secretary(

@@ -3,7 +3,8 @@
 Each case gets its own industry association with a Party branch under the original supervisory
 unit's Party committee; the decoupling was approved `days` ago. The archives handover runs
 from that approval (DEC-1, local period), the 3 months of DEC-3 from the Party organization's
-transfer.
+transfer. The archives hand-over list both sides signed comes with the step that completes the
+handover (DEC-1, decoupling v4: required), a sample PDF of `samples.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.registry import DemoContext
-from workflows.demo_support import DemoRecords, person
+from workflows.demo_support import DemoRecords, person, sample
 
 COMPREHENSIVE = "长春市社会组织综合党委"
 
@@ -91,7 +92,19 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
         )
         return
     handover = received + timedelta(days=2)
-    rec.step(case, "complete_handover", {"handover_on": handover.isoformat()}, handover)
+    handover_list = sample(
+        __package__,
+        "archives_handover_list",
+        "archives_handover_list",
+        f"{district}{suffix}-党建档案移交清单.pdf",
+    )
+    rec.step(
+        case,
+        "complete_handover",
+        {"handover_on": handover.isoformat()},
+        handover,
+        documents=[handover_list],
+    )
     if target == "transferring":
         return
     moved = handover + timedelta(days=10)

@@ -3,7 +3,9 @@
 Each case gets its own social organization with a Party branch; the post fell vacant on the
 case's start day, and every step runs on its own day. The "closed" case also runs the P2
 revocation, which closes the post itself (TRF-4: the post ends with its Party organization;
-adjustment v3 fires close_post on the P4 case in the revocation's transaction).
+adjustment v3 fires close_post on the P4 case in the revocation's transaction). The approval
+(SEC-3) and the annual reports (SEC-7) come with their steps as documents (secretary v4), sample
+PDFs of `samples.py`; the revocation with the decision P2 v4 requires.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from engine.registry import DemoCase, DemoContext
-from workflows.demo_support import DemoRecords, person
+from workflows.demo_support import DemoRecords, person, sample
 
 ORGANIZATIONS = {
     "vacancy": "心理咨询师协会",
@@ -100,18 +102,20 @@ def _case(rec: DemoRecords, target: str, unit: str) -> None:
     if target == "awaiting_approval":
         return
     approved = elected + timedelta(days=7)
+    approval_no = f"党组〔{approved.year}〕{rec.serial}号"
     rec.step(
         case,
         "approve",
         {
             "approved_by": upper,
             "approved_on": approved.isoformat(),
-            "approval_no": f"党组〔{approved.year}〕{rec.serial}号",
+            "approval_no": approval_no,
             "stipend_yuan_per_month": 300,
             "stipend_paid_by": "party_funds",
         },
         approved,
         "supervisor",
+        [sample(__package__, "appointment_approval", "appointment_approval", f"{approval_no}.pdf")],
     )
     if target == "in_office_renewal_soon":
         _annual_report(rec, case, rec.ago(300), upper, len(members), "excellent")
@@ -148,6 +152,9 @@ def _annual_report(
             "summary": "年度抓党建工作述职",
         },
         day,
+        documents=[
+            sample(__package__, "annual_report", "annual_report", f"{day.year}年度述职报告.pdf")
+        ],
     )
 
 
@@ -193,15 +200,24 @@ def _revoke(
     rec.step(p2, "record_destinations", {"destinations": destinations}, day)
     rec.step(p2, "complete_transfers", {"completed_on": day.isoformat()}, day)
     decided = day + timedelta(days=6)
+    decision_no = f"党发〔{decided.year}〕{rec.serial}号"
     rec.step(
         p2,
         "decide_revocation",
         {
             "decided_on": decided.isoformat(),
-            "decision_no": f"党发〔{decided.year}〕{rec.serial}号",
+            "decision_no": decision_no,
             "reason": "社会组织注销",
         },
         decided,
         "supervisor",
+        [
+            sample(
+                "workflows.adjustment",
+                "party_decision",
+                "decision_revocation",
+                f"{decision_no}.pdf",
+            )
+        ],
     )
     return decided
