@@ -6,10 +6,13 @@ If-Match, a 412 on a stale If-Match, and an idempotent retry that does not fire 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.world import (
     P1_DOCUMENTS,
+    SAMPLE_PDF,
     add_responsible_units,
     make_world,
     registration_steps,
@@ -122,10 +125,16 @@ def test_registration_case_through_the_api_only(api, world):
     ok = _fire(api, case_id, "record_documents", {"member_survey": survey(4)}, version=1)
     assert ok.status_code == 200, ok.get_json()
     assert ok.headers["ETag"] == '"2"'
-    # The applicant's documents (REG-1's two, REG-3's charter) go into the case file. Through
-    # the engine here, a `document` event that leaves the case's version as it is: this test
-    # is about the steps; the API's own upload is tested with the case file's API.
-    world.attach(case_id, *P1_DOCUMENTS)
+    # The applicant's documents (REG-1's two, REG-3's charter) go into the case file as
+    # multipart uploads: a `document` event each, which leaves the case's version as it is.
+    for material in P1_DOCUMENTS:
+        attached = api.client.post(
+            f"/api/v1/cases/{case_id}/documents",
+            data={"file": (io.BytesIO(SAMPLE_PDF), f"{material}.pdf"), "material": material},
+            content_type="multipart/form-data",
+            headers={"Authorization": f"Bearer {api.tokens['wang']}"},
+        )
+        assert attached.status_code == 201, attached.get_json()
     assert _case(api, case_id).get_json()["version"] == 2
 
     # 412: someone who still holds version 1 cannot accept; they learn where the case is.
@@ -199,7 +208,7 @@ def test_registration_case_through_the_api_only(api, world):
     assert final["actions"] == []
     history = api.get(f"/api/v1/cases/{case_id}/history", user="lu").get_json()["events"]
     assert [e["kind"] for e in history if e["kind"] not in ("opened", "transition")] == [
-        "document",
+        *["document"] * len(P1_DOCUMENTS),
         "handed_over",
         "reaction",  # the new Party organization's secretary post opened (P4)
     ]

@@ -1,21 +1,20 @@
-"""A caseworker drives P1 from application to coverage with `tongbu case …`; from the
+"""A caseworker drives P1 from application to coverage with `tongbu case …` only; from the
 responsible body on (REG-6) the case is that body's unit's, whose caseworker finishes it. The
-applicant's documents (REG-1, REG-3) go into the case file through the engine here: this test
-is about the steps (the CLI's own `case attach` is tested with the case file's commands)."""
+applicant's documents (REG-1, REG-3) go into the case file with `tongbu case attach` (the
+demo's sample PDFs)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from engine.access.actor import actor_for
-from engine.cases import documents
-from engine.config import Config
-from tests.world import P1_DOCUMENTS, sample
+from tests.world import P1_DOCUMENTS
 from web.cli.core import main
-from web.runtime import build_runtime
+
+SAMPLES = Path(__file__).resolve().parents[2] / "workflows" / "registration" / "demo_files"
 
 
 @pytest.fixture
@@ -31,21 +30,7 @@ def tongbu(db_url, monkeypatch):
     return run
 
 
-def attach_documents(db_url: str, case_id: int, by: str) -> None:
-    rt = build_runtime(Config(database_url=db_url, scheduler=False, testing=True))
-    try:
-        documents.attach(
-            rt.uow(),
-            rt.definitions,
-            case_id,
-            [sample(m) for m in P1_DOCUMENTS],
-            actor=actor_for(rt.uow(), by),
-        )
-    finally:
-        rt.engine.dispose()
-
-
-def test_registration_from_application_to_coverage_by_cli(tongbu, db_url):
+def test_registration_from_application_to_coverage_by_cli(tongbu):
     tongbu(
         "unit",
         "add",
@@ -199,7 +184,12 @@ def test_registration_from_application_to_coverage_by_cli(tongbu, db_url):
             "li",
         ),
     ]
-    attach_documents(db_url, 1, "wang")
+    for material in P1_DOCUMENTS:
+        out = tongbu(
+            "case", "attach", "1", str(SAMPLES / f"{material}.pdf"),
+            "--material", material, "--as", "wang",
+        )  # fmt: skip
+        assert "attached" in out and "sha256" in out
     for trigger, payload, user in steps:
         assert f"{trigger} →" in tongbu(
             "case", "fire", "1", trigger, "--as", user, "--data", json.dumps(payload)
