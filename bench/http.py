@@ -51,7 +51,7 @@ def _client(
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     etags = {cid: '"1"' for cid in case_ids}
-    body = json.dumps({"data": {"commitment_letter": True, "member_survey": SURVEY}})
+    body = json.dumps({"data": {"member_survey": SURVEY}})
     end = time.time() + seconds
     i = 0
     while time.time() < end:

@@ -27,7 +27,7 @@ def run_in_process(url: str, fires: int, cases: int) -> dict:
     ids = b.prepare(url, cases)
     rt = b._runtime(url)
     actor = access.actor_for(rt.uow(), "cw")
-    payload = {"commitment_letter": True, "member_survey": b.SURVEY}
+    payload = {"member_survey": b.SURVEY}
     versions = dict.fromkeys(ids, 1)
 
     def burst(n: int, offset: int) -> None:
