@@ -98,8 +98,8 @@ test: lint system-deps
 	    echo "the browser tests will be skipped (they fail under CI=true)" >&2; \
 	  fi; \
 	fi
-	@# One test process per CPU (pytest-xdist): every test makes its own databases and ports.
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	@# One test process per CPU (pytest-xdist), a test file on one process (its fixtures and order as in one process): every test makes its own databases and ports.
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@$(BIN)/python -m pip install -q -e '.[test,bench]' || { echo "error: installing the bench extra (SpiffWorkflow) failed" >&2; exit 1; }
