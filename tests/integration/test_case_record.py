@@ -300,8 +300,6 @@ def test_record_is_described_in_the_openapi_document(world):
 
 @pytest.fixture
 def tongbu(shared_db, monkeypatch):
-    if "sqlite" not in shared_db:
-        pytest.skip("the CLI is an adapter like the page and the API: SQLite is enough")
     monkeypatch.setenv("TONGBU_DATABASE_URL", shared_db)
     runner = CliRunner()
 
