@@ -47,7 +47,8 @@ from engine.cases.compensation import (
     trail_of,
     was_cancelled,
 )
-from engine.cases.owners import SUPERVISING, Denial, lock_case
+from engine.cases.locking import lock_case
+from engine.cases.owners import SUPERVISING, Denial
 from engine.definitions.model import Definition, Definitions
 from engine.errors import Conflict, TransitionRefused
 from engine.inputs import InputSchema

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from engine.access.actor import Actor
 from engine.cases.filetypes import PREVIEWABLE, UnacceptedType, sniff
+from engine.cases.locking import lock_case
 from engine.definitions.model import Definition, Definitions, MaterialDef
 from engine.errors import Forbidden, NotFound, TongbuError
 from engine.store.blobs import new_key
@@ -263,22 +264,6 @@ def summary(prepared: Sequence[Prepared], ids: Sequence[int]) -> list[dict[str, 
     ]
 
 
-def _locked_case(uow: UnitOfWork, case_id: int, actor: Actor) -> Any:
-    row = uow.conn.execute(
-        select(cases_t, units_t.c.path.label("unit_path"))
-        .join(units_t, units_t.c.id == cases_t.c.unit_id)
-        .where(cases_t.c.id == case_id)
-        .with_for_update(of=cases_t, key_share=True)
-    ).first()
-    if row is None:
-        raise NotFound("case", case_id)
-    if not actor.can_see(row.unit_path):
-        raise Forbidden(
-            f"case {case_id} belongs to another unit; you can act only on your unit and below"
-        )
-    return row
-
-
 def attach(
     uow: UnitOfWork,
     defs: Definitions,
@@ -296,7 +281,7 @@ def attach(
     if actor.role not in ATTACHING_ROLES:
         raise Forbidden("only caseworkers and supervisors attach documents")
     with uow:
-        case = _locked_case(uow, case_id, actor)
+        case = lock_case(uow, case_id, actor)
         if case.status != "open":
             raise Forbidden(f"case {case_id} is closed; its file stays as it was closed")
         definition = defs.get(case.procedure, case.definition_version)
@@ -434,7 +419,7 @@ def add_comment(uow: UnitOfWork, case_id: int, text: str, *, actor: Actor) -> in
     if actor.role not in ATTACHING_ROLES:
         raise Forbidden("only caseworkers and supervisors comment on cases")
     with uow:
-        case = _locked_case(uow, case_id, actor)
+        case = lock_case(uow, case_id, actor)
         event_id = uow.conn.execute(
             insert(events_t)
             .values(

@@ -23,9 +23,10 @@ from sqlalchemy import insert, select, update
 
 from engine.access.actor import SYSTEM, Actor
 from engine.cases.deadlines import at_path
+from engine.cases.locking import lock_case
 from engine.cases.lookup import RecordLookup
 from engine.definitions.model import TransitionDef
-from engine.errors import Conflict, Forbidden, NotFound
+from engine.errors import Conflict, Forbidden
 from engine.inputs import InputSchema
 from engine.store.tables import Case, Event, Unit
 from engine.store.unit_of_work import UnitOfWork
@@ -136,18 +137,7 @@ def hand_over(
     """A supervisor hands an open case to another unit (REG-6: to the responsible body)."""
     data = HandOverSchema().load(dict(payload))
     with uow:
-        row = uow.conn.execute(
-            select(cases_t, units_t.c.path.label("unit_path"))
-            .join(units_t, units_t.c.id == cases_t.c.unit_id)
-            .where(cases_t.c.id == case_id)
-            .with_for_update(of=cases_t, key_share=True)
-        ).first()
-        if row is None:
-            raise NotFound("case", case_id)
-        if not actor.can_see(row.unit_path):
-            raise Forbidden(
-                f"case {case_id} belongs to another unit; you can act only on your unit and below"
-            )
+        row = lock_case(uow, case_id, actor)
         if actor.role not in ("supervisor", "admin"):
             raise Forbidden("only a supervisor hands a case over / 只有主管可以移交案件")
         if row.status != "open":

@@ -39,7 +39,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from engine.access.actor import Actor
 from engine.calendar import local_date
-from engine.errors import Forbidden, NotFound
+from engine.cases.locking import lock_case
+from engine.errors import Forbidden
 from engine.inputs import InputSchema
 from engine.oversight.recipients import owner_now
 from engine.store.tables import Case, Event, Unit, User
@@ -98,24 +99,6 @@ def colleagues(conn: Connection, unit_id: int) -> list[Person]:
         .order_by(users_t.c.display_name, users_t.c.id)
     )
     return [Person(*r) for r in rows]
-
-
-def lock_case(uow: UnitOfWork, case_id: int, actor: Actor) -> Any:
-    """The case row with its unit's path, locked like a step locks it (PostgreSQL `FOR NO KEY
-    UPDATE`: the sweep's event inserts do not wait; SQLite: the write transaction's lock)."""
-    row = uow.conn.execute(
-        select(cases_t, units_t.c.path.label("unit_path"))
-        .join(units_t, units_t.c.id == cases_t.c.unit_id)
-        .where(cases_t.c.id == case_id)
-        .with_for_update(of=cases_t, key_share=True)
-    ).first()
-    if row is None:
-        raise NotFound("case", case_id)
-    if not actor.can_see(row.unit_path):
-        raise Forbidden(
-            f"case {case_id} belongs to another unit; you can act only on your unit and below"
-        )
-    return row
 
 
 # ---------------------------------------------------------------- why not (None: allowed)
