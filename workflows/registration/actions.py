@@ -5,19 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from marshmallow import ValidationError
-
 from engine.snapshot import (
     CaseView,
-    Cover,
     CreateRecord,
     Intent,
     SetData,
     UpdateOrganization,
-    UpdateRecord,
 )
+from workflows import routing
 from workflows.common import dated
 from workflows.registration.schemas import FACT_DATES
+
+# REG-7's routing steps (workflows/routing.py, shared with the coverage procedure), each
+# checking the dates P1 records against the registration (REG-8).
+route_standalone = routing.route_standalone
+route_joint_partners = routing.route_joint_partners
+affiliate_to_host = dated(FACT_DATES["registration.affiliation"])(routing.affiliate_to_host)
+join_joint_branch = dated(FACT_DATES["registration.join_joint_branch"])(routing.join_joint_branch)
+establish_party_organization = dated(FACT_DATES["registration.party_org"])(
+    routing.establish_party_organization
+)
 
 
 @dated(FACT_DATES["registration.application"])
@@ -82,10 +89,6 @@ def record_forwarding(case: CaseView, payload: Mapping[str, Any]) -> Iterable[In
 def record_responsible_body(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     yield SetData("responsible_body", dict(payload))
     yield UpdateOrganization({"responsible_body_kind": payload["kind"]})
-
-
-def route_standalone(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    yield SetData("coverage_route", {"mode": "standalone"})
 
 
 def route_joint(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
@@ -154,98 +157,6 @@ def record_responsible_unit(case: CaseView, payload: Mapping[str, Any]) -> Itera
     yield UpdateOrganization(
         {"responsible_body_kind": payload["kind"], "responsible_unit_id": payload["unit_id"]}
     )
-
-
-def route_joint_partners(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """REG-7: the partners (organizations, by number) the joint branch will cover."""
-    partners = list(dict.fromkeys(payload["partner_organization_ids"]))
-    names = [(case.lookup("organization", p) or {}).get("name") for p in partners]
-    yield SetData(
-        "coverage_route",
-        {"mode": "joint", "partner_organization_ids": partners, "partner_organizations": names},
-    )
-
-
-def _moved_members(case: CaseView, payload: Mapping[str, Any], to: int) -> list[Intent]:
-    """The members whose organizational relation goes to Party organization `to`: each must be
-    a member of this organization (a wrong number is bad input, named on its line)."""
-    own = case.organization.get("id")
-    ours = {m["id"] for m in case.organization.get("members", ()) if m["organization_id"] == own}
-    wanted = list(dict.fromkeys(payload.get("member_ids") or ()))
-    bad = {
-        i: [f"REG-7: 党员 #{mid} 不是本组织的党员 / member #{mid} is not of this organization"]
-        for i, mid in enumerate(wanted)
-        if mid not in ours
-    }
-    if bad:
-        raise ValidationError({"member_ids": bad})
-    return [
-        UpdateRecord("member", mid, {"party_organization_id": to, "relation_location": None})
-        for mid in wanted
-    ]
-
-
-@dated(FACT_DATES["registration.affiliation"])
-def affiliate_to_host(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """REG-7 (挂靠组建) / REG-8: the organization is covered by the host Party organization from
-    the affiliation date; the members whose relation goes there move to it."""
-    host_id = payload["host_party_organization_id"]
-    host = case.lookup("party_organization", host_id) or {}
-    yield from _moved_members(case, payload, host_id)
-    yield Cover(host_id, (case.organization["id"],), "affiliated", payload["affiliated_on"])
-    yield SetData(
-        "coverage_route",
-        {
-            "mode": "affiliated",
-            "host_party_organization_id": host_id,
-            "host_party_organization": host.get("name"),
-        },
-    )
-    yield SetData("affiliation", dict(payload))
-
-
-@dated(FACT_DATES["registration.join_joint_branch"])
-def join_joint_branch(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """REG-7 / REG-8: the organization joins an existing joint branch; the engine refuses it
-    (REG-7) when the branch already covers `joint_branch_max_units` units."""
-    branch_id = payload["joint_branch_id"]
-    branch = case.lookup("party_organization", branch_id) or {}
-    yield from _moved_members(case, payload, branch_id)
-    yield Cover(branch_id, (case.organization["id"],), "joint", payload["joined_on"])
-    yield SetData(
-        "coverage_route",
-        {"mode": "joint", "joint_branch_id": branch_id, "joint_branch": branch.get("name")},
-    )
-    yield SetData("joined_joint_branch", dict(payload))
-
-
-@dated(FACT_DATES["registration.party_org"])
-def establish_party_organization(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
-    """REG-7/REG-8: the Party organization approved by the upper Party organization exists from
-    here on, placed under the responsible unit (REG-6); it covers its host organization and, a
-    joint branch, every partner (the engine holds REG-7's limit). Its id is kept on the case
-    (`party_organization_id`) for the secretary post the definition opens with it (P4)."""
-    route = case.data.get("coverage_route", {})
-    since = payload["established_on"]
-    yield CreateRecord(
-        "party_organization",
-        {
-            "name": payload["name"],
-            "kind": payload["kind"],
-            "formation_mode": route.get("mode", "standalone"),
-            "upper_party_org": payload["approved_by"],
-            "approved_by": payload["approved_by"],
-            "upper_unit_id": case.organization.get("responsible_unit_id"),
-            "established_on": since,
-            "status": "active",
-        },
-        store_id_as="party_organization_id",
-    )
-    yield Cover("party_organization_id", (case.organization["id"],), "host", since)
-    partners = tuple(route.get("partner_organization_ids") or ())
-    if partners:
-        yield Cover("party_organization_id", partners, "joint", since)
-    yield SetData("party_organization", dict(payload))
 
 
 ACTIONS = {

@@ -13,6 +13,23 @@ from engine.rules import Refusal
 from engine.snapshot import CaseView
 from engine.vocabulary import DIRECT_CATEGORIES, SUPERVISED_CATEGORIES
 from workflows.registration.schemas import CHARTER_ITEMS
+from workflows.routing import (  # noqa: F401 (REG-7's routing, shared with the coverage procedure)
+    COUNT_NAMES,
+    STANDALONE_MIN,
+    _counted,
+    _survey_needed,
+    full_members,
+    one_or_two_full_members,
+    party_org_fits_route,
+    standalone_count,
+    standalone_possible,
+)
+from workflows.routing import (
+    instructor_route as _instructor_route,
+)
+
+#: REG-7 / REG-8: in the formation state a new organization gets its instructor meanwhile.
+instructor_route = _instructor_route("REG-8")
 
 Payload = Mapping[str, Any] | None
 
@@ -41,11 +58,6 @@ CHARTER_NAMES = {
     ),
     "core_values": ("载明社会主义核心价值观", "carries the socialist core values"),
 }
-
-
-def full_members(case: CaseView) -> int | None:
-    survey = case.data.get("member_survey")
-    return None if survey is None else int(survey["full_members"])
 
 
 def both_documents_received(case: CaseView, payload: Payload) -> Refusal | None:
@@ -211,93 +223,6 @@ def responsible_body_matches(case: CaseView, payload: Payload) -> Refusal | None
     return None
 
 
-def _survey_needed(case: CaseView) -> Refusal | None:
-    if full_members(case) is None:
-        return Refusal(
-            "REG-2", zh="缺少党员情况调查表", en="The member survey has not been recorded"
-        )
-    return None
-
-
-#: REG-7: from this many full members (counted as `reg_standalone_count` says) a standalone
-#: Party organization is formed — the figure the policies fix (三名以上).
-STANDALONE_MIN = 3
-
-COUNT_NAMES = {
-    "full_time_full_members": (
-        "专职工作人员中的正式党员",
-        "full members among the full-time staff",
-    ),
-    "all_full_members": ("正式党员", "full members"),
-}
-
-
-def standalone_count(case: CaseView) -> tuple[int, str] | None:
-    """REG-2/REG-7: the count the ≥3 test reads, and which one it is. The local parameter
-    `reg_standalone_count` chooses between the full members among the full-time staff (the
-    survey's column for the test, as Jilin and Ningbo count) and all full members (as the
-    national text counts). None before the survey is recorded."""
-    survey = case.data.get("member_survey")
-    if survey is None:
-        return None
-    basis = case.params.get("reg_standalone_count", "full_time_full_members")
-    key = "full_members" if basis == "all_full_members" else "full_time_full_members"
-    return int(survey[key]), basis
-
-
-def _counted(n: int, basis: str) -> tuple[str, str]:
-    """'专职工作人员中的正式党员3名' / '3 full members among the full-time staff'."""
-    zh, en = COUNT_NAMES[basis]
-    return f"{zh}{n}名", f"{n} {en}"
-
-
-def standalone_possible(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: three or more full members form a standalone Party organization — counted among
-    the full-time staff or over all full members, as the local parameter says (REG-2)."""
-    if (r := _survey_needed(case)) is not None:
-        return r
-    n, basis = standalone_count(case)
-    if n < STANDALONE_MIN:
-        zh, en = _counted(n, basis)
-        return Refusal(
-            "REG-7",
-            zh=f"{zh}，不足{STANDALONE_MIN}名，不能单独组建（按{COUNT_NAMES[basis][0]}计，地方参数）",
-            en=f"{en}: a standalone Party organization needs at least {STANDALONE_MIN} "
-            f"(counting {COUNT_NAMES[basis][1]}, local parameter)",
-            details={"count": n, "counted": basis, "full_members": full_members(case)},
-        )
-    return None
-
-
-def one_or_two_full_members(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: joint or affiliated formation is for an organization with full members but fewer
-    than three by the count the local parameter chooses (REG-2); at three or more it forms a
-    standalone Party organization, unless the local parameter `reg_joint_at_three_or_more`
-    allows a joint or affiliated one too. With no full member at all, an instructor."""
-    if (r := _survey_needed(case)) is not None:
-        return r
-    everyone = full_members(case)
-    if everyone == 0:
-        return Refusal(
-            "REG-7",
-            zh="没有正式党员，应选派党建工作指导员",
-            en="No full members: dispatch an instructor",
-            details={"full_members": 0},
-        )
-    n, basis = standalone_count(case)
-    allowed = case.params.get("reg_joint_at_three_or_more", "allow") == "allow"
-    if n >= STANDALONE_MIN and not allowed:
-        zh, en = _counted(n, basis)
-        return Refusal(
-            "REG-7",
-            zh=f"{zh}，应单独组建党组织（地方参数：三名以上不联合或挂靠组建）",
-            en=f"{en}: form a standalone Party organization (local parameter: no joint or "
-            "affiliated formation from three)",
-            details={"count": n, "counted": basis, "full_members": everyone},
-        )
-    return None
-
-
 def joint_branch_at_most_five(case: CaseView, payload: Payload) -> Refusal | None:
     """REG-7: a joint branch covers at most 5 units (this organization included)."""
     limit = int(case.params.get("joint_branch_max_units", 5))
@@ -314,29 +239,6 @@ def joint_branch_at_most_five(case: CaseView, payload: Payload) -> Refusal | Non
     return None
 
 
-def instructor_route(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: 0 full members → instructor; REG-8: where formation fails, an instructor meanwhile."""
-    if case.state == "forming_party_org":
-        if payload is not None and not payload.get("reason"):
-            return Refusal(
-                "REG-8",
-                zh="请说明暂不具备组建条件的原因",
-                en="State why the conditions for forming a Party organization are not met",
-            )
-        return None
-    if (r := _survey_needed(case)) is not None:
-        return r
-    n = full_members(case)
-    if n > 0:
-        return Refusal(
-            "REG-7",
-            zh=f"有正式党员{n}名，应组建党组织（单独、联合或挂靠）",
-            en=f"{n} full member(s): form a Party organization (standalone, joint or affiliated)",
-            details={"full_members": n},
-        )
-    return None
-
-
 def no_full_members(case: CaseView, payload: Payload) -> Refusal | None:
     """REG-9: only an organization with no member at all is left uncovered for now."""
     if (r := _survey_needed(case)) is not None:
@@ -348,42 +250,6 @@ def no_full_members(case: CaseView, payload: Payload) -> Refusal | None:
             zh=f"有正式党员{n}名，不得暂缓覆盖",
             en=f"{n} full member(s): coverage cannot be deferred",
             details={"full_members": n},
-        )
-    return None
-
-
-def party_org_fits_route(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: the kind of Party organization follows the route and the number of members."""
-    if payload is None:
-        return None
-    route = case.data.get("coverage_route", {}).get("mode")
-    kind = payload["kind"]
-    n = full_members(case) or 0
-    if route == "joint" and kind != "joint_branch":
-        return Refusal(
-            "REG-7", zh="联合组建的应成立联合党支部", en="A joint formation forms a joint branch"
-        )
-    if route != "joint" and kind == "joint_branch":
-        return Refusal(
-            "REG-7",
-            zh="只有联合组建才成立联合党支部",
-            en="Only a joint formation forms a joint branch",
-        )
-    committee_min = int(case.params.get("committee_min_members", 100))
-    general_min = int(case.params.get("general_branch_min_members", 50))
-    if kind == "committee" and n < committee_min and not payload.get("county_level_approval"):
-        return Refusal(
-            "REG-7",
-            zh=f"正式党员{n}名，不足{committee_min}名，成立党委须经县级以上党组织批准",
-            en=f"{n} full members (< {committee_min}): a committee needs county-level approval",
-            details={"full_members": n, "threshold": committee_min},
-        )
-    if kind == "general_branch" and n < general_min:
-        return Refusal(
-            "REG-7",
-            zh=f"正式党员{n}名，不足{general_min}名，应成立党支部",
-            en=f"{n} full members (< {general_min}): form a branch",
-            details={"full_members": n, "threshold": general_min},
         )
     return None
 

@@ -14,6 +14,12 @@ from engine.rules import Refusal
 from engine.snapshot import CaseView
 from workflows.registration.guards import KIND_NAMES
 from workflows.registration.schemas import RESPONSIBLE_UNIT_KINDS
+from workflows.routing import (  # REG-7's routing, shared with the coverage procedure
+    host_party_org_fits,
+    joint_branch_joinable,
+    joint_partners_fit,
+    joint_partners_still_fit,
+)
 
 Payload = Mapping[str, Any] | None
 
@@ -56,137 +62,6 @@ def responsible_unit_fits(case: CaseView, payload: Payload) -> Refusal | None:
             en=f"'{unit['name_en']}' is {got_en}: {KIND_NAMES[payload['kind']][1]} is "
             f"{want_en} of the unit tree",
             details={"unit_id": unit["id"], "unit_kind": unit["kind"], "expected": wanted},
-        )
-    return None
-
-
-def joint_partners_fit(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: a joint branch covers this organization and its partners — other registered
-    organizations not yet covered by a Party organization — at most `joint_branch_max_units`
-    units in all, counted as the engine counts them (this one and each partner once)."""
-    if payload is None:
-        return None
-    own = case.organization.get("id")
-    partners = list(dict.fromkeys(payload["partner_organization_ids"]))
-    if own in partners:
-        return Refusal(
-            "REG-7",
-            zh="联合的其他社会组织不能包括本组织",
-            en="The partners are other organizations, not this one",
-            details={"organization_id": own},
-        )
-    limit = int(case.params.get("joint_branch_max_units", 5))
-    units = 1 + len(partners)
-    if units > limit:
-        return Refusal(
-            "REG-7",
-            zh=f"联合党支部覆盖单位一般不超过{limit}个（本组织和联合的{len(partners)}个，共{units}个；"
-            "地方参数 joint_branch_max_units）",
-            en=f"A joint branch covers at most {limit} units (this one and {len(partners)} "
-            f"partners make {units}; local parameter joint_branch_max_units)",
-            details={"units": units, "limit": limit},
-        )
-    for pid in partners:
-        org = case.lookup("organization", pid)
-        if org is None:
-            continue
-        if org["status"] == "deregistered":
-            return Refusal(
-                "REG-7",
-                zh=f"“{org['name']}”已注销，不能联合组建",
-                en=f"'{org['name']}' is deregistered: it cannot be a partner",
-                details={"organization_id": pid},
-            )
-        if org["coverage"] == "party_org":
-            return Refusal(
-                "REG-7",
-                zh=f"“{org['name']}”已有党组织覆盖，无需联合组建",
-                en=f"'{org['name']}' is already covered by a Party organization",
-                details={"organization_id": pid},
-            )
-    return None
-
-
-def joint_partners_still_fit(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: when the joint branch is established, its partners are judged again (one may
-    have been covered, or deregistered, since the route was chosen)."""
-    if payload is None:
-        return None
-    partners = case.data.get("coverage_route", {}).get("partner_organization_ids")
-    if not partners:
-        return None
-    return joint_partners_fit(case, {"partner_organization_ids": partners})
-
-
-def joint_branch_joinable(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7: the branch joined is an active joint branch with room for one more unit (at
-    most `joint_branch_max_units`; the engine counts again when the organization is added)."""
-    if payload is None:
-        return None
-    branch = case.lookup("party_organization", payload["joint_branch_id"])
-    if branch is None:
-        return None
-    if branch["kind"] != "joint_branch":
-        return Refusal(
-            "REG-7",
-            zh=f"“{branch['name']}”不是联合党支部，不能联合加入（可挂靠组建）",
-            en=f"'{branch['name']}' is not a joint branch: it cannot be joined "
-            "(affiliate to it instead)",
-            details={"party_organization_id": branch["id"], "kind": branch["kind"]},
-        )
-    if branch["status"] != "active":
-        return Refusal(
-            "REG-7",
-            zh=f"联合党支部“{branch['name']}”已撤销",
-            en=f"The joint branch '{branch['name']}' has been revoked",
-            details={"party_organization_id": branch["id"]},
-        )
-    limit = int(case.params.get("joint_branch_max_units", 5))
-    covered = int(branch.get("covered_count") or 0)
-    if covered >= limit:
-        return Refusal(
-            "REG-7",
-            zh=f"联合党支部“{branch['name']}”已覆盖{covered}个单位，覆盖单位一般不超过{limit}个"
-            "（地方参数 joint_branch_max_units）",
-            en=f"The joint branch '{branch['name']}' covers {covered} units already: at most "
-            f"{limit} (local parameter joint_branch_max_units)",
-            details={"party_organization_id": branch["id"], "covered": covered, "limit": limit},
-        )
-    return None
-
-
-def host_party_org_fits(case: CaseView, payload: Payload) -> Refusal | None:
-    """REG-7 (挂靠): the host is an active Party organization other than the organization's own,
-    and not a joint branch (an organization joins a joint branch instead)."""
-    if payload is None:
-        return None
-    host = case.lookup("party_organization", payload["host_party_organization_id"])
-    if host is None:
-        return None
-    if host["status"] != "active":
-        return Refusal(
-            "REG-7",
-            zh=f"党组织“{host['name']}”已撤销，不能挂靠",
-            en=f"The Party organization '{host['name']}' has been revoked: nothing can be "
-            "affiliated to it",
-            details={"party_organization_id": host["id"]},
-        )
-    if host["organization_id"] is not None and host["organization_id"] == case.organization.get(
-        "id"
-    ):
-        return Refusal(
-            "REG-7",
-            zh="挂靠组建须挂靠其他单位的党组织，不能挂靠本组织自己的党组织",
-            en="Affiliation attaches the organization to another body's Party organization, "
-            "not to its own",
-            details={"party_organization_id": host["id"]},
-        )
-    if host["kind"] == "joint_branch":
-        return Refusal(
-            "REG-7",
-            zh=f"“{host['name']}”是联合党支部：应联合加入，而非挂靠",
-            en=f"'{host['name']}' is a joint branch: join it instead of affiliating to it",
-            details={"party_organization_id": host["id"]},
         )
     return None
 

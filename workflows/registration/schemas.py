@@ -9,6 +9,13 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from engine.inputs import InputSchema
 from engine.vocabulary import CreditCode
 from workflows.common import Earlier, FactDate, label
+from workflows.routing_schemas import (
+    AffiliationSchema,
+    Id,
+    JoinJointBranchSchema,
+    JointPartnersSchema,
+    PartyOrgSchema,
+)
 
 NonNegative = validate.Range(min=0, error="REG-2: must be a whole number ≥ 0")
 Text = validate.Length(min=1, max=500)
@@ -281,32 +288,11 @@ class InstructorSchema(InputSchema):
     )
 
 
-class PartyOrgSchema(InputSchema):
-    """REG-7 / REG-8: the Party organization approved by the upper Party organization."""
-
-    name = fields.String(
-        required=True, validate=Text, metadata=label("党组织名称", "Name of the Party organization")
-    )
-    kind = fields.String(
-        required=True,
-        validate=validate.OneOf(("branch", "general_branch", "committee", "joint_branch")),
-        metadata=label("组织形式", "Kind of Party organization"),
-    )
-    approved_by = fields.String(
-        required=True, validate=Text, metadata=label("批准的上级党组织", "Approved by")
-    )
-    established_on = fields.Date(required=True, metadata=label("成立日期", "Established on"))
-    county_level_approval = fields.Boolean(
-        load_default=False, metadata=label("经县级以上党组织批准", "County-level approval")
-    )
-
-
 # ---------------------------------------------------------------- version 2 (issue 13)
 # registration.v2.yaml names the records a step refers to by their number: the engine refuses a
 # number that names nothing (422 on the field, `ref` in the metadata) and hands the guards a
 # lookup of what it names (the unit's kind, the Party organization's kind and status).
 
-Id = validate.Range(min=1, max=2**31 - 1)
 
 #: REG-6: the kind of unit (engine.vocabulary.UNIT_KINDS) each kind of responsible body is.
 RESPONSIBLE_UNIT_KINDS = {
@@ -344,69 +330,6 @@ class ResponsibleUnitSchema(InputSchema):
     territorial_relation = fields.Boolean(
         load_default=False, metadata=label("有属地关系", "Territorial relation")
     )
-
-
-def _member_ids() -> fields.List:
-    return fields.List(
-        fields.Integer(strict=True, validate=Id),
-        load_default=list,
-        metadata=label(
-            "组织关系随之转入的党员（党员编号，每行一个）",
-            "Members whose relation moves there (member numbers, one per line)",
-        ),
-    )
-
-
-class JointPartnersSchema(InputSchema):
-    """REG-7: the other organizations the joint branch will cover (this one included, at most
-    `joint_branch_max_units`), by their number."""
-
-    partner_organization_ids = fields.List(
-        fields.Integer(strict=True, validate=Id, metadata={"ref": "organization"}),
-        required=True,
-        validate=validate.Length(min=1),
-        metadata=label(
-            "联合的其他社会组织（社会组织编号，每行一个）",
-            "Partner organizations (organization numbers, one per line)",
-        ),
-    )
-
-
-class JoinJointBranchSchema(InputSchema):
-    """REG-7: the organization joins a joint branch that already exists (while it covers fewer
-    than `joint_branch_max_units` units)."""
-
-    joint_branch_id = fields.Integer(
-        required=True,
-        strict=True,
-        validate=Id,
-        metadata=label(
-            "加入的联合党支部（党组织编号）",
-            "Joint branch to join (Party organization number)",
-            ref="party_organization",
-        ),
-    )
-    joined_on = fields.Date(required=True, metadata=label("加入日期", "Joined on"))
-    member_ids = _member_ids()
-
-
-class AffiliationSchema(InputSchema):
-    """REG-7 (挂靠组建): the organization is attached to an existing host Party organization
-    (a community Party committee, a supervisory unit's Party organization, another
-    organization's), and the members whose relation goes there move to it."""
-
-    host_party_organization_id = fields.Integer(
-        required=True,
-        strict=True,
-        validate=Id,
-        metadata=label(
-            "挂靠的党组织（党组织编号）",
-            "Host Party organization (Party organization number)",
-            ref="party_organization",
-        ),
-    )
-    affiliated_on = fields.Date(required=True, metadata=label("挂靠日期", "Affiliated on"))
-    member_ids = _member_ids()
 
 
 SCHEMAS = {
