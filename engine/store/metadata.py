@@ -7,6 +7,7 @@ from engine.store import (  # noqa: F401 (registers them)
     tables_access,
     tables_admin,
     tables_casefile,
+    tables_coverage,
     tables_oversight,
 )
 from engine.store.base import Base
