@@ -15,6 +15,7 @@ developer who meets one can read what it means and what to do.
 | Conflict (stale If-Match)          | 412    | precondition-failed    |
 | ValidationError (marshmallow)      | 422    | validation             |
 | Idempotency-Key reused, new body   | 422    | idempotency-key-reused |
+| a migration plan that does not fit | 422    | plan-refused           |
 | If-Match missing on a fire         | 428    | precondition-required  |
 | TooLarge (a file, a case's files)  | 413    | too-large              |
 """
@@ -98,6 +99,12 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         422,
         "输入有误 / Invalid input",
         "`errors` maps each field (dotted into nested objects) to messages naming the rule.",
+    ),
+    "plan-refused": (
+        422,
+        "迁移方案不予执行 / Migration plan refused",
+        "The migration plan does not fit the definitions or some open case: `report` is the "
+        "dry run, with the plan's problems and, per case, what refuses it. Nothing was written.",
     ),
     "idempotency-key-reused": (
         422,

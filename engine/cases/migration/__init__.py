@@ -21,6 +21,7 @@ from engine.cases.migration.run import (
     MigrationRun,
     migrate,
     plan_migration,
+    require_administrator,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "migrate",
     "plan_migration",
     "report_dict",
+    "require_administrator",
 ]

@@ -83,6 +83,13 @@ class MigrationRun:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
 
 
+def require_administrator(actor: Actor) -> None:
+    """A migration, dry run included, reads and moves cases of every unit: administrators
+    only (the CLI runs as the system)."""
+    if not actor.is_admin:
+        raise Forbidden("only an administrator migrates cases / 只有管理员可以迁移案件")
+
+
 def _versions(
     defs: Definitions, procedure: str, from_version: int, to_version: int
 ) -> tuple[Definition, Definition]:
@@ -262,8 +269,7 @@ def migrate(
     stops after that many cases are migrated (run again for the next batch); `on_case` hears
     of each case once its transaction has ended (progress, a log line). Administrators only:
     a migration moves cases of every unit."""
-    if not actor.is_admin:
-        raise Forbidden("only an administrator migrates cases / 只有管理员可以迁移案件")
+    require_administrator(actor)
     report = plan_migration(uow, defs, plan, procedure, from_version, to_version)
     if report.refused:
         raise MigrationRefused(report)
