@@ -2,8 +2,8 @@
 
 A definition names a step's input schema; this module turns it into fields (String → text,
 Integer → number, Boolean → checkbox, Date → date, OneOf → select, List of scalars → one per
-line, Nested → a group, List of Nested → repeated rows), each labelled with the words the
-schema gives it (`metadata={"label": {...}, "choices": {...}}`, read by web/ui/labels.py), and
+line, the id of a record or a list of them (`ref`/`pick`) → a picker, Nested → a group, List
+of Nested → repeated rows), each labelled with the words the schema gives it (`metadata={"label": {...}, "choices": {...}}`, read by web/ui/labels.py), and
 turns a posted form back into the payload the service loads with that very schema. So a new
 procedure gets its forms, in both languages, without any UI code, and a field error comes back
 with the field's dotted path, shown beside it.
@@ -123,6 +123,26 @@ def _help(f: fields.Field) -> Pair | None:
     return None
 
 
+def _list_ref(f: fields.List) -> str | None:
+    """The kind of record a list of ids holds (its items' `ref`, or the list's `pick`): such a
+    list is chosen with a picker that takes several records (kind "picks"), not typed."""
+    if not isinstance(f.inner, fields.Integer):
+        return None
+    meta = f.inner.metadata or {}
+    return meta.get("ref") or meta.get("pick") or (f.metadata or {}).get("pick")
+
+
+def chosen_ids(values: MultiDict, name: str) -> list[str]:
+    """The ids a several-record picker sends: one per checked box (and, as a plain textarea
+    would, one per line), blanks and repeats dropped, in the order chosen."""
+    out: list[str] = []
+    for value in values.getlist(name):
+        for line in str(value).splitlines():
+            if (item := line.strip()) and item not in out:
+                out.append(item)
+    return out
+
+
 def describe(
     schema: Schema,
     prefix: str = "",
@@ -159,6 +179,8 @@ def describe(
             )
         elif isinstance(f, fields.List) and isinstance(f.inner, fields.Nested):
             out.append(FormField(kind="rows", schema=f.inner.schema, **common))
+        elif isinstance(f, fields.List) and (ref := _list_ref(f)):
+            out.append(FormField(kind="picks", ref=ref, **common))
         elif isinstance(f, fields.List):
             out.append(FormField(kind="lines", maxlength=_length_max(f.inner), **common))
         elif isinstance(f, fields.Dict) and f.key_field is not None and _one_of(f.key_field):
@@ -295,6 +317,10 @@ def parse(schema: Schema, form: MultiDict, prefix: str = "") -> dict[str, Any]:
             }
             if keyed or f.required:
                 out[data_key] = keyed
+        elif isinstance(f, fields.List) and _list_ref(f):
+            items = [_scalar(f.inner, item) for item in chosen_ids(form, name)]
+            if items or f.required:
+                out[data_key] = items
         elif isinstance(f, fields.List):
             lines = [ln.strip() for ln in form.get(name, "").splitlines()]
             items = [_scalar(f.inner, ln) for ln in lines if ln]
@@ -349,7 +375,10 @@ def posted_values(
                 row = (f"{f.label[0]} {n}", f"{f.label[1]} {n}")
                 out += posted_values(f.row(i), values, (*path, row))
         else:
-            text = str(values.get(f.name, "")).strip()
+            if f.kind == "picks":
+                text = ", ".join(chosen_ids(values, f.name))
+            else:
+                text = str(values.get(f.name, "")).strip()
             if text and not (f.kind == "boolean" and text.lower() not in _TRUE):
                 out.append((here, f, text))
     return out
@@ -369,6 +398,12 @@ class FormState:
         if not self.values and f.default is not None:
             return f.default
         return None
+
+    def chosen(self, f: FormField) -> list[str]:
+        """The ids a several-record picker holds: those sent, or its default when first shown."""
+        if self.values:
+            return chosen_ids(self.values, f.name)
+        return [str(v) for v in f.default or []] if isinstance(f.default, list) else []
 
     def checked(self, f: FormField) -> bool:
         if self.values:

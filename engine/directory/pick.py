@@ -17,9 +17,17 @@ from sqlalchemy import Select, case, func, literal, or_, select
 
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids
-from engine.store.tables import Member, Organization, PartyOfficer, PartyOrganization, Unit
+from engine.store.tables import (
+    Case,
+    Member,
+    Organization,
+    PartyOfficer,
+    PartyOrganization,
+    Unit,
+)
 from engine.store.unit_of_work import UnitOfWork
 
+cases_t = Case.__table__
 members_t = Member.__table__
 orgs_t = Organization.__table__
 party_t = PartyOrganization.__table__
@@ -54,18 +62,23 @@ def candidates(
     *,
     near: int | None = None,
     limit: int = 20,
+    ids: list[int] | None = None,
 ) -> tuple[list[Candidate], bool]:
     """Up to `limit` records of `kind` whose name contains `q`, and whether there are more.
 
     `near` is an organization id: its own records are listed first (members it employs, its
-    Party organization and officers, itself).
+    Party organization and officers, itself) — and seen even when registered outside the
+    actor's units, if a case of that organization is within them. `ids` keeps only those records: the names of
+    what a picker already holds, as far as the actor may see them.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     limit = max(1, min(limit, MAX_LIMIT))
     with uow.reader() as r:
         unit_ids = scope_unit_ids(r, actor)
-        query, names = _QUERIES[kind](unit_ids, near)
+        query, names = _QUERIES[kind](unit_ids, near, _case_org(r, unit_ids, near))
+        if ids is not None:
+            query = query.where(query.selected_columns[0].in_(ids))
         term = (q or "").strip()
         if term:
             query = query.where(or_(*(n.contains(term, autoescape=True) for n in names)))
@@ -88,11 +101,34 @@ def _words(detail: str | None, lang: str) -> str:
     return detail or ""
 
 
+def _case_org(r: Any, unit_ids: list[int] | None, near: int | None) -> int | None:
+    """`near` if a case of that organization is in the actor's units: its caseworker picks
+    among its members and Party organization even when the organization is registered
+    elsewhere (a case handed to a responsible unit, REG-6). Otherwise nothing more is seen."""
+    if near is None or unit_ids is None:
+        return None
+    found = r.conn.execute(
+        select(cases_t.c.id)
+        .where(cases_t.c.organization_id == near, cases_t.c.unit_id.in_(unit_ids))
+        .limit(1)
+    ).first()
+    return near if found is not None else None
+
+
+def _visible(unit_column: Any, unit_ids: list[int] | None, case_org: int | None) -> Any:
+    if unit_ids is None:
+        return literal(True)
+    seen = unit_column.in_(unit_ids)
+    return or_(seen, orgs_t.c.id == case_org) if case_org is not None else seen
+
+
 def _first(column: Any, near: int | None) -> Any:
     return case((column == near, 0), else_=1) if near is not None else literal(1)
 
 
-def _members(unit_ids: list[int] | None, near: int | None) -> tuple[Select, tuple[Any, ...]]:
+def _members(
+    unit_ids: list[int] | None, near: int | None, case_org: int | None
+) -> tuple[Select, tuple[Any, ...]]:
     party = func.coalesce(party_t.c.name, members_t.c.relation_location, "")
     q = (
         select(
@@ -104,20 +140,20 @@ def _members(unit_ids: list[int] | None, near: int | None) -> tuple[Select, tupl
         .join(orgs_t, orgs_t.c.id == members_t.c.organization_id)
         .outerjoin(party_t, party_t.c.id == members_t.c.party_organization_id)
         .order_by(_first(orgs_t.c.id, near), members_t.c.name, members_t.c.id)
+        .where(_visible(orgs_t.c.unit_id, unit_ids, case_org))
     )
-    if unit_ids is not None:
-        q = q.where(orgs_t.c.unit_id.in_(unit_ids))
     return q, (members_t.c.name,)
 
 
-def _party_scope(q: Select, unit_ids: list[int] | None) -> Select:
+def _party_scope(q: Select, unit_ids: list[int] | None, case_org: int | None) -> Select:
     """A body's own Party organization sits at its upper unit (engine.directory.party)."""
-    if unit_ids is None:
-        return q
-    return q.where(func.coalesce(orgs_t.c.unit_id, party_t.c.upper_unit_id).in_(unit_ids))
+    unit = func.coalesce(orgs_t.c.unit_id, party_t.c.upper_unit_id)
+    return q.where(_visible(unit, unit_ids, case_org))
 
 
-def _officers(unit_ids: list[int] | None, near: int | None) -> tuple[Select, tuple[Any, ...]]:
+def _officers(
+    unit_ids: list[int] | None, near: int | None, case_org: int | None
+) -> tuple[Select, tuple[Any, ...]]:
     q = (
         select(
             officers_t.c.id,
@@ -130,11 +166,11 @@ def _officers(unit_ids: list[int] | None, near: int | None) -> tuple[Select, tup
         .where(officers_t.c.status == "active")
         .order_by(_first(orgs_t.c.id, near), officers_t.c.name, officers_t.c.id)
     )
-    return _party_scope(q, unit_ids), (officers_t.c.name,)
+    return _party_scope(q, unit_ids, case_org), (officers_t.c.name,)
 
 
 def _party_organizations(
-    unit_ids: list[int] | None, near: int | None
+    unit_ids: list[int] | None, near: int | None, case_org: int | None
 ) -> tuple[Select, tuple[Any, ...]]:
     host = func.coalesce(orgs_t.c.name, party_t.c.upper_party_org, "")
     q = (
@@ -147,10 +183,12 @@ def _party_organizations(
         .outerjoin(orgs_t, orgs_t.c.id == party_t.c.organization_id)
         .order_by(_first(orgs_t.c.id, near), party_t.c.name, party_t.c.id)
     )
-    return _party_scope(q, unit_ids), (party_t.c.name,)
+    return _party_scope(q, unit_ids, case_org), (party_t.c.name,)
 
 
-def _organizations(unit_ids: list[int] | None, near: int | None) -> tuple[Select, tuple[Any, ...]]:
+def _organizations(
+    unit_ids: list[int] | None, near: int | None, case_org: int | None
+) -> tuple[Select, tuple[Any, ...]]:
     q = (
         select(
             orgs_t.c.id,
@@ -160,13 +198,14 @@ def _organizations(unit_ids: list[int] | None, near: int | None) -> tuple[Select
         )
         .join(units_t, units_t.c.id == orgs_t.c.unit_id)
         .order_by(_first(orgs_t.c.id, near), orgs_t.c.name, orgs_t.c.id)
+        .where(_visible(orgs_t.c.unit_id, unit_ids, case_org))
     )
-    if unit_ids is not None:
-        q = q.where(orgs_t.c.unit_id.in_(unit_ids))
     return q, (orgs_t.c.name, orgs_t.c.credit_code)
 
 
-def _units(unit_ids: list[int] | None, near: int | None) -> tuple[Select, tuple[Any, ...]]:
+def _units(
+    unit_ids: list[int] | None, near: int | None, case_org: int | None
+) -> tuple[Select, tuple[Any, ...]]:
     q = select(
         units_t.c.id,
         units_t.c.name_zh.label("name"),

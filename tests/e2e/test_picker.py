@@ -50,3 +50,58 @@ def test_a_caseworker_picks_a_member_by_name(chromium, live, shots):
     nominated = [e for e in world.history(cid) if e["trigger"] == "nominate"]
     assert nominated[-1]["payload"]["member_id"] == world.m["张伟"]
     page.context.close()
+
+
+def test_a_caseworker_picks_several_members_by_name(chromium, live, shots):
+    """A list of members is chosen name by name: each pick adds a ticked box, none is typed."""
+    from playwright.sync_api import expect
+    from sqlalchemy import update
+
+    from engine.store.tables import User
+    from tests.e2e.ui_support import _password_hash
+    from tests.integration.test_seed_registration_v2 import host_party_org, member, to_routing
+    from tests.world import add_responsible_units
+
+    world = live.world
+    add_responsible_units(world)
+    with world.rt.uow() as u:
+        u.conn.execute(update(User.__table__).values(password_hash=_password_hash()))
+        u.commit()
+    host = host_party_org(world, name="南关区自强街道兴华社区党委")
+    staff = {name: member(world, "logistics", name) for name in ("赵磊", "钱芳", "孙强")}
+    cid = to_routing(world, full=2)
+    page = _page(chromium)
+    _sign_in(page, live, "lu")
+    page.goto(f"{live.url}/cases/{cid}")
+    step = _open_step(page, "affiliate_to_host")
+    picker = step.locator(".picker-several")
+    assert picker.locator(".pick-search").is_hidden() and picker.locator(".pick-offer").is_hidden()
+    box = picker.locator("input.pick-input")
+    for typed, name in (("钱", "钱芳"), ("赵", "赵磊")):
+        box.click()
+        box.press_sequentially(typed)
+        options = picker.locator(".pick-list li[role=option]")
+        expect(options).to_have_count(1)
+        assert name in options.first.inner_text()
+        box.press("ArrowDown")
+        box.press("Enter")
+        assert box.input_value() == ""  # ready for the next one
+    chosen = picker.locator(".pick-chosen input[type=checkbox]:checked")
+    expect(chosen).to_have_count(2)
+    assert "钱芳" in picker.locator(".pick-chosen").inner_text()
+    page.screenshot(path=str(shots / "picker-several.png"), full_page=False)
+    host_box = step.locator(".picker:not(.picker-several) input.pick-input").first
+    host_box.click()
+    host_box.press_sequentially("兴华")
+    expect(step.locator(".picker:not(.picker-several) .pick-list li[role=option]")).to_have_count(1)
+    host_box.press("ArrowDown")
+    host_box.press("Enter")
+    step.locator("input[name=affiliated_on]").fill("2026-03-02")
+    step.locator("button.primary[type=submit]").click()
+    page.wait_for_load_state()
+    errs = page.locator(".field-error, .error-summary, .refusal").all_inner_texts()
+    assert errs == [], errs
+    done = [e for e in world.history(cid) if e["trigger"] == "affiliate_to_host"]
+    assert done[-1]["payload"]["member_ids"] == [staff["钱芳"], staff["赵磊"]]
+    assert done[-1]["payload"]["host_party_organization_id"] == host
+    page.context.close()

@@ -10,6 +10,8 @@ new fields, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from marshmallow import ValidationError
 from sqlalchemy import select, update
@@ -21,6 +23,7 @@ from engine.store.tables import Case, PartyOrganization, User
 from tests.e2e.ui_support import (
     _password_hash,
     app_for,
+    csrf_token,
     fire_form,
     login,
     snapshot,
@@ -306,3 +309,67 @@ def create_app_client(world: World):
     app = app_for(world)
     app.config["TESTING"] = True
     return app.test_client()
+
+
+def _step_form(html: str, trigger: str) -> str:
+    m = re.search(rf'<form[^>]*action="[^"]*/steps/{trigger}[#"].*?</form>', html, re.S)
+    assert m, f"no {trigger} form"
+    return m.group(0)
+
+
+def test_reg7_several_members_and_partners_are_picked_by_name(world):
+    """Issue 15 item 2: a list of members (or partner organizations) is a picker of several —
+    without JavaScript, the records found are boxes to tick and a search narrows them; those
+    ticked stay ticked, by name, when the form comes back; the ticked ids are the payload."""
+    app = app_for(world)
+    lu = app.test_client()
+    login(lu, "lu")
+    host = host_party_org(world)
+    zhang = member(world, "logistics", "张伟")
+    liu = member(world, "logistics", "刘洋")
+    cid = to_routing(world, full=2)
+    page = lu.get(f"/cases/{cid}").get_data(as_text=True)
+    form = _step_form(page, "affiliate_to_host")
+    assert 'class="picker picker-several"' in form and 'data-pick-url="/pick/member"' in form
+    assert "每行一个" not in form and 'type="number"' not in form.split("member_ids")[1][:300]
+    offered = dict(re.findall(r'name="member_ids" value="(\d+)">\s*([^<]+?)\s*<', form))
+    assert offered == {str(zhang): "张伟", str(liu): "刘洋"}
+    # the search narrows what is offered; what was ticked stays ticked, shown by name
+    token = csrf_token(page)
+    resp = lu.post(
+        f"/cases/{cid}/steps/affiliate_to_host",
+        data=MultiDict(
+            [
+                ("csrf_token", token),
+                ("_version", str(world.case(cid)["version"])),
+                ("member_ids", str(zhang)),
+                ("_pickq.member_ids", "刘"),
+                ("_pick", "member_ids"),
+            ]
+        ),
+    )
+    assert resp.status_code == 200 and world.case(cid)["state"] == "coverage_routing"
+    form = _step_form(resp.get_data(as_text=True), "affiliate_to_host")
+    chosen = form.split('class="pick-chosen"')[1].split("</ul>")[0]
+    assert re.findall(r'value="(\d+)" checked>\s*([^<]+?)\s*<', chosen) == [(str(zhang), "张伟")]
+    offer = form.split('class="pick-offer"')[1].split("</ul>")[0]
+    assert re.findall(r'name="member_ids" value="(\d+)">', offer) == [str(liu)]
+    # both ticked: the step takes both ids, as the API would
+    resp = lu.post(
+        f"/cases/{cid}/steps/affiliate_to_host",
+        data=MultiDict(
+            [
+                ("csrf_token", token),
+                ("_version", str(world.case(cid)["version"])),
+                ("host_party_organization_id", str(host)),
+                ("affiliated_on", "2026-03-02"),
+                ("member_ids", str(zhang)),
+                ("member_ids", str(liu)),
+                ("member_ids", str(zhang)),  # a repeat is one member
+            ]
+        ),
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:800]
+    done = [e for e in world.history(cid) if e["trigger"] == "affiliate_to_host"]
+    assert done[-1]["payload"]["member_ids"] == [zhang, liu]
+    assert world.case(cid)["state"] == "covered"

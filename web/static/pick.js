@@ -1,16 +1,46 @@
 /* tongbu pickers: choose a record by name, search as you type (web/ui/pick.py).
    Without this file the picker is a list and a Search button; with it, a text box over
-   GET /pick/<kind> fills the same field (the <select>, hidden) with the chosen id.
+   GET /pick/<kind> fills the same field (the <select>, hidden) with the chosen id. A picker
+   of several records (.picker-several) keeps its chosen records as ticked boxes; the text
+   box adds a ticked box for each record picked.
    Events are delegated, so rows added by app.js get working pickers too. */
 (function () {
   "use strict";
   var seq = 0;
 
+  // The no-JavaScript part gives way: hidden, and its inputs no longer sent.
+  function retire(part) {
+    if (!part) return;
+    part.hidden = true;
+    part.querySelectorAll("input, button").forEach(function (el) { el.disabled = true; });
+  }
+
+  function several(box) {
+    return box.classList.contains("picker-several");
+  }
+
   function enhance(box) {
     if (box.querySelector(".pick-box")) return;
     var select = box.querySelector("select");
     var search = box.querySelector(".pick-search");
+    if (several(box)) return enhanceSeveral(box, search);
     if (!select) return;
+    var wrap = searchBox(box);
+    var input = wrap.querySelector("input");
+    // The label names the text box now; the select keeps the value and is sent.
+    input.id = select.id;
+    select.id = select.id + "-value";
+    ["aria-invalid", "aria-describedby"].forEach(function (a) {
+      if (select.hasAttribute(a)) input.setAttribute(a, select.getAttribute(a));
+    });
+    if (select.value) input.value = select.options[select.selectedIndex].text.split(" · ")[0];
+    select.hidden = true;
+    select.tabIndex = -1;
+    retire(search);
+    select.before(wrap);
+  }
+
+  function searchBox(box) {
     seq += 1;
     var wrap = document.createElement("div");
     wrap.className = "pick-box";
@@ -28,22 +58,58 @@
     list.setAttribute("role", "listbox");
     list.hidden = true;
     input.setAttribute("aria-controls", list.id);
-    // The label names the text box now; the select keeps the value and is sent.
-    input.id = select.id;
-    select.id = select.id + "-value";
-    ["aria-invalid", "aria-describedby"].forEach(function (a) {
-      if (select.hasAttribute(a)) input.setAttribute(a, select.getAttribute(a));
-    });
-    if (select.value) input.value = select.options[select.selectedIndex].text.split(" · ")[0];
-    select.hidden = true;
-    select.tabIndex = -1;
-    if (search) {
-      search.hidden = true;
-      search.querySelectorAll("input, button").forEach(function (el) { el.disabled = true; });
-    }
     wrap.appendChild(input);
     wrap.appendChild(list);
-    select.before(wrap);
+    return wrap;
+  }
+
+  function enhanceSeveral(box, search) {
+    var wrap = searchBox(box);
+    var input = wrap.querySelector("input");
+    var offer = box.querySelector(".pick-offer");
+    if (search) {
+      var q = search.querySelector("input[type=search]");
+      if (q) {
+        input.id = q.id; // the field's label names the text box now
+        q.id = q.id + "-search";
+        ["aria-invalid", "aria-describedby"].forEach(function (a) {
+          if (q.hasAttribute(a)) input.setAttribute(a, q.getAttribute(a));
+        });
+      }
+    }
+    retire(search);
+    retire(offer);
+    box.appendChild(wrap);
+  }
+
+  function addChosen(box, id, name, detail) {
+    var chosen = box.querySelector(".pick-chosen");
+    var boxes = chosen.querySelectorAll("input[type=checkbox]");
+    for (var i = 0; i < boxes.length; i += 1) {
+      if (boxes[i].value === id) {
+        boxes[i].checked = true;
+        return;
+      }
+    }
+    var li = document.createElement("li");
+    var label = document.createElement("label");
+    var tick = document.createElement("input");
+    tick.type = "checkbox";
+    tick.name = box.getAttribute("data-pick-name");
+    tick.value = id;
+    tick.checked = true;
+    label.appendChild(tick);
+    label.appendChild(document.createTextNode(" " + name));
+    if (detail) {
+      var span = document.createElement("span");
+      span.className = "pick-detail";
+      span.textContent = detail;
+      label.appendChild(span);
+    }
+    li.appendChild(label);
+    chosen.appendChild(li);
+    var none = box.querySelector(".pick-none-chosen");
+    if (none) none.hidden = true;
   }
 
   function parts(input) {
@@ -106,6 +172,13 @@
   function choose(input, li) {
     var p = parts(input);
     var id = li.getAttribute("data-id");
+    if (several(p.box)) {
+      var detail = li.querySelector(".pick-detail");
+      addChosen(p.box, id, li.getAttribute("data-name"), detail ? detail.textContent : "");
+      input.value = "";
+      close(input);
+      return;
+    }
     var option = Array.prototype.find.call(p.select.options, function (o) { return o.value === id; });
     if (!option) {
       option = new Option(li.textContent, id);
@@ -132,7 +205,8 @@
   document.addEventListener("input", function (ev) {
     var input = ev.target;
     if (!input.classList || !input.classList.contains("pick-input")) return;
-    parts(input).select.value = ""; // the text changed: nothing is chosen until a name is
+    var select = parts(input).select;
+    if (select && !several(parts(input).box)) select.value = ""; // nothing chosen until a name is
     clearTimeout(timer);
     timer = setTimeout(function () { lookup(input); }, 200);
   });

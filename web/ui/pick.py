@@ -9,6 +9,10 @@ engine — or `pick`) is drawn by `_macros.html` as a picker (web/forms.py: kind
 - with JavaScript (static/pick.js), a search-as-you-type box over `GET /pick/<kind>`, which
   fills the same field with the chosen id.
 
+A list of ids (a List of such fields: the members whose relations move, a joint branch's
+partner organizations) is a picker of several (kind "picks"): the records chosen are checked
+boxes, the search offers more to check; with JavaScript the search box adds the one picked.
+
 Both read `engine.directory.pick.candidates`, scoped by the signed-in actor. The JSON API
 keeps taking ids.
 """
@@ -79,6 +83,34 @@ def pick_options(f: FormField, state: FormState) -> dict[str, Any]:
     return {"rows": rows, "more": more, "query": query, "near": near}
 
 
+def picks_options(f: FormField, state: FormState) -> dict[str, Any]:
+    """What a picker of several records shows: those chosen (by name, checked) and, to add,
+    those found by the search typed into its box that are not chosen yet."""
+    found = pick_options(f, state)
+    chosen_text = state.chosen(f)
+    ids = [int(x) for x in chosen_text if x.isdigit() and len(x) <= 10]
+    named: dict[int, Any] = {}
+    if ids and f.ref in pick_read.KINDS:
+        rows, _ = pick_read.candidates(
+            runtime().reader(),
+            actor(),
+            f.ref,
+            None,
+            near=found["near"],
+            limit=pick_read.MAX_LIMIT,
+            ids=ids,
+        )
+        named = {r.id: r for r in rows}
+    # what was sent but names nothing the actor may see stays chosen, shown by its number
+    chosen = [(x, named.get(int(x)) if x.isdigit() and len(x) <= 10 else None) for x in chosen_text]
+    offered = [r for r in found["rows"] if str(r.id) not in chosen_text]
+    return {**found, "chosen": chosen, "offered": offered}
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"pick_options": pick_options, "pick_query_prefix": QUERY_PREFIX}
+    return {
+        "pick_options": pick_options,
+        "picks_options": picks_options,
+        "pick_query_prefix": QUERY_PREFIX,
+    }

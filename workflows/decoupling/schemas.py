@@ -95,9 +95,9 @@ class TransferSchema(InputSchema):
 
     transferred_on = fields.Date(required=True, metadata=label("转移日期", "Transferred on"))
     member_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        fields.Integer(strict=True, validate=validate.Range(min=1), metadata={"pick": "member"}),
         load_default=list,
-        metadata=label("党员编号（每行一个）", "Members (numbers, one per line)"),
+        metadata=label("随之转移组织关系的党员", "Members whose relations are transferred"),
     )
 
 
