@@ -4,12 +4,67 @@ Party organization approved (workflows/routing.py holds the guards and actions).
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from engine.inputs import InputSchema
 from workflows.common import label
 
 Text = validate.Length(min=1, max=500)
+NonNegative = validate.Range(min=0, error="REG-2: must be a whole number ≥ 0")
+
+
+class MemberSurveySchema(InputSchema):
+    """REG-2 (附件2 社会组织党员情况调查表)."""
+
+    full_members = fields.Integer(
+        required=True,
+        strict=True,
+        validate=NonNegative,
+        metadata=label("正式党员人数", "Full members", description="full members among the staff"),
+    )
+    full_time_full_members = fields.Integer(
+        required=True,
+        strict=True,
+        validate=NonNegative,
+        metadata=label(
+            "其中专职工作人员中的正式党员",
+            "Of which full-time staff",
+            description="of which full-time staff (the ≥3 test)",
+        ),
+    )
+    probationary_members = fields.Integer(
+        required=True,
+        strict=True,
+        validate=NonNegative,
+        metadata=label("预备党员人数", "Probationary members"),
+    )
+    members_elsewhere = fields.Integer(
+        required=True,
+        strict=True,
+        validate=NonNegative,
+        metadata=label(
+            "组织关系在外的党员人数",
+            "Members whose relation is elsewhere",
+            description="members whose organizational relation is elsewhere",
+        ),
+    )
+
+    @validates_schema
+    def _consistent(self, data: dict, **_: Any) -> None:
+        if data.get("full_time_full_members", 0) > data.get("full_members", 0):
+            raise ValidationError(
+                "REG-2: full-time full members cannot exceed full members", "full_time_full_members"
+            )
+        if data.get("members_elsewhere", 0) > data.get("full_members", 0) + data.get(
+            "probationary_members", 0
+        ):
+            raise ValidationError(
+                "REG-2: members with their relation elsewhere cannot exceed all members",
+                "members_elsewhere",
+            )
+
 
 Id = validate.Range(min=1, max=2**31 - 1)
 
@@ -42,11 +97,7 @@ class JoinJointBranchSchema(InputSchema):
         required=True,
         strict=True,
         validate=Id,
-        metadata=label(
-            "加入的联合党支部（党组织编号）",
-            "Joint branch to join (Party organization number)",
-            ref="party_organization",
-        ),
+        metadata=label("加入的联合党支部", "Joint branch to join", ref="party_organization"),
     )
     joined_on = fields.Date(required=True, metadata=label("加入日期", "Joined on"))
     member_ids = _member_ids()
@@ -61,11 +112,7 @@ class AffiliationSchema(InputSchema):
         required=True,
         strict=True,
         validate=Id,
-        metadata=label(
-            "挂靠的党组织（党组织编号）",
-            "Host Party organization (Party organization number)",
-            ref="party_organization",
-        ),
+        metadata=label("挂靠的党组织", "Host Party organization", ref="party_organization"),
     )
     affiliated_on = fields.Date(required=True, metadata=label("挂靠日期", "Affiliated on"))
     member_ids = _member_ids()

@@ -177,6 +177,7 @@
       addChosen(p.box, id, li.getAttribute("data-name"), detail ? detail.textContent : "");
       input.value = "";
       close(input);
+      p.list.textContent = ""; // the next search starts from an empty list
       return;
     }
     var option = Array.prototype.find.call(p.select.options, function (o) { return o.value === id; });

@@ -14,6 +14,7 @@ from workflows.routing_schemas import (
     Id,
     JoinJointBranchSchema,
     JointPartnersSchema,
+    MemberSurveySchema,
     PartyOrgSchema,
 )
 
@@ -36,57 +37,6 @@ class ApplicationSchema(InputSchema):
         load_default=list,
         metadata=label("拟任负责人（每行一人）", "Proposed leaders (one per line)"),
     )
-
-
-class MemberSurveySchema(InputSchema):
-    """REG-2 (附件2 社会组织党员情况调查表)."""
-
-    full_members = fields.Integer(
-        required=True,
-        strict=True,
-        validate=NonNegative,
-        metadata=label("正式党员人数", "Full members", description="full members among the staff"),
-    )
-    full_time_full_members = fields.Integer(
-        required=True,
-        strict=True,
-        validate=NonNegative,
-        metadata=label(
-            "其中专职工作人员中的正式党员",
-            "Of which full-time staff",
-            description="of which full-time staff (the ≥3 test)",
-        ),
-    )
-    probationary_members = fields.Integer(
-        required=True,
-        strict=True,
-        validate=NonNegative,
-        metadata=label("预备党员人数", "Probationary members"),
-    )
-    members_elsewhere = fields.Integer(
-        required=True,
-        strict=True,
-        validate=NonNegative,
-        metadata=label(
-            "组织关系在外的党员人数",
-            "Members whose relation is elsewhere",
-            description="members whose organizational relation is elsewhere",
-        ),
-    )
-
-    @validates_schema
-    def _consistent(self, data: dict, **_: Any) -> None:
-        if data.get("full_time_full_members", 0) > data.get("full_members", 0):
-            raise ValidationError(
-                "REG-2: full-time full members cannot exceed full members", "full_time_full_members"
-            )
-        if data.get("members_elsewhere", 0) > data.get("full_members", 0) + data.get(
-            "probationary_members", 0
-        ):
-            raise ValidationError(
-                "REG-2: members with their relation elsewhere cannot exceed all members",
-                "members_elsewhere",
-            )
 
 
 class DocumentsSchema(InputSchema):
@@ -318,12 +268,12 @@ class ResponsibleUnitSchema(InputSchema):
         strict=True,
         validate=Id,
         metadata=label(
-            "责任单位（单位编号）",
-            "Responsible unit (unit number)",
+            "责任单位",
+            "Responsible unit",
             ref="unit",
             help={
-                "zh": "单位管理中的编号；案件随之移交该单位办理",
-                "en": "The number shown in the unit list; the case is handed to this unit",
+                "zh": "按名称选择；案件随之移交该单位办理",
+                "en": "Chosen by name; the case is handed to this unit",
             },
         ),
     )
