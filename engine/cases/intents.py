@@ -25,6 +25,7 @@ from engine.store.tables import (
     PartyOfficer,
     PartyOrganization,
 )
+from engine.store.tables_annual import AbnormalEntry
 from engine.store.unit_of_work import UnitOfWork
 
 orgs_t = Organization.__table__
@@ -36,6 +37,8 @@ RECORD_TABLES = {
     "member": Member.__table__,
     "party_officer": PartyOfficer.__table__,
     "org_life_meeting": OrgLifeMeeting.__table__,
+    # SUP-1: a procedure's step lists an organization (the inspection's dormancy referral).
+    "abnormal_entry": AbnormalEntry.__table__,
 }
 
 

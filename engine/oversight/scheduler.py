@@ -35,7 +35,7 @@ from engine.calendar import SHANGHAI, LegalCalendar, local_date
 from engine.clock import Clock, SystemClock
 from engine.config import Config, SmtpSettings
 from engine.definitions.model import Definitions
-from engine.oversight import accountability, notifications, recalendar
+from engine.oversight import abnormal, accountability, notifications, recalendar
 from engine.oversight import sweep as escalation
 from engine.store.unit_of_work import UnitOfWork
 
@@ -136,6 +136,11 @@ class Ticker:
             collect=False,
         )
         self._full_scan_day = today
+        # SUP-1: organizations whose annual report or rectification ran late go on the
+        # abnormal-activities list at the same instant (engine/oversight/abnormal.py).
+        listed = abnormal.run_sweep(self.uow(), now)
+        if listed:
+            log.info("abnormal list at %s: %d organization(s) listed", now.isoformat(), listed)
         self.runs["sweep"] += 1
         if result.fired or result.stalled or result.errors:
             log.info("sweep at %s: %s", now.isoformat(), result.summary())

@@ -6,6 +6,7 @@ from engine.store import (  # noqa: F401 (registers them)
     tables,
     tables_access,
     tables_admin,
+    tables_annual,
     tables_casefile,
     tables_coverage,
     tables_oversight,
