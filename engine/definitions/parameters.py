@@ -20,7 +20,16 @@ from engine.errors import Problem
 from engine.rules import RuleCatalogue
 
 PARAMETERS_FILE = "parameters.yaml"
-UNITS = ("period", "count", "yuan_per_month", "days", "years", "choice", "megabytes")
+UNITS = (
+    "period",
+    "count",
+    "yuan_per_month",
+    "yuan_per_member_per_year",
+    "days",
+    "years",
+    "choice",
+    "megabytes",
+)
 
 
 class _Label(Schema):
@@ -87,7 +96,14 @@ def _check_value(p: dict) -> str | None:
             Period.parse(v)
         except ValueError as exc:
             return str(exc)
-    elif unit in ("count", "days", "years", "yuan_per_month", "megabytes"):
+    elif unit in (
+        "count",
+        "days",
+        "years",
+        "yuan_per_month",
+        "yuan_per_member_per_year",
+        "megabytes",
+    ):
         if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
             return f"must be a non-negative number ({unit})"
     elif unit == "choice" and (not p["choices"] or v not in p["choices"]):

@@ -10,6 +10,7 @@ from engine.store import (  # noqa: F401 (registers them)
     tables_casefile,
     tables_coverage,
     tables_oversight,
+    tables_yearly,
 )
 from engine.store.base import Base
 

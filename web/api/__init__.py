@@ -78,6 +78,7 @@ from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
     problems,
     record,
     reports,
+    yearly,
 )
 
 problems.register(bp)
@@ -94,4 +95,5 @@ __all__ = [
     "organizations",
     "record",
     "reports",
+    "yearly",
 ]

@@ -18,6 +18,7 @@ from web.cli import (
     procedures,
     record,
     reports,
+    yearly,
 )
 from web.cli.core import main
 
@@ -31,6 +32,7 @@ for _module in (
     calendar,
     record,
     casefile,
+    yearly,
 ):
     _module.register(main)
 control.register(main)  # owners and correction: commands of the case group

@@ -20,6 +20,7 @@ from web.ui import (
     pick,
     procedures,
     record,
+    yearly,
 )
 from web.ui.labels import CHOICES, choice_label, field_label
 
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     record.bp,
     admin.bp,
     pick.bp,
+    yearly.bp,
 )
 
 
