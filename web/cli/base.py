@@ -18,6 +18,7 @@ from engine.config import Config, ConfigError
 from engine.definitions import sync as definition_sync
 from engine.errors import Conflict, DefinitionError, Forbidden, NotFound, TransitionRefused
 from engine.inputs import InputSchema
+from engine.store.migrate import SchemaBehind, require_newest
 from web.runtime import Runtime, build_runtime
 
 
@@ -68,6 +69,9 @@ def handled(fn: Callable) -> Callable:
             for name, msg in _flat(err.messages):
                 click.echo(f"  {name}: {msg}", err=True)
             sys.exit(2)
+        except SchemaBehind as err:
+            click.echo(str(err), err=True)
+            sys.exit(1)
         except DefinitionError as err:
             click.echo("definition problems / 定义文件有误:", err=True)
             for p in err.problems:
@@ -144,6 +148,7 @@ class Ctx:
         """Built on first use; refuses definitions edited under a version already in use."""
         if self._runtime is None:
             rt = build_runtime(Config.from_env())
+            require_newest(rt.engine)
             definition_sync.sync_definitions(rt.uow(), rt.definitions)
             self._runtime = rt
         return self._runtime
