@@ -122,6 +122,34 @@ class DemoContext(Protocol):
 Demo = Callable[[DemoContext], None]
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """One test on an organization's own column, as data (a procedure package has no SQL):
+    `op` is `eq`, `in` or `gte`. The engine checks `field` names a column at load."""
+
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class CampaignKind:
+    """What a campaign of this kind targets (REG-10, INS-2): the procedure it opens a case of,
+    and the organizations it opens one for — `condition(parameters)` gives the criteria, so a
+    local parameter can change what is counted. The procedure's definition gives the campaign's
+    deadline (`opens_on: ["@campaign"]`, anchored on the campaign's first day). An `automatic`
+    kind is run by the scheduler over organizations covered by an instructor (no campaign
+    row): INS-2's "form a Party organization when conditions mature"."""
+
+    id: str
+    procedure: str
+    rule: str
+    label_zh: str
+    label_en: str
+    condition: Callable[[Mapping[str, Any]], Sequence[Criterion]]
+    automatic: bool = False
+
+
 class Registry:
     def __init__(self) -> None:
         self.guards: dict[str, Guard] = {}
@@ -129,6 +157,7 @@ class Registry:
         self.schemas: dict[str, type[Schema]] = {}
         self.demos: dict[str, Demo] = {}
         self.definition_folders: list[Path] = []
+        self.campaign_kinds: dict[str, CampaignKind] = {}
         self._schema_instances: dict[str, Schema] = {}
 
     def _put(self, table: dict, kind: str, name: str, value: Any) -> None:
@@ -166,6 +195,11 @@ class Registry:
         """Register the demo cases of `procedure` (run by `tongbu demo` when it is loaded)."""
         self._put(self.demos, "demo", procedure, fn)
         return fn
+
+    def campaign(self, kind: CampaignKind) -> CampaignKind:
+        """Register a kind of campaign a supervisor may open (or the scheduler runs)."""
+        self._put(self.campaign_kinds, "campaign kind", kind.id, kind)
+        return kind
 
     def definitions(self, folder: Path) -> Path:
         """Ship definition files with the package: `folder` holds `<procedure>.v<N>.yaml` and,

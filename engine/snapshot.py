@@ -98,7 +98,16 @@ class Cover:
     since: date | str
 
 
-Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord | Cover
+@dataclass(frozen=True)
+class Appoint:
+    """An instructor of the register serves the case's organization from `since` (INS-2,
+    Party-work coverage); the engine writes the link (engine/directory/coverage.py)."""
+
+    instructor_id: int
+    since: date | str
+
+
+Intent = SetData | UpdateOrganization | CreateRecord | UpdateRecord | Cover | Appoint
 
 Guard = Callable[[CaseView, Mapping[str, Any] | None], Refusal | None]
 Action = Callable[[CaseView, Mapping[str, Any]], Iterable[Intent]]

@@ -13,9 +13,17 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from engine.calendar import local_date
-from engine.directory.coverage import DEFAULT_JOINT_LIMIT, cover, end_coverage
+from engine.directory.coverage import DEFAULT_JOINT_LIMIT, appoint_instructor, cover, end_coverage
 from engine.errors import NotFound
-from engine.snapshot import Cover, CreateRecord, Intent, SetData, UpdateOrganization, UpdateRecord
+from engine.snapshot import (
+    Appoint,
+    Cover,
+    CreateRecord,
+    Intent,
+    SetData,
+    UpdateOrganization,
+    UpdateRecord,
+)
 from engine.store.fire_sql import hot_sql
 from engine.store.tables import (
     Instructor,
@@ -146,6 +154,14 @@ def _apply_intents_unchecked(
                 mode=intent.mode,
                 since=_day(intent.since),
                 joint_limit=limit,
+                case_id=case_id,
+            )
+        elif isinstance(intent, Appoint):
+            appoint_instructor(
+                uow.conn,
+                intent.instructor_id,
+                (organization_id,),
+                since=_day(intent.since),
                 case_id=case_id,
             )
         else:  # pragma: no cover - a new intent type must be handled here

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from engine.calendar import Period
 from engine.definitions.machine import ProcedureMachine
 from engine.definitions.model import (
+    CAMPAIGN_TRIGGER,
     OPEN_TRIGGER,
     DeadlineDef,
     Definition,
@@ -207,7 +208,9 @@ def _check_semantics(
                 bad(f"{base}.cancels_on.{j}", f"{trig!r} both meets and cancels it")
         for key in ("opens_on", "closes_on", "cancels_on"):
             for j, trig in enumerate(d[key]):
-                if trig not in triggers and not (key == "opens_on" and trig == OPEN_TRIGGER):
+                if trig not in triggers and not (
+                    key == "opens_on" and trig in (OPEN_TRIGGER, CAMPAIGN_TRIGGER)
+                ):
                     bad(f"{base}.{key}.{j}", f"unknown trigger {trig!r}")
         if d["period"].startswith(PARAM_PREFIX):
             problem = _parameter_period_problem(d["period"], parameters)

@@ -13,6 +13,9 @@ from engine.rules import RuleCatalogue
 
 OPEN_TRIGGER = "@open"
 """In a deadline's `opens_on`: the case opening (`engine.cases.service.open_case`)."""
+CAMPAIGN_TRIGGER = "@campaign"
+"""In a deadline's `opens_on`: a campaign opens or joins the case (`engine.cases.campaigns`);
+its anchor is `payload.starts_on`, the campaign's first day (REG-10)."""
 
 
 @dataclass(frozen=True)

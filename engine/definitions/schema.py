@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from engine.calendar import Period
-from engine.definitions.model import OPEN_TRIGGER
+from engine.definitions.model import CAMPAIGN_TRIGGER, OPEN_TRIGGER
 from engine.vocabulary import ROLES
 
 IDENT = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower_snake_case identifier")
@@ -60,8 +60,9 @@ def _period_or_parameter(value: str) -> None:
 
 
 def _opener(value: str) -> None:
-    """An item of `opens_on`: a trigger, or `@open` (the case opening)."""
-    if value != OPEN and not re.match(r"^[a-z][a-z0-9_]*$", value or ""):
+    """An item of `opens_on`: a trigger, `@open` (the case opening) or `@campaign` (a
+    campaign opens or joins the case)."""
+    if value not in (OPEN, CAMPAIGN_TRIGGER) and not re.match(r"^[a-z][a-z0-9_]*$", value or ""):
         raise ValidationError(
             f"must be a trigger (lower_snake_case) or {OPEN!r} (when the case opens)"
         )

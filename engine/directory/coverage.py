@@ -19,10 +19,13 @@ from sqlalchemy import Connection, insert, select, update
 from engine.errors import TransitionRefused
 from engine.rules import Refusal
 from engine.store.tables import Organization, PartyOrganization, PartyOrgCoverage
+from engine.store.tables_coverage import InstructorAssignment, InstructorRecord
 
 orgs_t = Organization.__table__
 party_t = PartyOrganization.__table__
 cover_t = PartyOrgCoverage.__table__
+assign_t = InstructorAssignment.__table__
+instructors_t = InstructorRecord.__table__
 
 DEFAULT_JOINT_LIMIT = 5
 """REG-7's figure in the policy documents; `joint_branch_max_units` overrides it."""
@@ -161,3 +164,95 @@ def coverers(conn: Connection, organization_id: int) -> list[dict[str, Any]]:
         .order_by(cover_t.c.id)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+# ---------------------------------------------------------------- instructors (INS-2, COV-1)
+
+
+def appoint_instructor(
+    conn: Connection,
+    instructor_id: int,
+    organization_ids: Iterable[int],
+    *,
+    since: date,
+    case_id: int | None = None,
+) -> list[int]:
+    """The instructor (or liaison) of the register serves these organizations from `since`:
+    Party-work coverage. An organization a Party organization covers keeps `party_org`; one
+    the instructor already serves stays as it is. Refused (INS-2) for an instructor whose term
+    has ended. Returns the organizations newly served."""
+    row = conn.execute(
+        select(instructors_t.c.status, instructors_t.c.name)
+        .where(instructors_t.c.id == instructor_id)
+        .with_for_update()
+    ).first()
+    if row is None or row.status != "active":
+        raise TransitionRefused(
+            Refusal(
+                "INS-2",
+                zh=f"指导员 #{instructor_id} 不在册或任期已满，不能选派",
+                en=f"Instructor #{instructor_id} is not on the register or the term has ended",
+                details={"instructor_id": instructor_id},
+            )
+        )
+    have = set(
+        conn.execute(
+            select(assign_t.c.organization_id).where(
+                assign_t.c.instructor_id == instructor_id, assign_t.c.until.is_(None)
+            )
+        ).scalars()
+    )
+    new = [oid for oid in dict.fromkeys(organization_ids) if oid not in have]
+    if not new:
+        return []
+    conn.execute(
+        insert(assign_t),
+        [
+            {
+                "instructor_id": instructor_id,
+                "organization_id": oid,
+                "since": since,
+                "until": None,
+                "end_reason": None,
+                "case_id": case_id,
+            }
+            for oid in new
+        ],
+    )
+    conn.execute(
+        update(orgs_t)
+        .where(orgs_t.c.id.in_(new), orgs_t.c.coverage == "none")
+        .values(coverage="instructor", coverage_reminder=False)
+    )
+    return new
+
+
+def end_instructor(
+    conn: Connection, instructor_ids: Iterable[int], until: date, reason: str
+) -> list[int]:
+    """The instructors' assignments end on `until` (end of term, replaced, withdrawn). An
+    organization left with no instructor and no Party organization is uncovered again (INS-2):
+    returns those organizations."""
+    ids = list(instructor_ids)
+    if not ids:
+        return []
+    active = (assign_t.c.instructor_id.in_(ids)) & assign_t.c.until.is_(None)
+    served = list(conn.execute(select(assign_t.c.organization_id).where(active)).scalars())
+    if not served:
+        return []
+    conn.execute(update(assign_t).where(active).values(until=until, end_reason=reason))
+    still = set(
+        conn.execute(
+            select(assign_t.c.organization_id).where(
+                assign_t.c.organization_id.in_(served), assign_t.c.until.is_(None)
+            )
+        ).scalars()
+    )
+    bare = sorted(set(served) - still)
+    if bare:
+        conn.execute(
+            update(orgs_t)
+            .where(orgs_t.c.id.in_(bare), orgs_t.c.coverage == "instructor")
+            .values(coverage="none")
+        )
+    return bare
