@@ -175,11 +175,45 @@ def b6(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
         )
 
 
+def b7(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    """The yearly bulk opening (bench/annual.py) writes its own JSON; summarized here."""
+    import json
+
+    from bench import annual
+
+    dbs = "sqlite,postgresql" if use_pg else "sqlite"
+    args = ["--db", dbs, "--rounds", "5"] + (["--quick"] if quick else [])
+    if annual.main(args) != 0:
+        raise RuntimeError("bench.annual failed")
+    suffix = "-quick" if quick else ""
+    out: list[Result] = []
+    for db in dbs.split(","):
+        res = json.loads((common.RESULTS / f"annual-{db}{suffix}.json").read_text("utf-8"))
+        n = res["organizations"]
+        out.append(
+            Result(
+                "B7",
+                f"yearly inspection opening, {n:,} organizations",
+                db,
+                "s",
+                res["first_run_s"],
+                {"statements": "one transaction"},
+            )
+        )
+        out.append(
+            Result(
+                "B7", f"the same opening again (opens nothing), {n:,}", db, "s", res["second_run_s"]
+            )
+        )
+    return out
+
+
 BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
     "B1": ("fire", b1_b3),  # B1, B2 and B3 share their databases and rounds
     "B4": ("sweep", b4),
     "B5": ("pages", b5),
     "B6": ("http", b6),
+    "B7": ("annual", b7),
     "MEM": ("memory", mem),
 }
 

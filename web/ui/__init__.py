@@ -11,6 +11,7 @@ from engine.directory import service as directory_service
 from engine.oversight import notifications
 from web.ui import (
     admin,
+    annual,
     case_control,
     casefile,
     cases,
@@ -35,6 +36,7 @@ BLUEPRINTS = (
     admin.bp,
     pick.bp,
     yearly.bp,
+    annual.bp,
 )
 
 
