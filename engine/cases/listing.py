@@ -185,6 +185,8 @@ def _case_rows(r: UnitOfWork, case_ids: list[int]) -> list[dict[str, Any]]:
             units_t.c.name_zh.label("unit_zh"),
             units_t.c.name_en.label("unit_en"),
             users_t.c.display_name.label("assignee"),
+            cases_t.c.assignee_id,
+            users_t.c.username.label("assignee_username"),
             ranked.c.due_date.label("next_due"),
             ranked.c.provisional,
         )

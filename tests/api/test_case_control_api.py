@@ -184,3 +184,7 @@ def test_the_case_list_filters_by_owner(api, world):
     assert ids("unit") == ids("all") == sorted([wangs, loose, suns])
     r = api.get(f"{API}/cases", query_string={"owner": "theirs"})
     assert r.status_code == 422 and "owner" in r.get_json()["errors"]
+    # each row says who owns it (null: unassigned in its unit)
+    rows = {c["id"]: c for c in api.get(f"{API}/cases").get_json()["items"]}
+    assert rows[wangs]["owner"]["username"] == "wang" and rows[suns]["owner"]["username"] == "sun"
+    assert rows[wangs]["owner"]["id"] == world.actors["wang"].id and rows[loose]["owner"] is None

@@ -108,7 +108,20 @@ def list_cases() -> Response:
         offset=a["offset"],
     )
     body = {
-        "items": [{**r, "unit": r["unit_zh"]} for r in found.rows],
+        "items": [
+            {
+                **r,
+                "unit": r["unit_zh"],
+                "owner": None
+                if r["assignee_id"] is None
+                else {
+                    "id": r["assignee_id"],
+                    "username": r["assignee_username"],
+                    "name": r["assignee"],
+                },
+            }
+            for r in found.rows
+        ],
         "limit": found.per_page,
         "offset": found.offset,
         "next_offset": found.next_offset,

@@ -116,6 +116,21 @@ class CaseSummary(Schema):
     organization = fields.String(required=True)
     credit_code = fields.String(allow_none=True)
     unit = fields.String(required=True)
+    owner = fields.Nested(
+        "OwnerRef",
+        required=True,
+        allow_none=True,
+        metadata={"description": "who answers for the case; null: unassigned in its unit"},
+    )
+    next_due = fields.Date(
+        required=True, allow_none=True, metadata={"description": "its nearest open deadline"}
+    )
+
+
+class OwnerRef(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
 
 
 class CasePage(Schema):
