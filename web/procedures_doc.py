@@ -22,7 +22,14 @@ from marshmallow import Schema, fields
 
 from engine.calendar import Period
 from engine.definitions.loader import load_definitions
-from engine.definitions.model import OPEN_TRIGGER, Definition, Definitions, Label, TransitionDef
+from engine.definitions.model import (
+    CAMPAIGN_TRIGGER,
+    OPEN_TRIGGER,
+    Definition,
+    Definitions,
+    Label,
+    TransitionDef,
+)
 from engine.registry import load_registry
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
@@ -106,6 +113,9 @@ def _steps(d: Definition, triggers: tuple[str, ...]) -> str:
     for trig in triggers:
         if trig == OPEN_TRIGGER:
             labels.append(f"立案（`{trig}`, the case opens）")
+            continue
+        if trig == CAMPAIGN_TRIGGER:
+            labels.append(f"集中攻坚开启或纳入本案（`{trig}`, a campaign opens or joins the case）")
             continue
         t = d.transitions_named(trig)[0]
         labels.append(f"{t.label.zh}（`{trig}`）")

@@ -321,21 +321,24 @@ def _join(
         if case_ids
         else {}
     )
-    event_ids = []
-    for cid in case_ids:  # one event per joined case; a join is rare next to an opening
-        event_ids += _events(
-            uow,
-            [cid],
-            actor,
-            now,
-            kind="campaign",
-            from_state=None,
-            to_state=None,
-            case_version=versions[cid],
-            comment=f"{kind.label_zh} / {kind.label_en}",
-            payload=jsonable({"campaign": info}),
-            rules=[kind.rule],
-        )
+    rows = [
+        {
+            "case_id": cid,
+            "kind": "campaign",
+            "trigger": None,
+            "from_state": None,
+            "to_state": None,
+            "case_version": versions[cid],
+            "actor_id": actor.id,
+            "actor_name": actor.display_name,
+            "at": now,
+            "comment": f"{kind.label_zh} / {kind.label_en}",
+            "payload": jsonable({"campaign": info}),
+            "rules": [kind.rule],
+        }
+        for cid in case_ids
+    ]
+    event_ids = bulk.insert_returning_ids(uow.conn, events_t, rows)
     _deadlines(
         uow,
         definition,

@@ -238,3 +238,24 @@ def test_ins2_instructor_organization_reaching_three_members_opens_a_case_once(w
     assert campaigns.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 1
     assert campaigns.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 0
     assert len([c for c in _cases(w) if c.organization_id == w.orgs["health"]]) == 2
+
+
+def test_reg10_board_counts_opened_covered_and_overdue_per_unit_and_burns_down(w):
+    from engine.oversight import campaigns as board
+
+    _stock(w)
+    _set(w, "health", full_members=3, full_time_full_members=3)
+    result = _run(w)
+    iid = _instructor(w)
+    case = next(c.id for c in _cases(w) if c.organization_id == w.orgs["health"])
+    w.clock.at = datetime(2026, 8, 3, 2, 0, tzinfo=UTC)
+    w.fire(case, "record_survey", {**_survey(0), "surveyed_on": "2026-08-02"})
+    w.fire(case, "appoint_instructor", {"instructor_id": iid, "appointed_on": "2026-08-03"})
+    with w.uow().reader() as r:
+        now = board.board(r, result.campaign_id, w.clock.now())
+        late = board.board(r, result.campaign_id, datetime(2026, 10, 1, 2, 0, tzinfo=UTC))
+        year = board.campaigns_in_year(r, _unit_id(w, "cc-zh"), 2026, w.clock.now())
+    assert now["totals"] == {"opened": 2, "covered": 1, "overdue": 0}
+    assert [n for _, n in now["burndown"]] == [2, 2, 1]
+    assert late["totals"]["overdue"] == 1
+    assert [(c["id"], c["opened"], c["covered"]) for c in year] == [(result.campaign_id, 2, 1)]
