@@ -224,9 +224,7 @@ def b8(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
         res = json.loads((common.RESULTS / f"campaign-{db}{suffix}.json").read_text("utf-8"))
         n = res["organizations"]
         out.append(
-            Result(
-                "B8", f"60-day drive opening, {n:,} organizations", db, "s", res["first_runs_s"]
-            )
+            Result("B8", f"60-day drive opening, {n:,} organizations", db, "s", res["first_runs_s"])
         )
         out.append(
             Result(
