@@ -67,6 +67,7 @@ def _authenticate() -> None:
 
 
 from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
+    annual,
     casefile,
     cases,
     control,
@@ -84,6 +85,7 @@ from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
 problems.register(bp)
 
 __all__ = [
+    "annual",
     "bp",
     "casefile",
     "cases",
