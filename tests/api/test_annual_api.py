@@ -37,3 +37,20 @@ def test_ins1_sup1_open_the_year_list_and_leave_over_the_api(api, world):
     assert done.status_code == 200 and done.get_json()["status"] == "removed"
     spec = api.get("/api/v1/openapi.json", user=None).get_json()
     assert {"/api/v1/abnormal-list", "/api/v1/inspections/years"} <= set(spec["paths"])
+
+
+def test_eva1_record_and_list_over_the_api(api, world):
+    registered(world, "e", 22, party_org=True)
+    body = {
+        "organization_id": world.orgs["e"],
+        "year": 2025,
+        "level": 3,
+        "total_score": 800,
+        "party_score": 95,
+    }
+    row = api.post("/api/v1/evaluations", body).get_json()
+    assert (row["status"], row["recommended"], row["party_weight_pct"]) == ("rated", True, 20)
+    bad = api.post("/api/v1/evaluations", {**body, "party_score": 101})
+    assert bad.status_code == 422 and "party_score" in str(bad.get_json())
+    items = api.get("/api/v1/evaluations?year=2025", user="li").get_json()["items"]
+    assert [i["organization_id"] for i in items] == [world.orgs["e"]]

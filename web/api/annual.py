@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.cases import bulk_open
 from engine.inputs import InputSchema
-from engine.oversight import abnormal
+from engine.oversight import abnormal, evaluation
 from web.api import bp
 from web.api.common import actor, args, idempotent, json_body, json_response, operation, runtime
 from web.api.schemas import Page
@@ -147,3 +147,63 @@ def open_inspection_year() -> Response:
         actor=actor(),
     )
     return json_response(YearOpened().dump(done.as_dict()))
+
+
+class EvaluationArgs(InputSchema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class EvaluationRecord(Schema):
+    id = fields.Integer(required=True)
+    organization_id = fields.Integer(required=True)
+    organization_name = fields.String()
+    year = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "rated | refused"})
+    refusal_rule = fields.String(allow_none=True)
+    refusal_zh = fields.String(allow_none=True)
+    refusal_en = fields.String(allow_none=True)
+    level = fields.Integer(allow_none=True)
+    total_score = fields.Integer(allow_none=True)
+    party_score = fields.Integer(allow_none=True)
+    party_weight_pct = fields.Integer(allow_none=True)
+    party_work_outstanding = fields.Boolean(required=True)
+    recommended = fields.Boolean(required=True)
+    recorded_on = fields.Date(required=True)
+
+
+class EvaluationList(Schema):
+    items = fields.List(fields.Nested(EvaluationRecord), required=True)
+
+
+@bp.get("/evaluations")
+@operation(
+    summary="EVA-1 evaluations of a year",
+    description="The year's evaluation records in your scope, recommended first.",
+    tags=["annual"],
+    args=EvaluationArgs,
+    responses={200: (EvaluationList, "the records")},
+)
+def list_evaluations() -> Response:
+    a = args(EvaluationArgs)
+    with runtime().reader() as r:
+        rows = evaluation.of_year(r.conn, actor(), a["year"])
+    return json_response(EvaluationList().dump({"items": rows}))
+
+
+@bp.post("/evaluations")
+@operation(
+    summary="Record an organization's evaluation of a year (EVA-1)",
+    description="One record per organization and year (a second call corrects it). An "
+    "organization with three or more full members and no Party organization is recorded as "
+    "refused, citing EVA-1, with no rating; the Party-building score and its weight are kept; "
+    "3A or better with outstanding Party work is flagged for recommendation.",
+    tags=["annual"],
+    body=evaluation.EvaluationSchema,
+    errors=((403, "forbidden"), (404, "not-found")),
+    responses={200: (EvaluationRecord, "the record")},
+)
+@idempotent
+def record_evaluation() -> Response:
+    rt = runtime()
+    row = evaluation.record(rt.uow(), rt.definitions.parameters, json_body(), actor=actor())
+    return json_response(EvaluationRecord().dump(row))

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
 from engine.cases import bulk_open
+from engine.directory import read as directory_read
 from engine.errors import TransitionRefused
 from engine.inputs import InputSchema
-from engine.oversight import abnormal
+from engine.oversight import abnormal, evaluation
 from web.export import xlsx_response
 from web.ui.common import actor, lang, lbl, parse_args, runtime, see_other, today, unit_name
 
@@ -170,3 +171,50 @@ def open_year() -> Any:
         "success",
     )
     return see_other("cases.inbox")
+
+
+class EvaluationArgs(InputSchema):
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+
+
+@bp.get("/evaluations")
+def evaluations() -> Any:
+    """EVA-1: the year's evaluation records, and the form to record one."""
+    args = parse_args(EvaluationArgs())
+    year = args["year"] or today().year - 1
+    rt = runtime()
+    with rt.reader() as r:
+        rows = evaluation.of_year(r.conn, actor(), year)
+    orgs = directory_read.list_organizations(
+        rt.uow(), actor(), directory_read.OrgFilter(status="registered"), per_page=200
+    ).rows
+    return render_template(
+        "evaluations.html",
+        rows=rows,
+        year=year,
+        organizations=orgs,
+        weight=rt.definitions.parameters["eva_party_weight_pct"],
+        outstanding=rt.definitions.parameters["eva_outstanding_party_score"],
+    )
+
+
+@bp.post("/evaluations")
+def evaluation_record() -> Any:
+    """EVA-1: record the evaluation; a refused eligibility is shown with its rule."""
+    form = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
+    try:
+        payload = {k: int(v) if v.isdigit() else v for k, v in form.items()}
+        row = evaluation.record(
+            runtime().uow(), runtime().definitions.parameters, payload, actor=actor()
+        )
+    except ValidationError as err:
+        flash(_("The evaluation was not recorded: %(e)s", e=err.messages), "error")
+        return see_other("annual.evaluations", year=form.get("year"))
+    if row["status"] == "refused":
+        flash(
+            f"{row['refusal_rule']}: {lbl({'zh': row['refusal_zh'], 'en': row['refusal_en']})}",
+            "error",
+        )
+    else:
+        flash(_("Evaluation recorded."), "success")
+    return see_other("annual.evaluations", year=row["year"])
