@@ -153,24 +153,24 @@ class Staged:
 
 
 STAGED = {
-    # received 10 days, under review 30, registered thereafter; REG-5 met late (due 1 Apr)
+    # applied 10 days, charter review 30, registered thereafter; REG-5 met late (due 1 Apr)
     "a": Staged(
         "logistics", "cc-ng",
-        (("received", sh(2025, 1, 6)), ("under_review", sh(2025, 1, 16)),
+        (("applied", sh(2025, 1, 6)), ("charter_review", sh(2025, 1, 16)),
          ("registered", sh(2025, 2, 15))),
         sh(2025, 4, 1, 0), sh(2025, 5, 10),
     ),
-    # received 20 days, under review 10; REG-5 overdue since 1 Jul and never met
+    # applied 20 days, charter review 10; REG-5 overdue since 1 Jul and never met
     "b": Staged(
         "health", "cc-ng",
-        (("received", sh(2025, 3, 3)), ("under_review", sh(2025, 3, 23)),
+        (("applied", sh(2025, 3, 3)), ("charter_review", sh(2025, 3, 23)),
          ("registered", sh(2025, 4, 2))),
         sh(2025, 7, 1, 0), None,
     ),
-    # received 40 days and still there; Chaoyang; REG-5 overdue from 1 Sep, met 15 Oct
+    # applied 40 days, then in charter review; Chaoyang; REG-5 overdue from 1 Sep, met 15 Oct
     "c": Staged(
         "chaoyang", "cc-cy",
-        (("received", sh(2025, 7, 1)), ("under_review", sh(2025, 8, 10))),
+        (("applied", sh(2025, 7, 1)), ("charter_review", sh(2025, 8, 10))),
         sh(2025, 9, 1, 0), sh(2025, 10, 15),
     ),
 }  # fmt: skip
@@ -249,6 +249,8 @@ def year_world(db_url: str, clock) -> YearWorld:
     record_money(w, made)
     yw = YearWorld(w, made)
     yw.cases = stage_cases(w)
+    yw.cases.update({f"secretary-{k}": v for k, v in stage_secretaries(yw).items()})
+    stage_abnormal(yw)
     return yw
 
 
@@ -262,3 +264,74 @@ def ui_year_world(db_url: str, clock) -> YearWorld:
         u.conn.execute(update(User.__table__).values(password_hash=_password_hash()))
         u.commit()
     return yw
+
+
+# ---------------------------------------------------------------- secretaries (SEC-7) and SUP-1
+
+
+def stage_secretaries(yw: YearWorld) -> dict[str, int]:
+    """logistics' secretary reported on 10 June 2025 (a step citing SEC-7; its next report is
+    due in 2026); chaoyang's secretary owed a report from 1 May 2025 and made none; the joint
+    branch has no secretary on record."""
+    from engine.store.tables import PartyOfficer
+
+    w = yw.w
+    cases_t, events_t, deadlines_t = Case.__table__, Event.__table__, Deadline.__table__
+    officers_t = PartyOfficer.__table__
+    out = {}
+    plan = {
+        "logistics": ("刘书记", "cc-ng", sh(2025, 6, 10), sh(2026, 6, 11, 0), None),
+        "chaoyang": ("陈书记", "cc-cy", None, sh(2025, 5, 1, 0), None),
+    }
+    with w.uow() as u:
+        for key, (name, unit, reported, due, _met) in plan.items():
+            cid = u.conn.execute(
+                insert(cases_t)
+                .values(
+                    procedure="secretary", definition_version=4, state="in_office", version=3,
+                    status="open", organization_id=w.orgs[key], unit_id=_unit(u, unit), data={},
+                    opened_at=sh(2024, 11, 1), updated_at=reported or sh(2024, 12, 1),
+                )
+                .returning(cases_t.c.id)
+            ).scalar_one()  # fmt: skip
+            u.conn.execute(
+                insert(officers_t).values(
+                    party_organization_id=yw.party_orgs[key], name=name, position="secretary",
+                    origin="internal", cadre_status="none", status="active", case_id=cid,
+                )
+            )  # fmt: skip
+            if reported:
+                u.conn.execute(
+                    insert(events_t).values(
+                        case_id=cid, kind="transition", trigger="file_annual_report",
+                        from_state="in_office", to_state="in_office", case_version=3,
+                        actor_name="王芳", at=reported, rules=["SEC-7"],
+                    )
+                )  # fmt: skip
+            u.conn.execute(
+                insert(deadlines_t).values(
+                    case_id=cid, key="annual_report", rule="SEC-7", status="open",
+                    anchor_date=date(2024, 12, 1),
+                    due_date=(due - timedelta(days=1)).astimezone(SHANGHAI).date(), due_at=due,
+                    provisional=False, escalation_level=0, opened_at=sh(2024, 12, 1),
+                )
+            )  # fmt: skip
+            out[key] = cid
+        u.commit()
+    return out
+
+
+def stage_abnormal(yw: YearWorld) -> None:
+    """The health association listed on 2025-07-15 as dormant (SUP-1), still listed."""
+    from engine.store.tables_annual import AbnormalEntry
+
+    w = yw.w
+    with w.uow() as u:
+        u.conn.execute(
+            insert(AbnormalEntry.__table__).values(
+                organization_id=w.orgs["health"], unit_id=_unit(u, "cc-ng"), reason="dormant",
+                status="listed", listed_on=date(2025, 7, 15), listed_at=sh(2025, 7, 15),
+                listed_by_name="李强",
+            )
+        )  # fmt: skip
+        u.commit()

@@ -66,6 +66,8 @@ def render(
     current: str | None = None,
     visited: Iterable[str] = (),
     lang: str = "zh",
+    slowest: str | None = None,
+    slowest_note: str = "",
 ) -> Markup:
     """The diagram as inline SVG for a page, `current` highlighted, `visited` shaded.
 
@@ -74,6 +76,8 @@ def render(
         current: the state the case is in (marked `aria-current="step"`), or None.
         visited: states the case has passed through.
         lang: "zh…" or "en…" for the labels; `BOTH` for both and the trigger names.
+        slowest: the state cases spend longest in (the charts' median), marked
+            `class="state slowest"` with `slowest_note` added to its `<title>`.
 
     Returns:
         `<svg class="diagram" role="img" aria-label=…>…</svg>`, or, without Graphviz, a
@@ -91,6 +95,12 @@ def render(
         svg = svg.replace(
             _opening(current), _opening(current, "state current") + ' aria-current="step"', 1
         )
+    if slowest in definition.states and slowest != current:
+        start = svg.find(_opening(slowest))
+        svg = svg.replace(_opening(slowest), _opening(slowest, "state slowest"), 1)
+        if slowest_note and start >= 0:
+            end = svg.find("</title>", start)
+            svg = svg[:end] + f" · {escape(slowest_note)}" + svg[end:]
     return Markup(svg)
 
 

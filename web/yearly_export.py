@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
@@ -43,24 +44,22 @@ def _head(ws: Worksheet, row: int, labels: Sequence[str]) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
 
-def statistics_workbook(
-    s: Statistics, t: Callable[[str], str], choice: Callable[[str], str], unit_name: str
-) -> bytes:
-    """The statistics of one unit and year; `t` translates a heading, `choice` names a code,
-    `unit_name` is the unit in the workbook's language."""
+def statistics_workbook(s: Statistics, choice: Callable[[str], str], unit_name: str) -> bytes:
+    """The statistics of one unit and year in the request's language; `choice` names a code,
+    `unit_name` is the unit in that language."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = t("Statistics")[:31]
-    ws["A1"] = t("Party-building statistics of social organizations")
+    ws.title = _("Statistics")[:31]
+    ws["A1"] = _("Party-building statistics of social organizations")
     ws["A1"].font = TITLE
-    ws["A2"], ws["B2"] = t("Unit"), unit_name
-    ws["A3"], ws["B3"] = t("Year"), s.year
-    ws["A4"], ws["B4"] = t("As of"), s.as_of
+    ws["A2"], ws["B2"] = _("Unit"), unit_name
+    ws["A3"], ws["B3"] = _("Year"), s.year
+    ws["A4"], ws["B4"] = _("As of"), s.as_of
     ws["B4"].number_format = "yyyy-mm-dd"
     _head(ws, KIND_HEADER_ROW, [
-        t("Party organization kind"), t("Party organizations"), t("Formed this year"),
-        t("Full members"), t("Probationary members"),
+        _("Party organization kind"), _("Party organizations"), _("Formed this year"),
+        _("Full members"), _("Probationary members"),
     ])  # fmt: skip
     for i, k in enumerate(s.kinds):
         row = (choice(k.kind), k.party_organizations, k.new_in_year, k.full_members,
@@ -68,32 +67,32 @@ def statistics_workbook(
         for col, v in enumerate(row, 1):
             ws.cell(row=KIND_FIRST_ROW + i, column=col, value=v)
     total_row = KIND_FIRST_ROW + len(s.kinds)
-    totals = (t("Total"), s.total_party_organizations, sum(k.new_in_year for k in s.kinds),
+    totals = (_("Total"), s.total_party_organizations, sum(k.new_in_year for k in s.kinds),
               sum(k.full_members for k in s.kinds), sum(k.probationary_members for k in s.kinds))  # fmt: skip
     for col, v in enumerate(totals, 1):
         ws.cell(row=total_row, column=col, value=v).font = BOLD
-    _head(ws, COVERAGE_HEADER_ROW, [t("Coverage"), t("Organizations"), t("Share (%)")])
+    _head(ws, COVERAGE_HEADER_ROW, [_("Coverage"), _("Organizations"), _("Share (%)")])
     reg = s.coverage["registered"]
-    cov_rows = [(t("Registered organizations"), reg, 100.0 if reg else 0.0)] + [
+    cov_rows = [(_("Registered organizations"), reg, 100.0 if reg else 0.0)] + [
         (choice(k), s.coverage[k], round(100.0 * s.coverage[k] / reg, 1) if reg else 0.0)
         for k in ("party_org", "instructor", "none")
     ]
     for i, row in enumerate(cov_rows):
         for col, v in enumerate(row, 1):
             ws.cell(row=COVERAGE_FIRST_ROW + i, column=col, value=v)
-    _head(ws, MONEY_HEADER_ROW, [t("Money (yuan)"), t("Amount")])
+    _head(ws, MONEY_HEADER_ROW, [_("Money (yuan)"), _("Amount")])
     per_member = (
         (s.money["funding_received"] / s.members).quantize(Decimal("0.01")) if s.members else None
     )
     money_rows: list[tuple[str, Any]] = [
-        (t("Party dues collected"), s.money["dues_collected"]),
-        (t("Dues returned for Party work"), s.money["dues_returned"]),
-        (t("Funding received"), s.money["funding_received"]),
-        (t("Start-up support"), s.money["startup_support"]),
-        (t("Funding per member"), per_member),
-        (t("Floor per member and year (local default)"), s.floor_yuan),
-        (t("Party organizations below the floor"), len(s.below_floor)),
-        (t("Party organizations with the year recorded"), s.recorded),
+        (_("Party dues collected"), s.money["dues_collected"]),
+        (_("Dues returned for Party work"), s.money["dues_returned"]),
+        (_("Funding received"), s.money["funding_received"]),
+        (_("Start-up support"), s.money["startup_support"]),
+        (_("Funding per member"), per_member),
+        (_("Floor per member and year (local default)"), s.floor_yuan),
+        (_("Party organizations below the floor"), len(s.below_floor)),
+        (_("Party organizations with the year recorded"), s.recorded),
     ]
     for i, (label, v) in enumerate(money_rows):
         ws.cell(row=MONEY_FIRST_ROW + i, column=1, value=label)
@@ -106,30 +105,34 @@ def statistics_workbook(
     ws.column_dimensions["A"].width = 34
     for col in "BCDE":
         ws.column_dimensions[col].width = 16
-    _party_org_sheet(wb.create_sheet(t("Party organizations")[:31]), s, t, choice)
+    _party_org_sheet(wb.create_sheet(_("Party organizations")[:31]), s, choice)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 #: The columns of the Party-organization sheet, in order.
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; translated where it is shown."""
+    return message
+
+
 PARTY_ORG_COLUMNS = (
-    "Party organization", "Kind", "Organization", "Established on", "Members",
-    "Party dues collected", "Dues returned for Party work", "Funding received",
-    "Start-up support", "Funding per member", "Below the floor",
+    N_("Party organization"), N_("Kind"), N_("Organization"), N_("Established on"),
+    N_("Members"), N_("Party dues collected"), N_("Dues returned for Party work"),
+    N_("Funding received"), N_("Start-up support"), N_("Funding per member"),
+    N_("Below the floor"),
 )  # fmt: skip
 
 
-def _party_org_sheet(
-    ws: Worksheet, s: Statistics, t: Callable[[str], str], choice: Callable[[str], str]
-) -> None:
-    _head(ws, 1, [t(c) for c in PARTY_ORG_COLUMNS])
+def _party_org_sheet(ws: Worksheet, s: Statistics, choice: Callable[[str], str]) -> None:
+    _head(ws, 1, [_(c) for c in PARTY_ORG_COLUMNS])  # marked with N_ where defined
     for r, p in enumerate(s.party_organizations, 2):
         values = (
             p["name"], choice(p["kind"]), p["organization"], p["established_on"], p["members"],
             *(_money(p[k]) for k in ("dues_collected", "dues_returned", "funding_received",
                                      "startup_support", "per_member")),
-            t("yes") if p["below_floor"] else (t("no") if p["recorded"] else t("not recorded")),
+            _("yes") if p["below_floor"] else (_("no") if p["recorded"] else _("not recorded")),
         )  # fmt: skip
         for col, v in enumerate(values, 1):
             cell = ws.cell(row=r, column=col, value=v)

@@ -61,14 +61,13 @@ def in_app(ctx: Ctx, lang: str, make: Callable[[], T]) -> T:
 
 def statistics_bytes(s: stats.Statistics) -> bytes:
     """The workbook the page downloads, in the request's language."""
-    from flask_babel import gettext
 
     from web.ui.common import lang, lbl
     from web.ui.labels import choice_label
     from web.yearly_export import statistics_workbook
 
     name = s.unit.name_zh if lang() == "zh" else s.unit.name_en
-    return statistics_workbook(s, gettext, lambda code: lbl(choice_label(code)), name)
+    return statistics_workbook(s, lambda code: lbl(choice_label(code)), name)
 
 
 def register(main: click.Group) -> None:

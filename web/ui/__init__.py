@@ -21,6 +21,7 @@ from web.ui import (
     pick,
     procedures,
     record,
+    year_end,
     yearly,
 )
 from web.ui.labels import CHOICES, choice_label, field_label
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     admin.bp,
     pick.bp,
     yearly.bp,
+    year_end.bp,
     annual.bp,
 )
 

@@ -12,9 +12,10 @@ from marshmallow import fields, validate
 
 from engine.directory import read as directory_read
 from engine.inputs import InputSchema
-from engine.oversight import accountability, figures, notifications
+from engine.oversight import accountability, figures, history, notifications
 from engine.oversight import dashboard as dashboards
 from web.export import xlsx_response
+from web.ui import chart_views
 from web.ui.cases import age_labels, unit_named
 from web.ui.common import (
     actor,
@@ -70,6 +71,9 @@ def index() -> Any:
     if args["format"] == "xlsx":
         return _export(board, coverage)
     notes = notifications.list_for_user(rt.reader(), who.id, limit=NOTIFICATIONS_SHOWN)
+    trends = history.dashboard_trends(
+        rt.reader(), who, at.now, [d.procedure for d in rt.definitions.latest()]
+    )
     params = rt.definitions.parameters
     return render_template(
         "dashboard.html",
@@ -82,6 +86,8 @@ def index() -> Any:
         if "stalled_after_days" in params
         else None,
         max_age=max(board.by_age) if board.by_age else 0,
+        trends=chart_views.trend_charts(trends, "dash"),
+        steps=chart_views.step_views(trends, rt.definitions, "dash"),
     )
 
 

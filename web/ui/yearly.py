@@ -58,7 +58,7 @@ def statistics() -> Any:
     rt = runtime()
     s = stats.statistics(rt.reader(), actor(), rt.definitions, args["unit"], args["year"], now())
     if args["format"] == "xlsx":
-        data = statistics_workbook(s, _, lambda code: lbl(choice_label(code)), unit_label(s.unit))
+        data = statistics_workbook(s, lambda code: lbl(choice_label(code)), unit_label(s.unit))
         return xlsx_download(data, f"tongbu-statistics-{s.unit.code or 'all'}-{s.year}")
     return render_template(
         "statistics.html",
