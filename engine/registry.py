@@ -88,6 +88,21 @@ class DemoContext(Protocol):
         """Open a case on an organization this demo recorded, as that unit's caseworker."""
         ...
 
+    def open_series(
+        self,
+        procedure: str,
+        unit: str,
+        series: str,
+        organization_ids: Sequence[int],
+        payload: Mapping[str, Any],
+        *,
+        on: date,
+    ) -> dict[int, DemoCase]:
+        """Open a yearly procedure for these organizations of `unit` in one bulk opening
+        (`engine.cases.bulk_open`, once per series), as that unit's caseworker; organization
+        id -> its case."""
+        ...
+
     def fire(
         self,
         case: DemoCase,

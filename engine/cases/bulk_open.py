@@ -18,7 +18,7 @@ columns (not its Party organizations or members: an action that needs those belo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,9 +77,11 @@ def open_for_unit(
     series: str,
     payload: Mapping[str, Any] | None,
     actor: Actor,
+    organization_ids: Sequence[int] | None = None,
 ) -> BulkOpenResult:
     """Open `procedure` for every registered organization of the unit and the units below it
-    that has no case of this `series` yet; all in one transaction, nothing twice."""
+    (or only those of `organization_ids` among them) that has no case of this `series` yet;
+    all in one transaction, nothing twice."""
     definition = defs.get(procedure)
     data = _load_payload(definition, definition.open_schema, payload)
     if actor.role not in ("caseworker", "admin"):
@@ -109,6 +111,8 @@ def open_for_unit(
             .join(units_t, units_t.c.id == orgs_t.c.unit_id)
             .where(in_unit, orgs_t.c.status.in_(OPEN_STATUSES))
         )
+        if organization_ids is not None:
+            base = base.where(orgs_t.c.id.in_(list(organization_ids)))
         candidates = uow.conn.execute(base.where(~has_key).order_by(orgs_t.c.id)).mappings().all()
         already = uow.conn.execute(
             select(func.count())
@@ -218,3 +222,18 @@ def _open_rows(
         )
     bulk.insert_rows(uow.conn, deadlines_t, deadline_batch)
     return len(created)
+
+
+def cases_of_series(
+    conn: Any, procedure: str, series: str, organization_ids: Sequence[int]
+) -> dict[int, int]:
+    """organization id -> the case a bulk opening opened for it in this series."""
+    return dict(
+        conn.execute(
+            select(keys_t.c.organization_id, keys_t.c.case_id).where(
+                keys_t.c.procedure == procedure,
+                keys_t.c.series == series,
+                keys_t.c.organization_id.in_(list(organization_ids)),
+            )
+        ).all()
+    )

@@ -123,3 +123,23 @@ def test_demo_has_cases_in_every_state_of_every_procedure_and_some_overdue(db_ur
     }
     assert load_demo(rt, today).startswith("demo data already loaded")
     rt.engine.dispose()
+
+
+def test_demo_ins1_sup1_a_completed_year_with_rectifications_and_the_abnormal_list(db_url, clock):
+    from engine.access.actor import SYSTEM
+    from engine.oversight import abnormal, series
+
+    rt = build_runtime(Config(database_url=db_url, scheduler=False, testing=True), clock=clock)
+    load_demo(rt, date(2026, 11, 25))
+    with rt.reader() as r:
+        done = series.tally(r.conn, procedure="inspection", series="2025", unit_path="/")
+        going = series.tally(r.conn, procedure="inspection", series="2026", unit_path="/")
+        listed = abnormal.all_entries(r.conn, rt.definitions, SYSTEM, abnormal.EntryFilter())
+    assert done.by_state["qualified"] == 2 and done.by_state["unqualified"] == 1
+    assert done.steps["demand_rectification"] == 2
+    assert going.opened == 4 and going.completed == 0
+    assert {(e["reason"], e["status"]) for e in listed} == {
+        ("annual_report", "listed"),
+        ("rectification", "listed"),
+        ("dormant", "deregistration"),
+    }
