@@ -128,3 +128,17 @@ def test_ins1_problem_gets_a_rectification_demand_with_its_own_deadline(world):
     assert tally.opened == 2 and tally.completed == 1
     assert tally.by_state == {"qualified": 1, "self_check": 1}
     assert tally.steps["demand_rectification"] == 1
+
+
+def test_ins1_concurrent_openings_of_one_year_open_each_case_once(world):
+    """Two openers at once (threads, each its own connection, as two hosts would): the
+    ledger's unique key decides, so the cases are opened once between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for n in range(4, 12):
+        registered(world, f"more{n}", n, party_org=False)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: open_year(world), range(3)))
+    assert sum(r.opened for r in results) == 10
+    assert count(world, Case.__table__) == 10 and count(world, CaseKey.__table__) == 10
+    assert count(world, Deadline.__table__) == 30
