@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
@@ -27,6 +27,7 @@ from engine.directory import service as directory
 from engine.errors import NotFound
 from engine.inputs import InputSchema
 from engine.store.unit_of_work import UnitOfWork
+from web.messages import translate_message
 from web.ui.common import runtime, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -52,6 +53,25 @@ class PasswordSchema(InputSchema):
             min=MIN_PASSWORD_LENGTH, max=200, error="at least {min} characters"
         ),
     )
+
+
+class PasswordChangeSchema(InputSchema):
+    """The account page: the password in use, the new one (the sign-in's rule) twice."""
+
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = PasswordSchema().fields["password"]
+    confirm_password = fields.String(required=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _two_alike(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("new_password") != data.get("confirm_password"):
+            raise ValidationError(
+                "the two new passwords differ / 两次输入的新密码不一致", "confirm_password"
+            )
+        if data.get("new_password") == data.get("current_password"):
+            raise ValidationError(
+                "the new password must differ from the current one", "new_password"
+            )
 
 
 def hash_password(password: str) -> str:
@@ -161,6 +181,72 @@ def login() -> Any:
     return render_template("login.html", error=error, username=username, next_url=next_url)
 
 
+#: What a user whose password an administrator set may still reach before choosing their own.
+OPEN_BEFORE_CHANGE = frozenset(
+    {"auth.change_password", "auth.logout", "auth.login", "static", "pages.switch_language"}
+)
+
+
+def require_own_password() -> Response | None:
+    """Before each page request: a password an administrator set (new user, reset) is changed
+    before anything else — the administrator knows it (docs/ui.md, "Your password")."""
+    actor = g.get("actor")
+    if actor is None or not actor.must_change_password or request.path.startswith("/api/"):
+        return None
+    if request.endpoint in OPEN_BEFORE_CHANGE:
+        return None
+    return redirect(url_for("auth.change_password"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> Any:
+    """The signed-in user chooses a new password. Every session of the account ends with the
+    old one (a stolen cookie too); this browser gets a new session and stays signed in."""
+    actor = g.get("actor")
+    if actor is None:
+        return redirect(url_for("auth.login", next=request.path))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        fields_ = ("current_password", "new_password", "confirm_password")
+        try:
+            data = PasswordChangeSchema().load({k: request.form.get(k, "") for k in fields_})
+        except ValidationError as err:
+            messages = err.messages if isinstance(err.messages, dict) else {}
+            errors = {k: [translate_message(str(m)) for m in v] for k, v in messages.items()}
+            data = None
+        rt = runtime()
+        if (
+            data is not None
+            and authenticate(rt.reader(), actor.username, data["current_password"]) is None
+        ):
+            errors["current_password"] = [_("This is not your current password.")]
+        if data is not None and not errors:
+            directory.set_password_hash(
+                rt.uow(), actor.username, generate_password_hash(data["new_password"])
+            )
+            session.clear()  # the old session ended with the old password: a new one here
+            session.permanent = True
+            session["sid"] = sessions.start(rt.uow(), actor.id, client=_client())
+            flash(
+                _("Your password is changed; any other sign-in of your account has ended."),
+                "success",
+            )
+            return redirect(url_for("pages.home"), code=303)
+        page = render_template(
+            "account_password.html",
+            errors=errors,
+            forced=actor.must_change_password,
+            min_length=MIN_PASSWORD_LENGTH,
+        )
+        return page, 422
+    return render_template(
+        "account_password.html",
+        errors=errors,
+        forced=actor.must_change_password,
+        min_length=MIN_PASSWORD_LENGTH,
+    )
+
+
 @bp.post("/logout")
 def logout() -> Response:
     sid = session.get("sid")
@@ -172,4 +258,5 @@ def logout() -> Response:
 
 def init_app(app: Flask) -> None:
     app.before_request(load_actor)
+    app.before_request(require_own_password)
     app.register_blueprint(bp)

@@ -28,6 +28,8 @@ class Actor:
     role: str
     unit_id: int | None
     unit_path: str
+    must_change_password: bool = False
+    """The password was set by an administrator: the web UI asks for a new one first."""
 
     @property
     def is_admin(self) -> bool:
@@ -61,10 +63,19 @@ def actor_in(uow: UnitOfWork, username: str) -> Actor:
             users_t.c.unit_id,
             units_t.c.path,
             users_t.c.active,
+            users_t.c.must_change_password,
         )
         .join(units_t, units_t.c.id == users_t.c.unit_id)
         .where(users_t.c.username == username)
     ).first()
     if row is None or not row.active:
         raise NotFound("user", username)
-    return Actor(row.id, row.username, row.display_name, row.role, row.unit_id, row.path)
+    return Actor(
+        row.id,
+        row.username,
+        row.display_name,
+        row.role,
+        row.unit_id,
+        row.path,
+        bool(row.must_change_password),
+    )

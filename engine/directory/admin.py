@@ -188,6 +188,8 @@ def create_user(
         except NotFound as exc:
             raise _no_unit(exc, "unit") from None
         user = _user(uow, user_id)
+        # the administrator chose this password: the user replaces it at the first sign-in
+        service.set_password_hash_in(uow, user.username, password_hash, must_change=True)
         details = {"role": user.role, "unit": user.unit_code}
         _audit(uow, actor, "user_created", ("user", user_id, user.username), note, details)
         uow.commit()
@@ -234,7 +236,7 @@ def reset_password(
     note = _load(ReasonSchema(), {"reason": reason})["reason"]
     with uow:
         user = _user(uow, user_id)
-        service.set_password_hash_in(uow, user.username, password_hash)
+        service.set_password_hash_in(uow, user.username, password_hash, must_change=True)
         details = {"generated": generated}
         _audit(uow, actor, "password_reset", ("user", user.id, user.username), note, details)
         uow.commit()

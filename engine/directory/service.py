@@ -112,13 +112,17 @@ def set_password_hash(uow: UnitOfWork, username: str, password_hash: str) -> Non
         uow.commit()
 
 
-def set_password_hash_in(uow: UnitOfWork, username: str, password_hash: str) -> int:
-    """`set_password_hash` inside the caller's transaction; returns the user's id."""
+def set_password_hash_in(
+    uow: UnitOfWork, username: str, password_hash: str, *, must_change: bool = False
+) -> int:
+    """`set_password_hash` inside the caller's transaction; returns the user's id.
+    `must_change`: someone else (an administrator) knows this password, so the user is asked
+    for their own at the next sign-in."""
     users = User.__table__
     uid = uow.conn.execute(
         update(users)
         .where(users.c.username == username)
-        .values(password_hash=password_hash)
+        .values(password_hash=password_hash, must_change_password=must_change)
         .returning(users.c.id)
     ).scalar()
     if uid is None:

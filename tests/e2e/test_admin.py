@@ -58,3 +58,43 @@ def test_a_user_deactivated_on_the_page_is_signed_out_of_their_browser(chromium,
     assert "/login" in zhao.url
     admin.context.close()
     zhao.context.close()
+
+
+def test_a_password_reset_on_the_page_is_replaced_at_the_next_sign_in(chromium, live, shots):
+    """The administrator types a password for 陈刚 (chen); he signs in with it, is taken to the
+    account page before anything else, chooses their own and reaches the inbox."""
+    admin = _page(chromium)
+    _sign_in(admin, live, "admin")
+    admin.goto(f"{live.url}/admin/users?role=supervisor")
+    admin.click("table.users >> text=chen")
+    admin.fill("#password input[name=password]", "set-by-admin-1")
+    admin.fill("#password [name=reason]", "本人遗忘密码")
+    admin.click("#password button[type=submit]")
+    admin.wait_for_load_state()
+    chen = _page(chromium)
+    chen.goto(f"{live.url}/login")
+    chen.fill("#username", "chen")
+    chen.fill("#password", "set-by-admin-1")
+    chen.click("form button[type=submit]")
+    chen.wait_for_load_state()
+    assert chen.url.endswith("/account/password")
+    assert "您的密码由管理员设置" in chen.locator("main").inner_text()
+    chen.click("header nav >> text=社会组织")  # anything else leads back here
+    chen.wait_for_load_state()
+    assert chen.url.endswith("/account/password")
+    chen.fill("#current_password", "set-by-admin-1")
+    chen.fill("#new_password", "chen-chose-this")
+    chen.fill("#confirm_password", "chen-chose-thus")
+    chen.click("main button[type=submit]")
+    chen.wait_for_load_state()
+    assert "两次输入的新密码不一致" in chen.locator("#confirm_password-err").inner_text()
+    chen.screenshot(path=str(shots / "account-password.png"), full_page=True)
+    chen.fill("#current_password", "set-by-admin-1")
+    chen.fill("#new_password", "chen-chose-this")
+    chen.fill("#confirm_password", "chen-chose-this")
+    chen.click("main button[type=submit]")
+    chen.wait_for_load_state()
+    assert "/account/password" not in chen.url
+    assert "密码已修改" in chen.locator(".flash").inner_text()
+    admin.context.close()
+    chen.context.close()

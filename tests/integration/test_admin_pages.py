@@ -81,6 +81,12 @@ def _signed_in(client: Any) -> bool:
     return client.get("/cases").status_code == 200
 
 
+def _asked_for_their_own(client: Any) -> bool:
+    """Signed in with a password an administrator set: every page leads to choosing one's own."""
+    resp = client.get("/cases")
+    return resp.status_code == 303 and resp.headers["Location"].endswith("/account/password")
+
+
 def test_only_administrators_get_the_pages_and_posts_need_the_csrf_token(app, world):
     wang_id = _user_id(world, "wang")
     assert app.test_client().get("/admin/users").status_code == 302  # sign in first
@@ -113,13 +119,13 @@ def test_a_created_user_signs_in_and_each_creation_is_audited(app, world):
         "email": "sun@example.cn", "password": "a-long-password", "reason": "新入职",
     }, "/admin/users/new")  # fmt: skip
     assert typed.status_code == 303
-    assert _signed_in(_client_with(app, "sun", "a-long-password"))
+    assert _asked_for_their_own(_client_with(app, "sun", "a-long-password"))
     made_up = _post(admin, "/admin/users/new", {
         "username": "zhou", "display_name": "周" , "role": "supervisor", "unit": "cc-ng",
     }, "/admin/users/new")  # fmt: skip
     assert made_up.status_code == 200
     secret = SECRET.search(made_up.get_data(as_text=True)).group(1)
-    assert _signed_in(_client_with(app, "zhou", secret))
+    assert _asked_for_their_own(_client_with(app, "zhou", secret))
     assert secret not in str(_user(world, "zhou").password_hash)
     rows = _audit(world)
     assert [(r.action, r.target_label, r.actor_name) for r in rows] == [
@@ -206,12 +212,12 @@ def test_reset_password_ends_sessions_and_shows_a_made_up_one_once(app, world):
     secret = SECRET.search(page.get_data(as_text=True)).group(1)
     assert not _signed_in(wang)
     assert login(app.test_client(), "wang", PASSWORD).status_code == 401
-    assert _signed_in(_client_with(app, "wang", secret))
+    assert _asked_for_their_own(_client_with(app, "wang", secret))
     assert secret not in admin.get(f"/admin/users/{wang_id}").get_data(as_text=True)
     typed = _post(admin, f"/admin/users/{wang_id}/password",
                   {"password": "chosen-by-admin", "reason": "按本人要求"})  # fmt: skip
     assert typed.status_code == 303
-    assert _signed_in(_client_with(app, "wang", "chosen-by-admin"))
+    assert _asked_for_their_own(_client_with(app, "wang", "chosen-by-admin"))
     assert [(r.action, r.details) for r in _audit(world)] == [
         ("password_reset", {"generated": True}),
         ("password_reset", {"generated": False}),
