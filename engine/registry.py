@@ -133,6 +133,29 @@ class DemoContext(Protocol):
         """The registration authority deregisters an organization this demo recorded."""
         ...
 
+    def campaign(
+        self, kind: str, unit: str, starts_on: date, title: str, *, on: date
+    ) -> dict[int, DemoCase]:
+        """The unit's supervisor opens a campaign of a registered kind over the unit's tree
+        (REG-10); returns the campaign's cases (opened or joined) by organization id."""
+        ...
+
+    def instructor(self, unit: str, payload: Mapping[str, Any], *, on: date) -> int:
+        """Enter an instructor or liaison in the unit's register (INS-2; the register's
+        payload without `unit_id`), as the unit's caseworker."""
+        ...
+
+    def instructor_report(
+        self, instructor_id: int, unit: str, period_starts_on: date, summary: str, *, on: date
+    ) -> None:
+        """The instructor's report for the period starting `period_starts_on` is in (INS-2)."""
+        ...
+
+    def daily(self, *, on: date) -> None:
+        """What the scheduler does about coverage on that day: terms ended, reports due,
+        instructor-covered organizations whose conditions matured (INS-2)."""
+        ...
+
 
 Demo = Callable[[DemoContext], None]
 

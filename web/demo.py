@@ -20,16 +20,18 @@ from werkzeug.security import generate_password_hash
 
 from engine.access import actor as access
 from engine.access.actor import SYSTEM, Actor
-from engine.cases import bulk_open
+from engine.cases import bulk_open, campaigns, coverage_watch
 from engine.cases import documents as case_documents
 from engine.cases import read as case_read
 from engine.cases import service as case_service
 from engine.cases.documents import Upload
 from engine.clock import FixedClock
 from engine.definitions import sync as definition_sync
+from engine.directory import instructors
 from engine.directory import service as directory
 from engine.errors import NotFound
 from engine.oversight import abnormal
+from engine.oversight import campaigns as campaign_board
 from engine.registry import DemoCase, DemoDocument
 from engine.store.unit_of_work import UnitOfWork
 from web.runtime import Runtime
@@ -311,6 +313,60 @@ class ServiceDemoContext:
             self.rt.definitions,
             organization_id,
             actor=self.actor(unit, "caseworker"),
+        )
+
+    def campaign(
+        self, kind: str, unit: str, starts_on: date, title: str, *, on: date
+    ) -> dict[int, DemoCase]:
+        defs = self.rt.definitions
+        of_kind = campaigns.campaign_kinds(defs)[kind]
+        result = campaigns.open_campaign(
+            self._uow(on),
+            defs,
+            of_kind,
+            unit_id=self._ids[unit],
+            starts_on=starts_on,
+            title=title,
+            actor=self.actor(unit, "supervisor"),
+        )
+        with self.rt.reader() as r:
+            rows = campaign_board.organizations(r, result.campaign_id)
+        self.counts["campaigns"] += 1
+        self.counts[f"case:{of_kind.procedure}"] += result.opened
+        return {
+            row["organization_id"]: DemoCase(
+                row["case_id"], row["case_version"], self._codes[row["unit_id"]]
+            )
+            for row in rows
+        }
+
+    def instructor(self, unit: str, payload: Mapping[str, Any], *, on: date) -> int:
+        self.counts["instructors"] += 1
+        return instructors.register_instructor(
+            self._uow(on),
+            {**payload, "unit_id": self._ids[unit]},
+            actor=self.actor(unit, "caseworker"),
+            report_period=str(self.parameters.get("instructor_report_period", "P3M")),
+        )
+
+    def instructor_report(
+        self, instructor_id: int, unit: str, period_starts_on: date, summary: str, *, on: date
+    ) -> None:
+        instructors.file_report(
+            self._uow(on),
+            instructor_id,
+            period_starts_on,
+            summary,
+            actor=self.actor(unit, "caseworker"),
+        )
+
+    def daily(self, *, on: date) -> None:
+        day = min(on, self.today)
+        coverage_watch.watch(
+            self.rt.engine,
+            self.rt.calendar,
+            self.rt.definitions,
+            datetime.combine(day, time(2, 0), tzinfo=UTC),
         )
 
 

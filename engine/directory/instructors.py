@@ -11,11 +11,11 @@ organization is uncovered again (INS-2).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from engine.access.actor import Actor
 from engine.calendar import LegalCalendar, local_date
@@ -123,31 +123,41 @@ def file_report(
 
 
 def end_terms(uow: UnitOfWork, today: date, remind_before: str = "P30D") -> dict[str, list]:
-    """Once a day: instructors whose term ends within `remind_before` are marked reminded
-    (returned, for the notice that the organizations become uncovered unless replaced); those
-    whose term ended before `today` end, and the organizations they leave bare are uncovered.
-    Idempotent: an ended instructor is not ended again, a reminded one not reminded again."""
-    horizon = LegalCalendar.add(today, remind_before)
+    """`end_terms_in` in its own transaction."""
     with uow:
-        remind = uow.conn.execute(
-            update(instructors_t)
-            .where(
-                instructors_t.c.status == "active",
-                instructors_t.c.term_reminded_on.is_(None),
-                instructors_t.c.term_ends_on <= horizon,
-                instructors_t.c.term_ends_on >= today,
-            )
-            .values(term_reminded_on=today)
-            .returning(instructors_t.c.id, instructors_t.c.name, instructors_t.c.term_ends_on)
-        ).all()
-        ended = list(
-            uow.conn.execute(
-                update(instructors_t)
-                .where(instructors_t.c.status == "active", instructors_t.c.term_ends_on < today)
-                .values(status="ended", ended_on=today - timedelta(days=0))
-                .returning(instructors_t.c.id)
-            ).scalars()
-        )
-        bare = end_instructor(uow.conn, ended, today, "term_ended")
+        out = end_terms_in(uow.conn, today, remind_before)
         uow.commit()
+    return out
+
+
+def end_terms_in(conn: Connection, today: date, remind_before: str = "P30D") -> dict[str, list]:
+    """Once a day, in the caller's transaction: instructors whose term ends within
+    `remind_before` are marked reminded (returned, for the notice that the organizations become
+    uncovered unless replaced); those whose term ended before `today` end, and the
+    organizations they leave bare are uncovered (INS-2).
+
+    Exactly once on any number of processes: each set is claimed by one UPDATE … RETURNING on
+    the rows' own state (a second run, or a concurrent one once the first commits, finds them
+    reminded or ended already)."""
+    horizon = LegalCalendar.add(today, remind_before)
+    remind = conn.execute(
+        update(instructors_t)
+        .where(
+            instructors_t.c.status == "active",
+            instructors_t.c.term_reminded_on.is_(None),
+            instructors_t.c.term_ends_on <= horizon,
+            instructors_t.c.term_ends_on >= today,
+        )
+        .values(term_reminded_on=today)
+        .returning(instructors_t.c.id, instructors_t.c.name, instructors_t.c.term_ends_on)
+    ).all()
+    ended = sorted(
+        conn.execute(
+            update(instructors_t)
+            .where(instructors_t.c.status == "active", instructors_t.c.term_ends_on < today)
+            .values(status="ended", ended_on=today)
+            .returning(instructors_t.c.id)
+        ).scalars()
+    )
+    bare = end_instructor(conn, ended, today, "term_ended")
     return {"reminded": [dict(r._mapping) for r in remind], "ended": ended, "uncovered": bare}

@@ -90,6 +90,33 @@ def burndown(r: UnitOfWork, c: Any, at: datetime) -> list[tuple[date, int]]:
     return out
 
 
+def organizations(
+    r: UnitOfWork, campaign_id: int, unit_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """The organizations a campaign took in (within `unit_ids`, None: all), each with its
+    case's state and version and the organization's coverage now, by unit then name."""
+    q = (
+        select(
+            ledger_t.c.organization_id,
+            orgs_t.c.name,
+            orgs_t.c.coverage,
+            ledger_t.c.unit_id,
+            ledger_t.c.joined,
+            ledger_t.c.case_id,
+            cases_t.c.state,
+            cases_t.c.status,
+            cases_t.c.version.label("case_version"),
+        )
+        .join(orgs_t, orgs_t.c.id == ledger_t.c.organization_id)
+        .outerjoin(cases_t, cases_t.c.id == ledger_t.c.case_id)
+        .where(ledger_t.c.campaign_id == campaign_id)
+        .order_by(ledger_t.c.unit_id, orgs_t.c.name, ledger_t.c.organization_id)
+    )
+    if unit_ids is not None:
+        q = q.where(ledger_t.c.unit_id.in_(unit_ids))
+    return [dict(row) for row in r.conn.execute(q).mappings()]
+
+
 def list_campaigns(r: UnitOfWork, unit_ids: list[int] | None, at: datetime) -> list[dict[str, Any]]:
     """The campaigns over the given units (None: all), newest first, with their totals."""
     q = select(campaigns_t).order_by(campaigns_t.c.starts_on.desc(), campaigns_t.c.id.desc())

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from engine.access.actor import actor_for
 from engine.calendar import SHANGHAI
 from engine.config import Config
+from engine.oversight import campaigns as campaign_board
 from engine.oversight.dashboard import dashboard
 from engine.oversight.figures import Moment
 from engine.store.tables import Case, Deadline, PartyOrgCoverage, Unit, User
 from engine.store.tables_casefile import Document
+from engine.store.tables_coverage import InstructorRecord, InstructorReport
 from web.demo import load_demo
 from web.runtime import build_runtime
 
@@ -121,6 +123,27 @@ def test_demo_has_cases_in_every_state_of_every_procedure_and_some_overdue(db_ur
     assert {"transferring", "leadership", "monitoring", "normal"} <= {
         s for p, s, m in decided if m == "archives_handover_list"
     }
+    # Issue 16: a drive running today whose board moved (REG-10), an ended one with an
+    # organization still uncovered, and instructors at every stage (INS-2).
+    with rt.reader() as r:
+        drives = campaign_board.list_campaigns(r, None, at.now)
+        running = [c for c in drives if c["starts_on"] <= today <= c["ends_on"]]
+        assert running and all(0 < c["covered"] < c["opened"] for c in running)
+        assert any(c["ends_on"] < today and c["overdue"] for c in drives)
+        burndown = [n for _, n in campaign_board.board(r, running[0]["id"], at.now)["burndown"]]
+        assert burndown[-1] < burndown[0]
+        register = InstructorRecord.__table__
+        reports = InstructorReport.__table__
+        stages = {
+            (row.status, row.term_reminded_on is not None)
+            for row in r.conn.execute(select(register.c.status, register.c.term_reminded_on))
+        }
+        late = r.conn.execute(
+            select(reports.c.id).where(reports.c.filed_on.is_(None), reports.c.due_on < today)
+        ).all()
+        filed = r.conn.execute(select(reports.c.id).where(reports.c.filed_on.is_not(None))).all()
+    assert {("active", False), ("active", True), ("ended", False)} <= stages
+    assert late and filed
     assert load_demo(rt, today).startswith("demo data already loaded")
     rt.engine.dispose()
 
