@@ -9,9 +9,11 @@ right value the tests can state.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select, update
 
 from engine.calendar import SHANGHAI
@@ -335,3 +337,30 @@ def stage_abnormal(yw: YearWorld) -> None:
             )
         )  # fmt: skip
         u.commit()
+
+
+def module_world(request, tmp_path_factory) -> Iterator[YearWorld]:
+    """A `ui_year_world` per database for a whole test module (request.param: "sqlite" or
+    "postgresql"): the world takes a few seconds to build, the tests only read it."""
+    import shutil
+    from datetime import UTC
+
+    from engine.clock import FixedClock
+    from tests.conftest import fresh_pg_url
+
+    clock = FixedClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("yearly") / "t.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yw = ui_year_world(f"sqlite:///{path}", clock)
+        yield yw
+        yw.w.rt.engine.dispose()
+    else:
+        gen = fresh_pg_url(request)
+        yw = ui_year_world(next(gen), clock)
+        yield yw
+        yw.w.rt.engine.dispose()
+        next(gen, None)
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 150, 16, 52
+LEFT, RIGHT, TOP, BOTTOM = 56, 196, 16, 52
 #: Colours that stay apart for colour-blind readers (Okabe–Ito) and on grey print.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 

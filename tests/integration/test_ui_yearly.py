@@ -13,34 +13,14 @@ from openpyxl import load_workbook
 
 from engine.access import tokens
 from tests.e2e.ui_support import app_for, csrf_token, login
-from tests.yearly_support import YEAR, ui_year_world
+from tests.yearly_support import DATABASES, YEAR, module_world
 from web.cli import main
 from web.cli.base import Ctx
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def world(request, tmp_path_factory):
-    from datetime import UTC, datetime
-
-    from engine.clock import FixedClock
-    from tests.conftest import fresh_pg_url
-
-    clock = FixedClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
-    if request.param == "sqlite":
-        import shutil
-
-        path = tmp_path_factory.mktemp("yearly") / "t.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield ui_year_world(f"sqlite:///{path}", clock)
-    else:
-        gen = fresh_pg_url(request)
-        url = next(gen)
-        yw = ui_year_world(url, clock)
-        yield yw
-        yw.w.rt.engine.dispose()
-        next(gen, None)
+    yield from module_world(request, tmp_path_factory)
 
 
 def client_for(yw, who: str, lang: str = "en"):

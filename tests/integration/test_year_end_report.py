@@ -12,30 +12,12 @@ from openpyxl import load_workbook
 from engine.errors import Forbidden
 from engine.oversight import year_end
 from tests.e2e.ui_support import app_for, login
-from tests.yearly_support import YEAR, ui_year_world
+from tests.yearly_support import DATABASES, YEAR, module_world
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=DATABASES)
 def world(request, tmp_path_factory):
-    import shutil
-    from datetime import UTC, datetime
-
-    from engine.clock import FixedClock
-    from tests.conftest import fresh_pg_url
-
-    clock = FixedClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("yearend") / "t.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield ui_year_world(f"sqlite:///{path}", clock)
-    else:
-        gen = fresh_pg_url(request)
-        yw = ui_year_world(next(gen), clock)
-        yield yw
-        yw.w.rt.engine.dispose()
-        next(gen, None)
+    yield from module_world(request, tmp_path_factory)
 
 
 def report(world, who="li", unit=None, year=YEAR):

@@ -13,15 +13,15 @@ from engine.oversight import dashboard as dashboards
 from engine.oversight import figures, history
 from engine.oversight.figures import Moment
 from tests.e2e.ui_support import app_for, login
-from tests.yearly_support import ui_year_world, year_world
+from tests.yearly_support import DATABASES, module_world
 
 DAYS = [date(2025, 3, 30), date(2025, 3, 31), date(2025, 4, 30), date(2025, 5, 31), date(2025, 6, 29),
         date(2025, 6, 30), date(2025, 8, 31), date(2025, 10, 31), date(2025, 12, 31)]  # fmt: skip
 
 
-@pytest.fixture
-def yw(db_url, clock):
-    return year_world(db_url, clock)
+@pytest.fixture(scope="module", params=DATABASES)
+def yw(request, tmp_path_factory):
+    yield from module_world(request, tmp_path_factory)
 
 
 def _ids(w, who):
@@ -93,13 +93,8 @@ def test_acc1_time_in_each_step_median_and_p90(yw):
     assert "registered" not in by  # never left
 
 
-@pytest.fixture
-def ui_world(db_url, clock):
-    return ui_year_world(db_url, clock)
-
-
-def test_acc1_dashboard_charts_svg_with_tables_and_slowest_step(ui_world):
-    c = app_for(ui_world.w).test_client()
+def test_acc1_dashboard_charts_svg_with_tables_and_slowest_step(yw):
+    c = app_for(yw.w).test_client()
     c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     login(c, "li")
     html = c.get("/dashboard").get_data(as_text=True)
@@ -120,8 +115,8 @@ def test_acc1_dashboard_charts_svg_with_tables_and_slowest_step(ui_world):
     assert '<g class="bar slowest"' in block
 
 
-def test_acc1_dashboard_charts_in_chinese(ui_world):
-    c = app_for(ui_world.w).test_client()
+def test_acc1_dashboard_charts_in_chinese(yw):
+    c = app_for(yw.w).test_client()
     c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
     login(c, "li")
     html = c.get("/dashboard").get_data(as_text=True)

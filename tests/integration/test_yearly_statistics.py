@@ -17,14 +17,14 @@ from engine.errors import Forbidden
 from engine.oversight import statistics as stats
 from engine.store.tables_yearly import PartyOrgFunds, PartyOrgFundsAudit
 from tests.world import make_world
-from tests.yearly_support import YEAR, party_orgs, record_money, register, year_world
+from tests.yearly_support import DATABASES, YEAR, module_world, party_orgs, record_money, register
 
 D = Decimal
 
 
-@pytest.fixture
-def yw(db_url, clock):
-    return year_world(db_url, clock)
+@pytest.fixture(scope="module", params=DATABASES)
+def yw(request, tmp_path_factory):
+    yield from module_world(request, tmp_path_factory)
 
 
 def _unit(w, code):
@@ -98,6 +98,25 @@ def test_fund1_floor_is_a_local_parameter(db_url, clock, tmp_path: Path):
     assert sorted(p["per_member"] for p in s.below_floor) == [D("150.00"), D("250.00")]
 
 
+def test_fund1_recording_refuses_bad_amounts_and_other_units(yw):
+    w = yw.w
+    po = yw.party_orgs["chaoyang"]
+    body = {"year": YEAR, "dues_collected": "-1", "dues_returned": "0", "funding_received": "1.234",
+            "startup_support": "0"}  # fmt: skip
+    with pytest.raises(ValidationError) as err:
+        funds.record_funds(w.uow(), w.actors["zhao"], po, {**body, "version": 1}, w.clock.now())
+    assert {"dues_collected", "funding_received"} <= set(err.value.messages)
+    ok = {**body, "dues_collected": "1", "funding_received": "1", "year": 2024}
+    with pytest.raises(Forbidden):  # Chaoyang's Party organization is not Nanguan's to record
+        funds.record_funds(w.uow(), w.actors["wang"], po, ok, w.clock.now())
+
+
+def test_inf1_a_year_that_has_not_begun_is_refused(yw):
+    with pytest.raises(ValidationError) as err:
+        _stats(yw.w, year=2027)
+    assert "year" in err.value.messages
+
+
 def test_fund1_recording_is_audited_idempotent_and_versioned(yw):
     w = yw.w
     po = yw.party_orgs["logistics"]
@@ -140,22 +159,3 @@ def test_fund1_recording_is_audited_idempotent_and_versioned(yw):
             r.conn.execute(select(func.count()).select_from(PartyOrgFundsAudit.__table__)).scalar()
             == 4
         )
-
-
-def test_fund1_recording_refuses_bad_amounts_and_other_units(yw):
-    w = yw.w
-    po = yw.party_orgs["chaoyang"]
-    body = {"year": YEAR, "dues_collected": "-1", "dues_returned": "0", "funding_received": "1.234",
-            "startup_support": "0"}  # fmt: skip
-    with pytest.raises(ValidationError) as err:
-        funds.record_funds(w.uow(), w.actors["zhao"], po, {**body, "version": 1}, w.clock.now())
-    assert {"dues_collected", "funding_received"} <= set(err.value.messages)
-    ok = {**body, "dues_collected": "1", "funding_received": "1", "year": 2024}
-    with pytest.raises(Forbidden):  # Chaoyang's Party organization is not Nanguan's to record
-        funds.record_funds(w.uow(), w.actors["wang"], po, ok, w.clock.now())
-
-
-def test_inf1_a_year_that_has_not_begun_is_refused(yw):
-    with pytest.raises(ValidationError) as err:
-        _stats(yw.w, year=2027)
-    assert "year" in err.value.messages
