@@ -59,7 +59,7 @@ class WatchResult:
     terms_reminded: int = 0
     terms_ended: int = 0
     uncovered: list[int] = field(default_factory=list)
-    reports_reminded: int = 0
+    report_notices: int = 0
     notifications: int = 0
 
     def __bool__(self) -> bool:
@@ -69,7 +69,7 @@ class WatchResult:
                 self.matured_running,
                 self.terms_reminded,
                 self.terms_ended,
-                self.reports_reminded,
+                self.report_notices,
             )
         )
 
@@ -229,8 +229,8 @@ def _reports(
         )
         key = f"ins2:report:{r.id}:{'late' if late else 'due'}"
         out += _to_caseworkers(directory, r.unit_id, key, m)
-    result.notifications += notify(conn, out, now, smtp)
-    result.reports_reminded = len(due)
+    result.report_notices = notify(conn, out, now, smtp)
+    result.notifications += result.report_notices
 
 
 def _to_caseworkers(

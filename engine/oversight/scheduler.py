@@ -11,6 +11,10 @@ and the tick runs `sweep.sweep` over whatever is due, at the one instant it read
 * ``digest`` daily at `digest_hour` (Asia/Shanghai), and once at start-up if that hour has
   passed today: the ACC-1 summary for each supervisor, at most once per user and day.
 
+Each sweep also runs the watchers a composition root hands the `Ticker` (the coverage watch of
+engine/cases/coverage_watch.py: instructors' terms and reports, conditions matured, INS-2), at
+the sweep's instant, with `daily` true on a process's first tick of each Shanghai day.
+
 Any number of these schedulers may run against one database (the web process's in-process
 one and `tongbu scheduler` on other hosts): exactly-once is guaranteed by the sweep's claim
 and ledger, not by there being a single scheduler. See docs/operations.md.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,6 +45,10 @@ from engine.oversight import sweep as escalation
 from engine.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+Watcher = Callable[[datetime, bool], Any]
+"""Work a composition root adds to each tick, called as `(now, daily)` (e.g. the coverage
+watch of engine/cases/coverage_watch.py, which opens cases: a layer this one may not import)."""
 
 #: E-mails claimed per batch by the mail job.
 MAIL_BATCH = 50
@@ -100,6 +109,7 @@ class Ticker:
         *,
         clock: Clock | None = None,
         calendar: LegalCalendar | None = None,
+        watchers: Sequence[Watcher] = (),
     ) -> None:
         self.engine = engine
         self.definitions = definitions
@@ -109,6 +119,8 @@ class Ticker:
         self.runs: Counter[str] = Counter()
         self._full_scan_day: date | None = None
         self._recalendared = False
+        self.watchers = tuple(watchers)
+        self._watch_day: date | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, self.calendar)
@@ -141,6 +153,7 @@ class Ticker:
         listed = abnormal.run_sweep(self.uow(), now)
         if listed:
             log.info("abnormal list at %s: %d organization(s) listed", now.isoformat(), listed)
+        self.watch(now, today)
         self.runs["sweep"] += 1
         if result.fired or result.stalled or result.errors:
             log.info("sweep at %s: %s", now.isoformat(), result.summary())
@@ -149,6 +162,24 @@ class Ticker:
         for e in result.errors:
             log.warning("sweep: %s", e)
         return result
+
+    def watch(self, now: datetime, today: date) -> None:
+        """The watchers at the sweep's instant; `daily` is true on a process's first tick of
+        each Shanghai day until every watcher has run it without failing (a failure is
+        logged and retried at the next tick, never stops the sweep)."""
+        daily = self._watch_day != today
+        failed = False
+        for watcher in self.watchers:
+            try:
+                out = watcher(now, daily)
+            except Exception:
+                log.exception("watcher %s failed; it runs again at the next tick", watcher)
+                failed = True
+                continue
+            if out:
+                log.info("%s at %s: %s", getattr(watcher, "__name__", "watcher"), now, out)
+        if daily and not failed:
+            self._watch_day = today
 
     def refresh_calendar(self, now: datetime) -> recalendar.RecalendarResult | None:
         """Recompute the open provisional deadlines the calendar now covers, once per process:

@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 from engine.access import actor as access
 from engine.access.actor import SYSTEM
 from engine.calendar import SHANGHAI
+from engine.cases import coverage_watch
 from engine.clock import FixedClock
 from engine.config import Config
 from engine.directory import read as directory_read
@@ -75,6 +76,9 @@ def start_in_process_scheduler(runtime: Any) -> Any:
         settings,
         clock=runtime.clock,
         calendar=runtime.calendar,
+        watchers=coverage_watch.watchers(
+            runtime.engine, runtime.calendar, runtime.definitions, settings.smtp
+        ),
     )
     scheduler = build_scheduler(ticker, blocking=False)
     scheduler.start()
@@ -116,7 +120,14 @@ def register(main: click.Group) -> None:
         start = parse_now(now_text)
         settings = scheduler_settings(rt.config, interval)
         clock = OffsetClock(start) if start else rt.clock
-        ticker = Ticker(rt.engine, rt.definitions, settings, clock=clock, calendar=rt.calendar)
+        ticker = Ticker(
+            rt.engine,
+            rt.definitions,
+            settings,
+            clock=clock,
+            calendar=rt.calendar,
+            watchers=coverage_watch.watchers(rt.engine, rt.calendar, rt.definitions, settings.smtp),
+        )
         scheduler = build_scheduler(ticker, blocking=True)
 
         def stop(signum: int, _frame: Any) -> None:
