@@ -34,6 +34,7 @@ from engine.oversight import abnormal
 from engine.oversight import campaigns as campaign_board
 from engine.registry import DemoCase, DemoDocument
 from engine.store.unit_of_work import UnitOfWork
+from web import demo_funds
 from web.runtime import Runtime
 
 DEMO_PASSWORD = "demo12345"
@@ -426,6 +427,8 @@ def load_demo(rt: Runtime, today: date | None = None) -> str:
     # SUP-1: what the scheduler's first tick would list (a late annual report, an unfinished
     # rectification), listed on the demo's today, so the abnormal list is not empty before it.
     abnormal.run_sweep(ctx._uow(today), datetime.combine(today, time(2, 0), tzinfo=UTC))
+    # INF-1, FUND-1: the yearly dues and funding of the Party organizations the demos made.
+    ctx.counts["yearly figures"] = demo_funds.load(rt, today)
     c = ctx.counts
     cases = ", ".join(f"{p} {c[f'case:{p}']}" for p in ran)
     return (

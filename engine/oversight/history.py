@@ -11,9 +11,10 @@ price: a record corrected later (a deadline reopened by a step back, a due date 
 holiday calendar) changes the past it describes — the charts show the records as they now
 stand, which is also what the case pages show.
 
-* **coverage on day d** (REG-7): organizations registered on d (`registered_on <= d`, not
-  deregistered by d) by how they were covered at the end of d — by a Party organization (a
-  coverage link running on d), else by an instructor dispatched by d, else none;
+* **coverage on day d** (REG-7): organizations registered on d (`registered_on <= d`, or
+  recorded as registered without a date; not deregistered by d) by how they were covered at
+  the end of d — by a Party organization (a coverage link running on d), else by an
+  instructor dispatched by d, else none;
 * **overdue at instant t** (ACC-1): cases open at t with a deadline open at t whose `due_at`
   had come (`due_at <= t`, the boundary of `figures.overdue`);
 * **time in each step**: per procedure, the spells cases spent in each state, from the event
@@ -45,6 +46,7 @@ from engine.store.tables import (
     Organization,
     PartyOrgCoverage,
 )
+from engine.store.tables_coverage import InstructorAssignment
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
@@ -53,6 +55,7 @@ events_t = Event.__table__
 orgs_t = Organization.__table__
 cover_t = PartyOrgCoverage.__table__
 instructors_t = Instructor.__table__
+assignments_t = InstructorAssignment.__table__
 
 COVERAGE_KEYS = ("party_org", "instructor", "none")
 
@@ -101,18 +104,35 @@ def coverage_on(r: UnitOfWork, unit_ids: list[int] | None, day: date) -> dict[st
         )
         .exists()
     )
-    instructed = (
+    instructed = or_(
         select(instructors_t.c.id)
         .where(
             instructors_t.c.organization_id == orgs_t.c.id,
             or_(instructors_t.c.dispatched_on.is_(None), instructors_t.c.dispatched_on <= day),
         )
-        .exists()
+        .exists(),
+        select(assignments_t.c.id)
+        .where(
+            assignments_t.c.organization_id == orgs_t.c.id,
+            assignments_t.c.since <= day,
+            or_(assignments_t.c.until.is_(None), assignments_t.c.until > day),
+        )
+        .exists(),
     )
     registered = and_(
-        orgs_t.c.registered_on.is_not(None),
-        orgs_t.c.registered_on <= day,
-        or_(orgs_t.c.deregistered_on.is_(None), orgs_t.c.deregistered_on > day),
+        or_(
+            orgs_t.c.registered_on <= day,
+            # recorded as registered with no date (entered after the fact): registered
+            # since before the records begin
+            and_(
+                orgs_t.c.registered_on.is_(None),
+                orgs_t.c.status.in_(("registered", "deregistered")),
+            ),
+        ),
+        or_(
+            and_(orgs_t.c.deregistered_on.is_(None), orgs_t.c.status != "deregistered"),
+            orgs_t.c.deregistered_on > day,
+        ),
         units_filter(orgs_t.c.unit_id, unit_ids),
     )
     kind = (

@@ -122,3 +122,43 @@ def test_acc1_dashboard_charts_in_chinese(yw):
     html = c.get("/dashboard").get_data(as_text=True)
     assert '<title id="dash-coverage-title">覆盖情况变化（REG-7）</title>' in html
     assert "最慢环节" in html
+
+
+def test_acc1_coverage_history_counts_dateless_registrations_and_assigned_instructors(yw):
+    """An organization recorded as registered without a date counts from before the records
+    begin; one an instructor of the register serves counts as instructor-covered from the
+    assignment's first day (INS-2) — so the derived history still ends on the live figure."""
+    from sqlalchemy import insert
+
+    from engine.directory import coverage as coverage_links
+    from engine.directory import service as directory
+    from engine.store.tables_coverage import InstructorRecord
+
+    w = yw.w
+    oid = directory.create_organization(
+        w.uow(),
+        {"name": "朝阳区社区书画协会", "org_type": "social_group", "category": "other",
+         "unit": "cc-cy", "credit_code": "51220104MJY000001W", "district": "朝阳区"},
+    )  # fmt: skip
+    with w.uow() as u:
+        iid = u.conn.execute(
+            insert(InstructorRecord.__table__)
+            .values(
+                name="吴指导员", role="instructor", source="retired_cadre",
+                unit_id=w.actors["zhao"].unit_id, term_starts_on=date(2025, 9, 1),
+                term_ends_on=date(2027, 8, 31), report_every_months=3, status="active",
+                created_at=w.clock.now(),
+            )
+            .returning(InstructorRecord.__table__.c.id)
+        ).scalar_one()  # fmt: skip
+        coverage_links.appoint_instructor(u.conn, iid, [oid], since=date(2025, 10, 1))
+        u.commit()
+    ids = _ids(w, "zhao")
+    with w.rt.reader() as r:
+        sept = history.coverage_on(r, ids, date(2025, 9, 30))
+        dec = history.coverage_on(r, ids, date(2025, 12, 31))
+        today = history.coverage_on(r, ids, date(2026, 3, 2))
+        live = figures.coverage(r, ids)
+    assert sept == {"registered": 2, "party_org": 1, "instructor": 0, "none": 1}
+    assert dec == {"registered": 2, "party_org": 1, "instructor": 1, "none": 0}
+    assert today == live

@@ -159,3 +159,28 @@ def test_fund1_recording_is_audited_idempotent_and_versioned(yw):
             r.conn.execute(select(func.count()).select_from(PartyOrgFundsAudit.__table__)).scalar()
             == 4
         )
+
+
+def test_fund1_demo_records_a_year_of_money(db_url, clock):
+    """The demo (make run) records last year's dues and funding for every Party organization:
+    the statistics show money, one below the floor, and each year's audit row."""
+    from datetime import date
+
+    from engine.access.actor import SYSTEM
+    from engine.config import Config
+    from web.demo import load_demo
+    from web.runtime import build_runtime
+
+    rt = build_runtime(Config(database_url=db_url, scheduler=False, testing=True), clock=clock)
+    today = date(2026, 3, 2)
+    load_demo(rt, today)
+    s = stats.statistics(rt.reader(), SYSTEM, rt.definitions, None, today.year - 1, clock.now())
+    assert s.recorded == len([p for p in s.party_organizations]) > 0
+    assert s.money["funding_received"] > 0 and s.below_floor
+    with rt.reader() as r:
+        audits = r.conn.execute(
+            select(func.count()).select_from(PartyOrgFundsAudit.__table__)
+        ).scalar()
+        years = r.conn.execute(select(func.count()).select_from(PartyOrgFunds.__table__)).scalar()
+    assert audits == years > s.recorded  # this year's figures for some as well
+    rt.engine.dispose()
