@@ -6,7 +6,7 @@ report, the lists, the exports and the digest use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.access.actor import Actor
@@ -25,6 +25,8 @@ class Dashboard:
     by_age: list[int]
     totals: dict[str, int]
     coverage: dict[str, int]
+    coverage_units: list[dict[str, Any]] = field(default_factory=list)
+    """The two coverages per unit holding organizations (`figures.coverage_by_unit`)."""
 
 
 def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
@@ -33,7 +35,8 @@ def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
         ids = scope_unit_ids(r, actor)
         units = figures.unit_figures(r, ids, at)
         cov = figures.coverage(r, ids)
-    return Dashboard(units, figures.by_age(units), figures.totals(units), cov)
+        cov_units = figures.coverage_by_unit(r, ids)
+    return Dashboard(units, figures.by_age(units), figures.totals(units), cov, cov_units)
 
 
 def coverage(uow: UnitOfWork, actor: Actor) -> dict[str, int]:

@@ -34,7 +34,9 @@ in (`cases.unit_id`).
 * **overdue by age** — overdue cases by how long their earliest overdue deadline has run
   out: bucket i holds ``low_i <= now - due_at < high_i`` days (`AGE_BUCKETS`).
 * **coverage** — registered organizations in scope, by `organizations.coverage` (REG-7,
-  "two coverages"); `none` is the registered ones with neither.
+  "two coverages"); `none` is the registered ones with neither. Per unit, the
+  Party-organization coverage with its ways (own, joint, affiliated) and the Party-work
+  coverage (instructors too): `coverage_by_unit`, defined in engine/oversight/coverage_figures.py.
 
 The old copies disagreed at two boundaries: the dashboard and the inbox counted a deadline
 overdue only after its `due_at` and a case stalled only strictly before the threshold, while
@@ -69,7 +71,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from engine.access.scope import units_filter
 from engine.calendar import local_date
 from engine.definitions.model import Definitions
-from engine.directory.read import COVERAGES
+from engine.oversight.coverage_figures import (  # noqa: F401 - the two coverages live here too
+    coverage,
+    coverage_by_unit,
+    coverage_totals,
+)
 from engine.store.base import UTCDateTime
 from engine.store.tables import Case, Deadline, Organization, Unit
 from engine.store.unit_of_work import UnitOfWork
@@ -418,20 +424,3 @@ def by_age(rows: Iterable[Mapping[str, Any]]) -> list[int]:
     for x in rows:
         out = [a + b for a, b in zip(out, x["by_age"], strict=True)]
     return out
-
-
-# ---------------------------------------------------------------- coverage (REG-7)
-
-
-def coverage(r: UnitOfWork, unit_ids: list[int] | None) -> dict[str, int]:
-    """REG-7 "two coverages" over registered organizations in scope: how many are registered
-    and how many have each coverage value (`none`: neither yet) — each count is exactly what
-    the organization list shows filtered by that value."""
-    q = select(
-        func.count().label("registered"),
-        *(
-            func.coalesce(func.sum(case((orgs_t.c.coverage == c, 1), else_=0)), 0).label(c)
-            for c in COVERAGES
-        ),
-    ).where(orgs_t.c.status == "registered", units_filter(orgs_t.c.unit_id, unit_ids))
-    return {k: int(v) for k, v in r.conn.execute(q).mappings().one().items()}

@@ -79,6 +79,8 @@ def index() -> Any:
         "dashboard.html",
         board=board,
         coverage=coverage,
+        coverage_units=board.coverage_units,
+        coverage_totals=figures.coverage_totals(board.coverage_units),
         registered=cov["registered"],
         age_labels=age_labels(),
         notes=notes,
