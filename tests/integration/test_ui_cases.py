@@ -277,6 +277,7 @@ def test_every_shipped_step_and_opening_gets_a_generated_form(world, wang):
                     "lines",
                     "group",
                     "pick",
+                    "picks",
                     "rows",
                 )
                 for f in fields

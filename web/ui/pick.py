@@ -36,6 +36,9 @@ bp = Blueprint("pick", __name__)
 #: How many records the no-JavaScript list shows at most.
 LIST_LIMIT = 50
 
+#: The largest id either database's INTEGER holds.
+MAX_ID = 2**31 - 1
+
 #: The search box of a picker without JavaScript: `_pickq.<field name>`.
 QUERY_PREFIX = "_pickq."
 
@@ -83,12 +86,18 @@ def pick_options(f: FormField, state: FormState) -> dict[str, Any]:
     return {"rows": rows, "more": more, "query": query, "near": near}
 
 
+def _an_id(text: str) -> bool:
+    """Text that can name a record: digits within the databases' INTEGER (a larger number is
+    shown as sent and refused by the schema, never sent to the database)."""
+    return text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID
+
+
 def picks_options(f: FormField, state: FormState) -> dict[str, Any]:
     """What a picker of several records shows: those chosen (by name, checked) and, to add,
     those found by the search typed into its box that are not chosen yet."""
     found = pick_options(f, state)
     chosen_text = state.chosen(f)
-    ids = [int(x) for x in chosen_text if x.isdigit() and len(x) <= 10]
+    ids = [int(x) for x in chosen_text if _an_id(x)]
     named: dict[int, Any] = {}
     if ids and f.ref in pick_read.KINDS:
         rows, _ = pick_read.candidates(
@@ -102,7 +111,7 @@ def picks_options(f: FormField, state: FormState) -> dict[str, Any]:
         )
         named = {r.id: r for r in rows}
     # what was sent but names nothing the actor may see stays chosen, shown by its number
-    chosen = [(x, named.get(int(x)) if x.isdigit() and len(x) <= 10 else None) for x in chosen_text]
+    chosen = [(x, named.get(int(x)) if _an_id(x) else None) for x in chosen_text]
     offered = [r for r in found["rows"] if str(r.id) not in chosen_text]
     return {**found, "chosen": chosen, "offered": offered}
 
