@@ -356,8 +356,7 @@ class ServiceDemoContext:
         instructors.file_report(
             self._uow(on),
             instructor_id,
-            period_starts_on,
-            summary,
+            {"period_starts_on": period_starts_on.isoformat(), "summary": summary},
             actor=self.actor(unit, "caseworker"),
         )
 

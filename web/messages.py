@@ -64,6 +64,8 @@ NOUNS = {
     N_("notification"),
     N_("API token"),
     N_("document"),
+    N_("campaign"),
+    N_("instructor"),
 }
 
 

@@ -20,7 +20,7 @@ procedure also queue on a transaction-scoped advisory lock, so two different cam
 starting at the same moment cannot both open a case for one organization; on SQLite every
 writing transaction is `BEGIN IMMEDIATE` already.
 
-`open_matured` is the same opening for an `automatic` kind (INS-2): organizations an
+engine/cases/maturity.py is the same opening for an `automatic` kind (INS-2): organizations an
 instructor serves that now meet the condition, once per assignment (ledger
 `instructor_maturity`).
 """
@@ -140,7 +140,8 @@ def campaign_end(
     return min(r["due_date"] for r in rows), any(r["provisional"] for r in rows)
 
 
-def _lock(uow: UnitOfWork, procedure: str) -> None:
+def lock_procedure(uow: UnitOfWork, procedure: str) -> None:
+    """PostgreSQL: bulk openings of one procedure queue (transaction-scoped advisory lock)."""
     if uow.conn.dialect.name == "postgresql":
         key = zlib.crc32(f"campaign:{procedure}".encode())
         uow.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
@@ -160,9 +161,12 @@ def open_campaign(
 
     Supervisors (and administrators) open campaigns over their unit or one below it."""
     if actor.role not in ("supervisor", "admin"):
-        raise Forbidden("only supervisors open campaigns (REG-10)")
+        raise Forbidden("REG-10: 集中攻坚由主管人员发起 / only supervisors open campaigns")
     if kind.automatic:
-        raise Forbidden(f"campaigns of kind {kind.id!r} are run by the scheduler")
+        raise Forbidden(
+            f"INS-2: “{kind.label_zh}”由系统定时自动进行 / campaigns of kind {kind.id!r} are "
+            "run by the scheduler"
+        )
     definition = defs.get(kind.procedure)
     where = criteria_sql(kind.condition(defs.parameters))
     with uow:
@@ -172,8 +176,8 @@ def open_campaign(
         if unit is None:
             raise NotFound("unit", unit_id)
         if not actor.can_see(unit.path):
-            raise Forbidden("the unit is not yours or below yours")
-        _lock(uow, kind.procedure)
+            raise Forbidden("该单位不是本单位或下级单位 / the unit is not yours or below yours")
+        lock_procedure(uow, kind.procedure)
         now = uow.clock.now()
         ends_on, provisional = campaign_end(definition, starts_on, uow.calendar, now)
         bulk.insert_rows(
@@ -219,7 +223,7 @@ def open_campaign(
         info = {"id": campaign_id, "kind": kind.id, "starts_on": starts_on, "ends_on": ends_on}
         gate = {"campaign_id": campaign_id, "added_at": now}
         joined = _join(uow, definition, kind, candidates, gate, info, actor, now)
-        opened = _open(uow, definition, kind, candidates, gate, info, actor, now)
+        opened = open_cases(uow, definition, kind, candidates, gate, info, actor, now)
         uow.commit()
     return CampaignResult(campaign_id, starts_on, ends_on, opened, joined, already)
 
@@ -351,7 +355,7 @@ def _join(
     return len(case_ids)
 
 
-def _open(
+def open_cases(
     uow: UnitOfWork,
     definition: Definition,
     kind: CampaignKind,
@@ -426,63 +430,3 @@ def _gate_row(gate: Mapping[str, Any], c: Any, table: Table) -> dict[str, Any]:
     if "assignment_id" in gate or hasattr(c, "assignment_id"):
         row = {**gate, "assignment_id": c.assignment_id}
     return {k: v for k, v in row.items() if k in table.c}
-
-
-def open_matured(
-    uow: UnitOfWork, defs: Definitions, kind: CampaignKind, *, actor: Actor
-) -> dict[str, int]:
-    """INS-2 "条件成熟时及时建立": for every organization an instructor serves that meets the
-    kind's condition now, a case of the kind's procedure — opened, or the running one recorded
-    — once per assignment (ledger `instructor_maturity`). Run by the scheduler each tick."""
-    definition = defs.get(kind.procedure)
-    where = criteria_sql(kind.condition(defs.parameters))
-    with uow:
-        _lock(uow, kind.procedure)
-        now = uow.clock.now()
-        seen = select(maturity_t.c.id).where(maturity_t.c.assignment_id == assign_t.c.id).exists()
-        running = (
-            select(func.min(cases_t.c.id))
-            .where(
-                cases_t.c.organization_id == orgs_t.c.id,
-                cases_t.c.procedure == kind.procedure,
-                cases_t.c.status == "open",
-            )
-            .scalar_subquery()
-        )
-        rows = uow.conn.execute(
-            select(
-                orgs_t.c.id,
-                orgs_t.c.unit_id,
-                running.label("case_id"),
-                assign_t.c.id.label("assignment_id"),
-            )
-            .join(assign_t, assign_t.c.organization_id == orgs_t.c.id)
-            .where(assign_t.c.until.is_(None), orgs_t.c.status == "registered", where, ~seen)
-            .order_by(assign_t.c.id)
-        ).all()
-        rows = list({r.id: r for r in rows}.values())  # one case per organization
-        recorded = bulk.insert_rows(
-            uow.conn,
-            maturity_t,
-            [
-                {"assignment_id": r.assignment_id, "case_id": r.case_id, "opened_at": now}
-                for r in rows
-                if r.case_id is not None
-            ],
-            ignore_conflicts_on=["assignment_id"],
-            returning=["id"],
-        )
-        opened = _open(
-            uow,
-            definition,
-            kind,
-            rows,
-            {"opened_at": now},
-            None,
-            actor,
-            now,
-            gate_table=maturity_t,
-            unique_on=("assignment_id",),
-        )
-        uow.commit()
-    return {"opened": opened, "running": len(recorded)}

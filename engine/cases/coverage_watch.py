@@ -5,7 +5,7 @@ scheduler hand it `watchers(...)`, since the oversight layer may not open cases 
 
 * **Conditions matured** ("条件成熟时及时建立"): every `automatic` campaign kind a procedure
   package registered opens a case for the instructor-covered organizations that now meet its
-  condition (`campaigns.open_matured`: once per assignment, its ledger decides).
+  condition (`maturity.open_matured`: once per assignment, its ledger decides).
 * **Terms** (once per Shanghai day and process): an instructor whose term ends within
   `instructor_term_remind` is marked reminded, one whose term has ended is ended and the
   organizations left bare are uncovered (`instructors.end_terms_in`); the caseworkers of each
@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, select
 
 from engine.access.actor import SYSTEM
 from engine.calendar import LegalCalendar, local_date
-from engine.cases import campaigns
+from engine.cases import campaigns, maturity
 from engine.clock import FixedClock
 from engine.config import SmtpSettings
 from engine.definitions.model import Definitions
@@ -91,7 +91,7 @@ def watch(
     result = WatchResult()
     for kind in campaigns.campaign_kinds(defs).values():
         if kind.automatic:
-            done = campaigns.open_matured(uow(), defs, kind, actor=SYSTEM)
+            done = maturity.open_matured(uow(), defs, kind, actor=SYSTEM)
             result.matured_opened += done["opened"]
             result.matured_running += done["running"]
     if daily:

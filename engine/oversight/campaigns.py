@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from engine.access.actor import Actor
+from engine.access.scope import require_visible, scope_unit_ids
 from engine.calendar import end_of_day, local_date
 from engine.errors import NotFound
 from engine.store.tables import Case, Organization, Unit
@@ -150,3 +152,27 @@ def campaigns_in_year(r: UnitOfWork, unit_id: int, year: int, at: datetime) -> l
         ).scalars()
     )
     return [c for c in list_campaigns(r, below, at) if c["starts_on"].year == year]
+
+
+# ---------------------------------------------------------------- as the actor sees them
+
+
+def visible_campaigns(uow: UnitOfWork, actor: Actor, at: datetime) -> list[dict[str, Any]]:
+    """The campaigns opened over the actor's unit or a unit below it, newest first."""
+    with uow.reader() as r:
+        return list_campaigns(r, scope_unit_ids(r, actor), at)
+
+
+def campaign_view(uow: UnitOfWork, actor: Actor, campaign_id: int, at: datetime) -> dict[str, Any]:
+    """One campaign's board and its organizations, for an actor who sees the campaign's unit
+    (NotFound / Forbidden otherwise)."""
+    with uow.reader() as r:
+        unit_id = r.conn.execute(
+            select(campaigns_t.c.unit_id).where(campaigns_t.c.id == campaign_id)
+        ).scalar()
+        if unit_id is None:
+            raise NotFound("campaign", campaign_id)
+        require_visible(r, actor, unit_id, "campaign")
+        out = board(r, campaign_id, at)
+        out["organizations"] = organizations(r, campaign_id)
+    return out

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.access.actor import SYSTEM
-from engine.cases import campaigns
+from engine.cases import campaigns, maturity
 from engine.directory import instructors
 from engine.errors import Forbidden, TransitionRefused
 from engine.store import bulk
@@ -233,10 +233,10 @@ def test_ins2_instructor_organization_reaching_three_members_opens_a_case_once(w
     w.fire(case, "record_survey", {**_survey(0), "surveyed_on": "2026-08-01"})
     w.fire(case, "appoint_instructor", {"instructor_id": iid, "appointed_on": "2026-08-01"})
     kind = _kind(w, "conditions_matured")
-    assert campaigns.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 0
+    assert maturity.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 0
     _set(w, "health", full_members=3, full_time_full_members=3)
-    assert campaigns.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 1
-    assert campaigns.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 0
+    assert maturity.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 1
+    assert maturity.open_matured(w.uow(), w.rt.definitions, kind, actor=SYSTEM)["opened"] == 0
     assert len([c for c in _cases(w) if c.organization_id == w.orgs["health"]]) == 2
 
 

@@ -4,7 +4,7 @@ the tick, exactly once however many schedulers tick, on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -139,7 +139,12 @@ def test_ins2_report_due_reminds_before_and_after_the_day_once_each(w):
     _ticker(w, datetime(2026, 11, 2, 2, 0, tzinfo=UTC)).sweep()
     assert len(_notes(w, "wang", "ins2:report:")) == 2
     w.clock.at = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
-    instructors.file_report(w.uow(), iid, date(2026, 8, 1), "已报告", actor=w.actors["wang"])
+    instructors.file_report(
+        w.uow(),
+        iid,
+        {"period_starts_on": "2026-08-01", "summary": "已报告"},
+        actor=w.actors["wang"],
+    )
     _ticker(w, datetime(2026, 11, 4, 2, 0, tzinfo=UTC)).sweep()
     assert len(_notes(w, "wang", "ins2:report:")) == 2
 

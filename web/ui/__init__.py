@@ -12,6 +12,7 @@ from engine.oversight import notifications
 from web.ui import (
     admin,
     annual,
+    campaigns,
     case_control,
     casefile,
     cases,
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     pick.bp,
     yearly.bp,
     year_end.bp,
+    campaigns.bp,
     annual.bp,
 )
 
