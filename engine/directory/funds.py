@@ -47,7 +47,13 @@ YEAR_MIN, YEAR_MAX = 2000, 2199
 
 
 def _whole_fen(value: Decimal) -> None:
-    """Money has two decimals at most: 1.234 yuan is a typing error, not an amount to round."""
+    """Money has two decimals at most: 1.234 yuan is a typing error, not an amount to round;
+    and an amount lies between 0 and `MAX_YUAN` (a function, not `validate.Range`, whose
+    Decimal bounds the OpenAPI description would print as strings)."""
+    if not 0 <= value <= MAX_YUAN:
+        raise ValidationError(
+            "FUND-1: an amount from 0 to 10,000,000 yuan / 金额应在0至1000万元之间"
+        )
     if value != value.quantize(Decimal("0.01")):
         raise ValidationError("FUND-1: at most two decimals (fen) / 金额最多保留两位小数（分）")
 
@@ -56,15 +62,8 @@ def _yuan(zh: str, en: str) -> fields.Decimal:
     return fields.Decimal(
         required=True,
         allow_nan=False,
-        validate=[
-            validate.Range(
-                min=0,
-                max=MAX_YUAN,
-                error="FUND-1: an amount from 0 to 10,000,000 yuan / 金额应在0至1000万元之间",
-            ),
-            _whole_fen,
-        ],
-        metadata={"label": {"zh": zh, "en": en}},
+        validate=_whole_fen,
+        metadata={"label": {"zh": zh, "en": en}, "minimum": 0, "maximum": int(MAX_YUAN)},
     )
 
 
@@ -150,6 +149,8 @@ def record_funds(
     A correction needs a reason (kept in the audit row). Raises ValidationError naming the
     field (an amount out of range, a stale `version`, a correction without reason),
     NotFound, Forbidden (a Party organization outside the actor's units)."""
+    if not isinstance(payload, Mapping):
+        raise ValidationError({"_schema": ["send the figures as an object / 请以对象形式提交"]})
     data = FundsSchema().load(dict(payload))
     values = {f"{k}_fen": to_fen(data[k]) for k in AMOUNTS}
     values["note"] = data["note"]

@@ -245,7 +245,10 @@ def test_every_operation_needs_a_token(api_world):
     for method, path, _ in operations(api_world.document):
         if path == f"{API}/docs":
             continue
-        ids = {"case_id": 1, "organization_id": 1, "procedure": "registration", "document_id": 1}
+        ids = {
+            "case_id": 1, "organization_id": 1, "procedure": "registration", "document_id": 1,
+            "party_organization_id": 1, "year": 2025,
+        }  # fmt: skip
         url = real_path(path, ids)
         for headers in ({}, {"Authorization": "Bearer tbk_not-a-token"}, {"Authorization": "x"}):
             resp = client.open(url, method=method, headers=headers)
@@ -573,6 +576,8 @@ def test_hostile_values_reach_every_parameter_and_field(api_world):
             "procedure": "registration",
             "document_id": 1,
             "expected_version": case["version"],
+            "party_organization_id": 1,
+            "year": 2025,
         }
         fuzz_reads(api, ids)
         steps = fuzz_steps(api, bodies)

@@ -52,8 +52,11 @@ def _schema_name(schema: Any) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
     if cls.__module__.startswith("web.api."):
         return cls.__name__
+    # A procedure's own schemas are named after the procedure (workflows/registration/
+    # schemas.py: registration.X); those shared by procedures after the shared module
+    # (workflows/routing_schemas.py, REG-7's routing of P1 and coverage: routing.X).
     module = cls.__module__.removeprefix("workflows.").removesuffix(".schemas")
-    module = module.removeprefix("engine.")
+    module = module.removesuffix("_schemas").removeprefix("engine.")
     return f"{module}.{cls.__name__.removesuffix('Schema')}"
 
 
@@ -196,6 +199,8 @@ def _media_types(media: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _path_schema(name: str) -> dict[str, Any]:
+    if name == "year":  # a calendar year (the yearly figures, INF-1/FUND-1)
+        return {"type": "integer", "minimum": 2000, "maximum": 2199}
     if name.endswith("_id"):
         return {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
     return {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,59}$"}

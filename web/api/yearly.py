@@ -18,8 +18,25 @@ from web.api import bp
 from web.api.common import actor, args, json_body, json_response, operation, runtime
 
 
+def Yuan(**kwargs: Any) -> fields.Decimal:
+    """An amount in yuan, sent as a string with two decimals (exact, unlike a JSON number)."""
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        metadata={"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "description": "yuan"},
+        **kwargs,
+    )
+
+
 class FundsBody(funds_service.FundsSchema):
-    """The year comes from the path."""
+    """The year comes from the path; JSON's `version` is a whole number, never 2.0 or "2"."""
+
+    version = fields.Integer(
+        load_default=0,
+        strict=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "the version you read; 0 for a first recording"},
+    )
 
     class Meta:
         exclude = ("year",)
@@ -39,10 +56,10 @@ class Funds(Schema):
     party_organization = fields.String(required=True)
     year = fields.Integer(required=True)
     version = fields.Integer(required=True, metadata={"description": "0: nothing recorded yet"})
-    dues_collected = fields.Decimal(as_string=True, allow_none=True)
-    dues_returned = fields.Decimal(as_string=True, allow_none=True)
-    funding_received = fields.Decimal(as_string=True, allow_none=True)
-    startup_support = fields.Decimal(as_string=True, allow_none=True)
+    dues_collected = Yuan(allow_none=True)
+    dues_returned = Yuan(allow_none=True)
+    funding_received = Yuan(allow_none=True)
+    startup_support = Yuan(allow_none=True)
     note = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime(allow_none=True)
     recorded_by = fields.String(allow_none=True)
@@ -71,11 +88,11 @@ class PartyOrgLine(Schema):
     new_in_year = fields.Boolean(required=True)
     members = fields.Integer(required=True)
     recorded = fields.Boolean(required=True)
-    dues_collected = fields.Decimal(as_string=True, allow_none=True)
-    dues_returned = fields.Decimal(as_string=True, allow_none=True)
-    funding_received = fields.Decimal(as_string=True, allow_none=True)
-    startup_support = fields.Decimal(as_string=True, allow_none=True)
-    per_member = fields.Decimal(as_string=True, allow_none=True)
+    dues_collected = Yuan(allow_none=True)
+    dues_returned = Yuan(allow_none=True)
+    funding_received = Yuan(allow_none=True)
+    startup_support = Yuan(allow_none=True)
+    per_member = Yuan(allow_none=True)
     below_floor = fields.Boolean(required=True, metadata={"description": "FUND-1"})
     dues_short = fields.Boolean(required=True, metadata={"description": "FUND-1"})
     no_startup_support = fields.Boolean(required=True, metadata={"description": "FUND-1"})
@@ -86,12 +103,17 @@ class StatisticsBody(Schema):
     unit_code = fields.String(allow_none=True)
     year = fields.Integer(required=True)
     as_of = fields.Date(required=True)
-    floor_yuan = fields.Decimal(as_string=True, required=True)
+    floor_yuan = Yuan(required=True)
     kinds = fields.List(fields.Nested(KindRow), required=True)
     members = fields.Integer(required=True)
     coverage = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    money = fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=True), required=True)
+    money = fields.Dict(keys=fields.String(), values=Yuan(), required=True)
     party_organizations = fields.List(fields.Nested(PartyOrgLine), required=True)
+
+
+def _year(year: int) -> int:
+    """The path's year under the same rule as the body's (422 naming `year`)."""
+    return funds_service.FundsSchema(only=("year",)).load({"year": year})["year"]
 
 
 def _funds(party_organization_id: int, year: int) -> Response:
@@ -106,10 +128,11 @@ def _funds(party_organization_id: int, year: int) -> Response:
     "and every recording and correction with who, when and why.",
     tags=["statistics"],
     scoped=True,
+    errors=((422, "validation"),),
     responses={200: (Funds, "the year's figures and their audit trail")},
 )
 def get_funds(party_organization_id: int, year: int) -> Response:
-    return _funds(party_organization_id, year)
+    return _funds(party_organization_id, _year(year))
 
 
 @bp.put("/party-organizations/<int:party_organization_id>/funds/<int:year>")
@@ -121,11 +144,14 @@ def get_funds(party_organization_id: int, year: int) -> Response:
     tags=["statistics"],
     body=FundsBody,
     scoped=True,
+    errors=((400, "bad-request"), (415, "unsupported-media-type")),
     responses={200: (Funds, "the year's figures as now recorded")},
 )
 def put_funds(party_organization_id: int, year: int) -> Response:
     raw: Any = json_body()
-    payload = {**raw, "year": year} if isinstance(raw, dict) else raw
+    if isinstance(raw, dict):
+        FundsBody().load(raw)  # JSON's own types first (strict version), then the service's
+    payload = {**raw, "year": _year(year)} if isinstance(raw, dict) else raw
     rt = runtime()
     funds_service.record_funds(rt.uow(), actor(), party_organization_id, payload, rt.clock.now())
     return _funds(party_organization_id, year)
