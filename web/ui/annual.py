@@ -127,6 +127,7 @@ def abnormal_list() -> Any:
         args=args,
         reasons=reason_labels(),
         statuses={k: lbl(v) for k, v in STATUS_LABELS.items()},
+        units=directory_read.units_in_scope(rt.uow(), actor()),
     )
 
 
