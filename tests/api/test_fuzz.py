@@ -247,7 +247,8 @@ def test_every_operation_needs_a_token(api_world):
             continue
         ids = {
             "case_id": 1, "organization_id": 1, "procedure": "registration", "document_id": 1,
-            "party_organization_id": 1, "year": 2025,
+            "party_organization_id": 1, "year": 2025, "entry_id": 1, "campaign_id": 1,
+            "instructor_id": 1,
         }  # fmt: skip
         url = real_path(path, ids)
         for headers in ({}, {"Authorization": "Bearer tbk_not-a-token"}, {"Authorization": "x"}):
@@ -578,6 +579,9 @@ def test_hostile_values_reach_every_parameter_and_field(api_world):
             "expected_version": case["version"],
             "party_organization_id": 1,
             "year": 2025,
+            "entry_id": 1,
+            "campaign_id": 1,
+            "instructor_id": 1,
         }
         fuzz_reads(api, ids)
         steps = fuzz_steps(api, bodies)

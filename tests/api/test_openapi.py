@@ -38,7 +38,9 @@ def test_step_bodies_come_from_the_procedures_schemas(api, world):
                 assert schemas[t.schema]["properties"]  # the registry schema is there
             assert {"409", "412", "422", "428"} <= set(op["responses"])
     survey = schemas["registration.documents"]["properties"]["member_survey"]
-    assert survey["anyOf"][0]["$ref"] == "#/components/schemas/registration.MemberSurvey"
+    # The survey's schema is REG-7 routing's, shared by P1 and the coverage procedure.
+    assert survey["anyOf"][0]["$ref"] == "#/components/schemas/routing.MemberSurvey"
+    assert "surveyed_on" in schemas["coverage.survey"]["properties"]
     opening = spec["paths"]["/api/v1/cases"]["post"]["requestBody"]["content"]
     mapping = opening["application/json"]["schema"]["discriminator"]["mapping"]
     assert set(mapping) == {d.procedure for d in world.rt.definitions.latest()}

@@ -68,6 +68,7 @@ def _authenticate() -> None:
 
 from web.api import (  # noqa: E402  (the views attach themselves to `bp`)
     annual,
+    campaigns,
     casefile,
     cases,
     control,
@@ -87,6 +88,7 @@ problems.register(bp)
 __all__ = [
     "annual",
     "bp",
+    "campaigns",
     "casefile",
     "cases",
     "control",

@@ -10,6 +10,7 @@ from web.cli import (
     accounts,
     api,
     calendar,
+    campaigns,
     casefile,
     control,
     directory,
@@ -33,6 +34,7 @@ for _module in (
     record,
     casefile,
     yearly,
+    campaigns,
 ):
     _module.register(main)
 control.register(main)  # owners and correction: commands of the case group
