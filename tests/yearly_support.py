@@ -253,6 +253,7 @@ def year_world(db_url: str, clock) -> YearWorld:
     yw.cases = stage_cases(w)
     yw.cases.update({f"secretary-{k}": v for k, v in stage_secretaries(yw).items()})
     stage_abnormal(yw)
+    stage_inspections(yw)
     return yw
 
 
@@ -364,3 +365,35 @@ def module_world(request, tmp_path_factory) -> Iterator[YearWorld]:
 
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def stage_inspections(yw: YearWorld) -> None:
+    """2025's annual inspections (a series of the bulk opener): logistics qualified, health
+    still rectifying, chaoyang unqualified; and one of 2024 (another year, not counted)."""
+    from engine.store.tables_annual import CaseKey
+
+    w = yw.w
+    cases_t, keys_t = Case.__table__, CaseKey.__table__
+    plan = [("logistics", "cc-ng", "qualified", "2025"), ("health", "cc-ng", "rectification", "2025"),
+            ("chaoyang", "cc-cy", "unqualified", "2025"), ("logistics", "cc-ng", "qualified", "2024")]  # fmt: skip
+    with w.uow() as u:
+        for org, unit, state, series in plan:
+            terminal = state != "rectification"
+            opened = sh(int(series) + 1, 1, 10)
+            cid = u.conn.execute(
+                insert(cases_t)
+                .values(
+                    procedure="inspection", definition_version=1, state=state, version=4,
+                    status="closed" if terminal else "open", organization_id=w.orgs[org],
+                    unit_id=_unit(u, unit), data={"year": int(series)}, opened_at=opened,
+                    updated_at=opened, closed_at=opened if terminal else None,
+                )
+                .returning(cases_t.c.id)
+            ).scalar_one()  # fmt: skip
+            u.conn.execute(
+                insert(keys_t).values(
+                    procedure="inspection", series=series, organization_id=w.orgs[org],
+                    case_id=cid, opened_at=opened,
+                )
+            )  # fmt: skip
+        u.commit()

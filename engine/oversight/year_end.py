@@ -17,8 +17,10 @@ and year, all read in one transaction at one instant:
   officer row that case created, so no procedure is named here) — or, where none was made,
   whether the yearly deadline had run out by the year's end.
 
-Annual inspections (INS-1) are not in it yet: no reader of a year's inspection results is
-committed for this report to call (docs/procedures.md, "Year-end report").
+* **the year's series of cases** (INS-1's annual inspection and any procedure opened once per
+  organization and year by the bulk opener, `case_keys.series` = the year): per procedure, the
+  cases by the state they are in — a terminal state is the year's result (qualified,
+  unqualified, referred…), any other is still under way. No procedure is named here.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from engine.store.tables import (
     PartyOrganization,
     Unit,
 )
+from engine.store.tables_annual import CaseKey
 from engine.store.tables_oversight import DeadlineAction, StallFlag
 from engine.store.unit_of_work import UnitOfWork
 
@@ -55,6 +58,7 @@ party_t = PartyOrganization.__table__
 officers_t = PartyOfficer.__table__
 actions_t = DeadlineAction.__table__
 stalls_t = StallFlag.__table__
+keys_t = CaseKey.__table__
 
 #: The rule whose steps are the secretary's yearly report and whose deadline asks for it.
 SECRETARY_REPORT_RULE = "SEC-7"
@@ -84,7 +88,7 @@ class YearEndReport:
     campaigns: list[dict[str, Any]]
     abnormal: list[dict[str, Any]]
     secretaries: list[dict[str, Any]]
-    missing: list[str] = field(default_factory=lambda: ["inspections"])
+    series: list[dict[str, Any]] = field(default_factory=list)
 
 
 def year_end_report(
@@ -118,12 +122,14 @@ def year_end_report(
             for e in abnormal.entries_of_year(r.conn, path, year)
         ]
         secretaries = _secretaries(r, ids, year, day, start, end)
+        series = _series(r, ids, year)
         cov_start = history.coverage_on(r, ids, date(year, 1, 1) - timedelta(days=1))
         cov_end = history.coverage_on(r, ids, day)
     totals = {m: sum(u[m] for u in acc) for m in ACC_MEASURES}
     return YearEndReport(
-        unit, year, day, acc, totals, cov_start, cov_end, trends, drives, listed, secretaries
-    )
+        unit, year, day, acc, totals, cov_start, cov_end, trends, drives, listed, secretaries,
+        series,
+    )  # fmt: skip
 
 
 def _accountability(
@@ -278,3 +284,25 @@ def _secretaries(
         elif p["due"] is not None:
             p["standing"] = "overdue"
     return list(out.values())
+
+
+def _series(r: UnitOfWork, ids: list[int] | None, year: int) -> list[dict[str, Any]]:
+    """The year's series of cases (`case_keys.series` = the year) per procedure, version and
+    state, with how many cases are in it; closed cases in a terminal state are the results."""
+    scope = cases_t.c.unit_id.in_(ids) if ids is not None else literal(True)
+    q = (
+        select(
+            keys_t.c.procedure,
+            cases_t.c.definition_version.label("version"),
+            cases_t.c.state,
+            cases_t.c.status,
+            func.count().label("cases"),
+        )
+        .join(cases_t, cases_t.c.id == keys_t.c.case_id)
+        .where(keys_t.c.series == str(year), scope)
+        .group_by(
+            keys_t.c.procedure, cases_t.c.definition_version, cases_t.c.state, cases_t.c.status
+        )
+        .order_by(keys_t.c.procedure, cases_t.c.state)
+    )
+    return [dict(x) for x in r.conn.execute(q).mappings()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -73,7 +74,14 @@ def test_rpt1_sup1_and_drives_sections(world):
     rep = report(world)
     assert [(e["organization_name"], e["status"]) for e in rep.abnormal] == [
         ("南关区健康养生促进会", "listed")]  # fmt: skip
-    assert rep.campaigns == [] and rep.missing == ["inspections"]
+    assert rep.campaigns == []
+
+
+def test_rpt1_the_years_inspections_by_result(world):
+    li = {(x["state"], x["status"]): x["cases"] for x in report(world).series}
+    assert li == {("qualified", "closed"): 1, ("rectification", "open"): 1}  # not 2024's
+    everyone = {x["state"]: x["cases"] for x in report(world, who="admin").series}
+    assert everyone == {"qualified": 1, "rectification": 1, "unqualified": 1}
 
 
 def _client(world, who="li", lang="en"):
@@ -88,7 +96,14 @@ def test_rpt1_page_with_charts_and_sec7_table(world):
     assert 'id="ye-coverage"' in html and 'id="ye-overdue"' in html
     assert 'data-standing="reported"' in html and 'data-standing="overdue"' in html
     assert "overdue since 2025-04-30" in html
-    assert "Not in this report yet" in html  # inspections: said, not hidden
+    table = html[html.index('data-table="series-inspection"') :]
+    assert re.search(
+        r'data-state="unqualified"><th scope="row">Unqualified</th><td>1</td><td>yes</td>', table
+    )
+    assert re.search(
+        r'data-state="rectification"><th scope="row">Rectifying</th><td>1</td><td>under way</td>',
+        table,
+    )
     assert '<tr data-state="applied" class="slowest">' in html
 
 
@@ -113,6 +128,10 @@ def test_rpt1_workbook_cell_by_cell(world):
     }
     assert rows["长春市南关区物流行业协会党支部"][1:4] == ["刘书记", 1, "reported"]
     assert rows["南关区健康养生促进会联合党支部"][3] == "no secretary on record"
+    yearly = wb["Yearly cases"]
+    assert [c.value for c in yearly[1]] == ["Procedure", "Step", "Cases", "Result"]
+    assert sorted(tuple(c.value for c in row)[1:] for row in yearly.iter_rows(min_row=2)) == [
+        ("Qualified", 1, "yes"), ("Rectifying", 1, "under way")]  # fmt: skip
     steps = wb["Time in each step"]
     assert [c.value for c in steps[2]] == [
         "Registration with synchronized Party-building review", "Charter review", 2, 20.0, 30.0, "yes"]  # fmt: skip

@@ -44,6 +44,7 @@ def report() -> Any:
     filename = f"tongbu-year-end-{rep.unit.code or 'all'}-{rep.year}"
     if args["format"] == "xlsx":
         return xlsx_download(workbook(rep), filename)
+    series = series_view(rep)
     trends = chart_views.trend_charts(rep.trends, "ye")
     steps = chart_views.step_views(rep.trends, rt.definitions, "ye")
     if args["format"] == "pdf":
@@ -53,6 +54,7 @@ def report() -> Any:
             unit_name=name,
             trends=trends,
             steps=steps,
+            series=series,
             css=Markup(STYLESHEET.read_text(encoding="utf-8") + "\n" + page_footer_css()),
         )
         pdf = HTML(string=html, url_fetcher=_no_fetching()).write_pdf()
@@ -68,7 +70,38 @@ def report() -> Any:
         units=units_in_scope(rt.reader(), actor()),
         trends=trends,
         steps=steps,
+        series=series,
     )
+
+
+def series_view(rep: year_end.YearEndReport) -> list[dict[str, Any]]:
+    """The year's series of cases per procedure: its label, how many, and per state its label,
+    how many, and whether that state is a result (terminal) or the case is still under way."""
+    defs = runtime().definitions
+    out: dict[str, dict[str, Any]] = {}
+    for row in rep.series:
+        d = defs.get(row["procedure"], row["version"])
+        p = out.setdefault(
+            row["procedure"],
+            {"procedure": row["procedure"], "label": lbl(d.label), "cases": 0, "states": {}},
+        )
+        state = d.states.get(row["state"])
+        key = row["state"]
+        line = p["states"].setdefault(
+            key,
+            {
+                "state": key,
+                "label": lbl(state.label) if state else key,
+                "result": bool(state and state.terminal),
+                "cases": 0,
+            },
+        )
+        line["cases"] += row["cases"]
+        p["cases"] += row["cases"]
+    return [
+        {**p, "states": sorted(p["states"].values(), key=lambda x: (not x["result"], x["label"]))}
+        for p in out.values()
+    ]
 
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[tuple]) -> None:
@@ -134,6 +167,16 @@ def workbook(rep: year_end.YearEndReport) -> bytes:
                                   _("Reports made in the year"), _("Standing"), _("Overdue since")],
            [(p["name"], p["secretary"], len(p["reports"]), _(STANDINGS[p["standing"]]), p["due"])
             for p in rep.secretaries])  # fmt: skip
+    _sheet(
+        wb,
+        _("Yearly cases"),
+        [_("Procedure"), _("Step"), _("Cases"), _("Result")],
+        [
+            (p["label"], x["label"], x["cases"], _("yes") if x["result"] else _("under way"))
+            for p in series_view(rep)
+            for x in p["states"]
+        ],
+    )
     steps = []
     for procedure, times in sorted(rep.trends.steps.items()):
         d = _latest(procedure)
