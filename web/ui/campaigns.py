@@ -153,7 +153,8 @@ def burndown_chart(view: dict[str, Any]) -> Any:
     left = [n for _d, n in view["burndown"]]
     span = max((c["ends_on"] - c["starts_on"]).days, 1)
     first = left[0] if left else 0
-    pace = [round(first * (1 - (d - c["starts_on"]).days / span), 1) for d in days]
+    taken = view["totals"]["opened"]  # the even pace runs from all taken in to none
+    pace = [round(taken * (1 - (d - c["starts_on"]).days / span), 1) for d in days]
     desc = _(
         "From %(start)s to %(day)s: %(first)s cases at the start, %(left)s still open; the "
         "drive ends on %(end)s.",
