@@ -90,6 +90,17 @@ class OffsetClock:
         return self.base.now() + self.offset
 
 
+@dataclass(frozen=True)
+class Tick:
+    """What one tick did (or, dry run, would do): the deadline and stall sweep, how many
+    organizations it put on the abnormal-activities list (SUP-1), and each watcher's report
+    by name (none in a dry run)."""
+
+    sweep: escalation.SweepResult
+    abnormal_listed: int
+    watched: dict[str, Any]
+
+
 class Ticker:
     """The work behind each job; each method is safe to call from any process at any time.
 
@@ -126,15 +137,30 @@ class Ticker:
         return UnitOfWork(self.engine, self.clock, self.calendar)
 
     def sweep(self) -> escalation.SweepResult:
-        """One sweep at the clock's now; what is due is handled once, whoever else sweeps.
+        """One tick at the clock's now (the scheduler's job); see `tick`."""
+        return self.tick().sweep
+
+    def tick(
+        self,
+        now: datetime | None = None,
+        *,
+        dry_run: bool = False,
+        collect: bool = False,
+        advance_watermark: bool = True,
+    ) -> Tick:
+        """Everything one tick does, at one instant (`now`, default the clock's): what is due
+        is handled once, whoever else sweeps. The scheduler's job and `tongbu sweep` both run
+        this, so a one-off sweep from the command line does what a scheduler's tick does.
 
         The first sweep of a process and the first of each (Shanghai) day also scan every
         stalled case, so that back-dated or imported cases are flagged too (see
         `stalls.sweep_stalled`). The first of a process also recomputes provisional deadlines
-        before it sweeps (`refresh_calendar`), at the same instant.
+        before it sweeps (`refresh_calendar`), at the same instant. Then SUP-1's abnormal list
+        and the watchers. `dry_run` writes nothing: the sweep and the abnormal list are
+        previewed, the calendar refresh and the watchers (which open cases) are not run.
         """
-        now = self.clock.now()
-        if not self._recalendared:
+        now = now or self.clock.now()
+        if not self._recalendared and not dry_run:
             self.refresh_calendar(now)
         today = local_date(now)
         full = self._full_scan_day != today
@@ -144,16 +170,19 @@ class Ticker:
             now=now,
             smtp=self.settings.smtp,
             batch_size=self.settings.batch_size,
+            dry_run=dry_run,
+            advance_watermark=advance_watermark,
             full_stall_scan=full,
-            collect=False,
+            collect=collect,
         )
-        self._full_scan_day = today
+        if not dry_run:
+            self._full_scan_day = today
         # SUP-1: organizations whose annual report or rectification ran late go on the
         # abnormal-activities list at the same instant (engine/oversight/abnormal.py).
-        listed = abnormal.run_sweep(self.uow(), now)
+        listed = self._list_abnormal(now, dry_run)
         if listed:
             log.info("abnormal list at %s: %d organization(s) listed", now.isoformat(), listed)
-        self.watch(now, today)
+        watched = {} if dry_run else self.watch(now, today)
         self.runs["sweep"] += 1
         if result.fired or result.stalled or result.errors:
             log.info("sweep at %s: %s", now.isoformat(), result.summary())
@@ -161,25 +190,38 @@ class Ticker:
             log.debug("sweep at %s: nothing due", now.isoformat())
         for e in result.errors:
             log.warning("sweep: %s", e)
-        return result
+        return Tick(result, listed, watched)
 
-    def watch(self, now: datetime, today: date) -> None:
+    def _list_abnormal(self, now: datetime, dry_run: bool) -> int:
+        """SUP-1's listing; a dry run writes it in a transaction it rolls back (the count is
+        what the tick would list)."""
+        if not dry_run:
+            return abnormal.run_sweep(self.uow(), now)
+        with self.uow() as u:
+            return abnormal.sweep(u.conn, now)  # not committed: rolled back on exit
+
+    def watch(self, now: datetime, today: date) -> dict[str, Any]:
         """The watchers at the sweep's instant; `daily` is true on a process's first tick of
         each Shanghai day until every watcher has run it without failing (a failure is
-        logged and retried at the next tick, never stops the sweep)."""
+        logged and retried at the next tick, never stops the sweep). Returns what each
+        watcher reported, by its name."""
         daily = self._watch_day != today
         failed = False
+        done: dict[str, Any] = {}
         for watcher in self.watchers:
+            name = getattr(watcher, "__name__", "watcher")
             try:
                 out = watcher(now, daily)
             except Exception:
                 log.exception("watcher %s failed; it runs again at the next tick", watcher)
                 failed = True
                 continue
+            done[name] = out
             if out:
-                log.info("%s at %s: %s", getattr(watcher, "__name__", "watcher"), now, out)
+                log.info("%s at %s: %s", name, now, out)
         if daily and not failed:
             self._watch_day = today
+        return done
 
     def refresh_calendar(self, now: datetime) -> recalendar.RecalendarResult | None:
         """Recompute the open provisional deadlines the calendar now covers, once per process:

@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 import time
+from dataclasses import asdict, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,6 @@ from engine.clock import FixedClock
 from engine.config import Config
 from engine.directory import read as directory_read
 from engine.oversight import accountability, notifications
-from engine.oversight import sweep as escalation
 from engine.oversight.scheduler import OffsetClock, SchedulerSettings, Ticker, build_scheduler
 from web.cli.base import Ctx, _echo_json, handled, pass_ctx
 from web.cli.instants import NOW_HELP, ZONE, local_time, parse_now, shanghai_time
@@ -66,23 +66,32 @@ def _names(rt: Any) -> dict[int, str]:
     return names
 
 
+def ticker_for(rt: Any, settings: SchedulerSettings, clock: Any) -> Ticker:
+    """The scheduler's Ticker with every watcher a tick runs (the coverage watch, INS-2): the
+    one construction the in-process scheduler, `tongbu scheduler` and `tongbu sweep` share,
+    so that a sweep from the command line is a scheduler's tick."""
+    return Ticker(
+        rt.engine,
+        rt.definitions,
+        settings,
+        clock=clock,
+        calendar=rt.calendar,
+        watchers=coverage_watch.watchers(rt.engine, rt.calendar, rt.definitions, settings.smtp),
+    )
+
+
 def start_in_process_scheduler(runtime: Any) -> Any:
     """The embedded default (`make run` / `tongbu serve`): a BackgroundScheduler in the web
     process. Safe next to `tongbu scheduler` processes: the sweep is exactly-once anyway."""
-    settings = scheduler_settings(runtime.config)
-    ticker = Ticker(
-        runtime.engine,
-        runtime.definitions,
-        settings,
-        clock=runtime.clock,
-        calendar=runtime.calendar,
-        watchers=coverage_watch.watchers(
-            runtime.engine, runtime.calendar, runtime.definitions, settings.smtp
-        ),
-    )
+    ticker = ticker_for(runtime, scheduler_settings(runtime.config), runtime.clock)
     scheduler = build_scheduler(ticker, blocking=False)
     scheduler.start()
     return scheduler
+
+
+def _plain(out: Any) -> Any:
+    """A watcher's report as JSON can carry it (a dataclass becomes its fields)."""
+    return asdict(out) if is_dataclass(out) and not isinstance(out, type) else out
 
 
 def register(main: click.Group) -> None:
@@ -120,14 +129,7 @@ def register(main: click.Group) -> None:
         start = parse_now(now_text)
         settings = scheduler_settings(rt.config, interval)
         clock = OffsetClock(start) if start else rt.clock
-        ticker = Ticker(
-            rt.engine,
-            rt.definitions,
-            settings,
-            clock=clock,
-            calendar=rt.calendar,
-            watchers=coverage_watch.watchers(rt.engine, rt.calendar, rt.definitions, settings.smtp),
-        )
+        ticker = ticker_for(rt, settings, clock)
         scheduler = build_scheduler(ticker, blocking=True)
 
         def stop(signum: int, _frame: Any) -> None:
@@ -157,20 +159,18 @@ def register(main: click.Group) -> None:
     def sweep_cmd(
         ctx: Ctx, now_text: str | None, dry_run: bool, as_json: bool, batch: int | None
     ) -> None:
-        """Remind, escalate and flag stalled cases once, at --now (or now)."""
+        """One scheduler tick, at --now (or now): remind, escalate, flag stalled cases, list
+        late organizations (SUP-1) and run the watchers (INS-2) — what `tongbu scheduler`
+        does each interval, once."""
         rt = ctx.runtime
         at = parse_now(now_text)
         settings = scheduler_settings(rt.config)
-        result = escalation.sweep(
-            rt.uow(),
-            rt.definitions,
-            now=at or rt.clock.now(),
-            smtp=settings.smtp,
-            batch_size=batch or settings.batch_size,
-            dry_run=dry_run,
-            advance_watermark=at is None,
-            full_stall_scan=True,
-        )
+        if batch:
+            settings = replace(settings, batch_size=batch)
+        ticker = ticker_for(rt, settings, FixedClock(at) if at else rt.clock)
+        tick = ticker.tick(dry_run=dry_run, collect=True, advance_watermark=at is None)
+        result = tick.sweep
+        watched = {name: _plain(out) for name, out in tick.watched.items()}
         if as_json:
             _echo_json(
                 {
@@ -180,6 +180,8 @@ def register(main: click.Group) -> None:
                     "escalations": result.escalations,
                     "stalled": result.stalled,
                     "notifications": result.notifications,
+                    "abnormal_listed": tick.abnormal_listed,
+                    "watchers": watched,
                     "errors": result.errors,
                 }
             )
@@ -208,6 +210,12 @@ def register(main: click.Group) -> None:
                 f"  case {s['case_id']:>5}  no activity since {local_time(s['stalled_since'])} "
                 f"(≥ {s['stalled_after_days']} days)  {s['organization']}"
             )
+        verb = "would list" if dry_run else "listed"
+        click.echo(f"abnormal list / 活动异常名录 (SUP-1): {verb} {tick.abnormal_listed}")
+        if dry_run:
+            click.echo("watchers / 巡查: not run in a dry run")
+        for name, out in watched.items():
+            click.echo(f"watcher {name}: {out}")
         for e in result.errors:
             click.echo(f"problem: {e}", err=True)
         click.echo(result.summary())
