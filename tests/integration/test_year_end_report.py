@@ -98,7 +98,8 @@ def test_rpt1_page_with_charts_and_sec7_table(world):
     assert "overdue since 2025-04-30" in html
     table = html[html.index('data-table="series-inspection"') :]
     assert re.search(
-        r'data-state="unqualified"><th scope="row">Unqualified</th><td>1</td><td>yes</td>', table
+        r'data-state="unqualified"><th scope="row">Unqualified</th><td>1</td><td>concluded</td>',
+        table,
     )
     assert re.search(
         r'data-state="rectification"><th scope="row">Rectifying</th><td>1</td><td>under way</td>',
@@ -129,9 +130,9 @@ def test_rpt1_workbook_cell_by_cell(world):
     assert rows["长春市南关区物流行业协会党支部"][1:4] == ["刘书记", 1, "reported"]
     assert rows["南关区健康养生促进会联合党支部"][3] == "no secretary on record"
     yearly = wb["Yearly cases"]
-    assert [c.value for c in yearly[1]] == ["Procedure", "Step", "Cases", "Result"]
+    assert [c.value for c in yearly[1]] == ["Procedure", "Step", "Cases", "Standing"]
     assert sorted(tuple(c.value for c in row)[1:] for row in yearly.iter_rows(min_row=2)) == [
-        ("Qualified", 1, "yes"), ("Rectifying", 1, "under way")]  # fmt: skip
+        ("Qualified", 1, "concluded"), ("Rectifying", 1, "under way")]  # fmt: skip
     steps = wb["Time in each step"]
     assert [c.value for c in steps[2]] == [
         "Registration with synchronized Party-building review", "Charter review", 2, 20.0, 30.0, "yes"]  # fmt: skip

@@ -170,9 +170,9 @@ def workbook(rep: year_end.YearEndReport) -> bytes:
     _sheet(
         wb,
         _("Yearly cases"),
-        [_("Procedure"), _("Step"), _("Cases"), _("Result")],
+        [_("Procedure"), _("Step"), _("Cases"), _("Standing")],
         [
-            (p["label"], x["label"], x["cases"], _("yes") if x["result"] else _("under way"))
+            (p["label"], x["label"], x["cases"], _("concluded") if x["result"] else _("under way"))
             for p in series_view(rep)
             for x in p["states"]
         ],
