@@ -7,13 +7,14 @@ completes it and the supervisor rates the inspection qualified. Meanwhile the or
 leaves and re-enters the abnormal-activities list as SUP-1 says: the scheduler's tick after
 the report's date lists it; leaving through the list page is refused, citing SUP-1, until the
 report is filed, then done with its reason; the rectification's date running out lists it
-again. The year-end page of 2026 shows both entries, with its charts.
+again. The year-end page of 2025 (the year inspected) shows the inspection, concluded, and
+that of 2026 (the year listed) both entries; each with its charts.
 
 The clock is the test world's FixedClock, moved between the steps; the listing is the
 scheduler's tick (`Ticker.sweep`) at that instant. With TONGBU_SCREENSHOTS=1:
 docs/screenshots/inspection-case.png, inspection-rectification.png, abnormal-list.png,
 abnormal-list-en.png, abnormal-list-removed.png, evaluations.png, evaluations-en.png,
-year-end-abnormal.png.
+year-end-abnormal.png, year-end-inspections.png.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _take_off(page: Any, row: Any, reason: str) -> None:
 def test_ins1_sup1_an_inspection_with_a_rectification_and_the_abnormal_list(chromium, live, shots):
     world = live.world
     registered(world, "annual", 21, party_org=True)
-    open_year(world)  # the unit's inspections of 2025, opened in one pass
+    opened = open_year(world)  # the unit's inspections of 2025, opened in one pass
     cid = case_of(world, "annual")
     name = "南关区第21社会组织"
 
@@ -245,6 +246,18 @@ def test_ins1_sup1_an_inspection_with_a_rectification_and_the_abnormal_list(chro
     assert charts.count() >= 2
     page.locator("section[aria-labelledby=ye-abn]").screenshot(
         path=str(shots / "year-end-abnormal.png")
+    )
+
+    # The year-end page of 2025, the year inspected: the inspection, concluded qualified.
+    page.goto(f"{live.url}/year-end?year=2025")
+    inspections = page.locator("table[data-table=series-inspection]")
+    assert f"{opened.opened} 件" in inspections.locator("caption").inner_text()
+    qualified = inspections.locator("tr[data-state=qualified]")
+    assert qualified.locator("td").all_inner_texts() == ["1", "已办结"]
+    assert "年检合格" in qualified.inner_text()
+    assert page.locator("svg.chart[role=img]").count() >= 2
+    page.locator("section[aria-labelledby=ye-ins]").screenshot(
+        path=str(shots / "year-end-inspections.png")
     )
     page.context.close()
 
