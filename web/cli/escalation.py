@@ -215,7 +215,8 @@ def register(main: click.Group) -> None:
         if dry_run:
             click.echo("watchers / 巡查: not run in a dry run")
         for name, out in watched.items():
-            click.echo(f"watcher {name}: {out}")
+            said = ", ".join(f"{k} {v}" for k, v in out.items()) if isinstance(out, dict) else out
+            click.echo(f"watcher {name}: {said}")
         for e in result.errors:
             click.echo(f"problem: {e}", err=True)
         click.echo(result.summary())
