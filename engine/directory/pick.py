@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import Select, String, case, func, literal, or_, select
 
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids
@@ -25,9 +25,11 @@ from engine.store.tables import (
     PartyOrganization,
     Unit,
 )
+from engine.store.tables_coverage import InstructorRecord
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
+instructors_t = InstructorRecord.__table__
 members_t = Member.__table__
 orgs_t = Organization.__table__
 party_t = PartyOrganization.__table__
@@ -35,7 +37,7 @@ officers_t = PartyOfficer.__table__
 units_t = Unit.__table__
 
 #: What a picker can choose.
-KINDS = ("member", "officer", "party_organization", "organization", "unit")
+KINDS = ("member", "officer", "party_organization", "organization", "unit", "instructor")
 
 #: The most rows one search returns.
 MAX_LIMIT = 50
@@ -91,13 +93,23 @@ def candidates(
 
 
 #: Officers' positions in the detail line.
-POSITIONS = {"secretary": ("书记", "secretary"), "deputy_secretary": ("副书记", "deputy secretary")}
+POSITIONS = {
+    "secretary": ("书记", "secretary"),
+    "deputy_secretary": ("副书记", "deputy secretary"),
+    # an instructor's role (INS-2)
+    "instructor": ("党建工作指导员", "instructor"),
+    "liaison": ("党建联络员", "liaison"),
+}
+#: The detail of an instructor: "<role> · <last day of the term>".
+TERM = {"zh": "任期至 {}", "en": "term ends {}"}
 
 
 def _words(detail: str | None, lang: str) -> str:
     head, _, last = (detail or "").rpartition(" · ")
     if last in POSITIONS:
         return f"{head} · {POSITIONS[last][0 if lang == 'zh' else 1]}"
+    if head in POSITIONS:  # an instructor: role · term end
+        return f"{POSITIONS[head][0 if lang == 'zh' else 1]} · {TERM[lang].format(last)}"
     return detail or ""
 
 
@@ -217,10 +229,32 @@ def _units(
     return q, (units_t.c.name_zh, units_t.c.name_en)
 
 
+def _instructors(
+    unit_ids: list[int] | None, near: int | None, case_org: int | None
+) -> tuple[Select, tuple[Any, ...]]:
+    """Instructors and liaisons of the register still serving (INS-2: one whose term ended
+    cannot be appointed), of the actor's units."""
+    detail = instructors_t.c.role + " · " + func.cast(instructors_t.c.term_ends_on, String)
+    q = (
+        select(
+            instructors_t.c.id,
+            instructors_t.c.name,
+            detail.label("detail_zh"),
+            detail.label("detail_en"),
+        )
+        .where(instructors_t.c.status == "active")
+        .order_by(instructors_t.c.name, instructors_t.c.id)
+    )
+    if unit_ids is not None:
+        q = q.where(instructors_t.c.unit_id.in_(unit_ids))
+    return q, (instructors_t.c.name,)
+
+
 _QUERIES = {
     "member": _members,
     "officer": _officers,
     "party_organization": _party_organizations,
     "organization": _organizations,
     "unit": _units,
+    "instructor": _instructors,
 }

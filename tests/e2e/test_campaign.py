@@ -36,6 +36,8 @@ def _last_point(page) -> str:
 def test_reg10_a_drive_is_opened_and_its_board_moves_when_an_instructor_covers(
     chromium, live, shots
 ):
+    from playwright.sync_api import expect
+
     world = live.world
     _eligible(world, "logistics", "health")
     page = _page(chromium)
@@ -89,7 +91,14 @@ def test_reg10_a_drive_is_opened_and_its_board_moves_when_an_instructor_covers(
     _submit(step)
     _submit(_open_step(page, "route_standalone"))
     step = _open_step(page, "appoint_instructor")
-    step.locator("[name=instructor_id]").fill(instructor_id)
+    box = step.locator(".picker input.pick-input").first  # the instructor, by name
+    box.click()
+    box.press_sequentially("刘文")
+    found = step.locator(".pick-list:not([hidden]) li[role=option]")
+    expect(found.first).to_contain_text("刘文华")
+    box.press("ArrowDown")
+    box.press("Enter")
+    assert step.locator("select[name=instructor_id]").input_value() == instructor_id
     step.locator("[name=appointed_on]").fill("2026-03-02")
     step.locator("[name=reason]").fill("上级党组织尚未批复，先行选派党建工作指导员")
     _submit(step)

@@ -213,3 +213,39 @@ def test_posting_the_chosen_member_does_the_step(app, world, post_case):
     # the history names the member by the picker's label
     page = wang.get(f"/cases/{cid}").get_data(as_text=True)
     assert "党员" in page
+
+
+def test_ins2_an_instructor_is_picked_by_name_while_their_term_runs(app, world):
+    """INS-2: the register's instructors of the user's units, with role and term; one whose
+    term ended is not offered (they cannot be appointed)."""
+    from engine.directory import instructors
+    from tests.integration.test_coverage_drive import _unit_id
+
+    def register(name: str, unit: str, by: str, ends: str) -> int:
+        return instructors.register_instructor(
+            world.uow(),
+            {
+                "name": name,
+                "source": "cadre_left_post",
+                "unit_id": _unit_id(world, unit),
+                "term_starts_on": "2025-03-01",
+                "term_ends_on": ends,
+            },
+            actor=world.actors[by],
+        )
+
+    serving = register("周建国", "cc-ng", "wang", "2027-02-28")
+    ended = register("周红", "cc-ng", "wang", "2027-06-30")
+    register("周立", "cc-cy", "zhao", "2027-06-30")
+    instructors.end_term(
+        world.uow(), ended, {"ended_on": "2026-03-01", "reason": "withdrawn"}, actor=world.actors["li"]
+    )
+    wang = _client(app, "wang")
+    body = wang.get("/pick/instructor?q=周").get_json()
+    assert [r["name"] for r in body["results"]] == ["周建国"]
+    assert body["results"][0]["id"] == serving
+    assert body["results"][0]["detail"] == [
+        "党建工作指导员 · 任期至 2027-02-28",
+        "instructor · term ends 2027-02-28",
+    ]
+    assert _names(_client(app, "zhao").get("/pick/instructor?q=周")) == ["周立"]

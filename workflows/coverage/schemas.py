@@ -57,11 +57,12 @@ class InstructorSchema(InputSchema):
         strict=True,
         validate=Id,
         metadata=label(
-            "党建工作指导员（指导员名册编号）",
-            "Instructor (number in the instructor register)",
+            "党建工作指导员",
+            "Instructor",
+            pick="instructor",
             help={
-                "zh": "指导员名册中的编号；任期届满的不能选派",
-                "en": "The number in the instructor register; one whose term ended cannot serve",
+                "zh": "从指导员名册中按姓名选择；任期届满的不能选派",
+                "en": "Chosen by name from the instructor register; one whose term ended cannot serve",
             },
         ),
     )
