@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -300,7 +302,70 @@ def dashboard_trends(
     uow: UnitOfWork, actor: Actor, now: datetime, procedures: Iterable[str]
 ) -> Trends:
     """The dashboard's charts for the actor's units: the last twelve months (month ends and
-    today) and the steps of the spells that ended in the last 365 days."""
+    today) and the steps of the stays that ended in the 365 days before today.
+
+    Built once a day, not per request (B9 in docs/performance.md): the past month ends and the
+    stays that ended before today are kept per process until the Shanghai day changes; only
+    today's point is read live, so it still equals the dashboard's figures. A record corrected
+    today with an earlier date shows in the past points tomorrow."""
+    today = local_date(now)
+    start_of_today = end_of_day(today - timedelta(days=1))
     with uow.reader() as r:
         ids = scope_unit_ids(r, actor)
-        return trends_in(r, ids, last_months(now), now, procedures, now - timedelta(days=365), now)
+        base = (str(r.conn.engine.url), tuple(ids) if ids is not None else None, today)
+        days = last_months(now)
+        coverage, overdue = [], []
+        for d in days:
+            if d >= today:
+                coverage.append(Point(d, coverage_on(r, ids, d)))
+                overdue.append(Point(d, {"overdue": overdue_at(r, ids, now)}))
+                continue
+            coverage.append(
+                _DAILY.get((*base, "coverage", d), lambda d=d: Point(d, coverage_on(r, ids, d)))
+            )
+            overdue.append(
+                _DAILY.get(
+                    (*base, "overdue", d),
+                    lambda d=d: Point(d, {"overdue": overdue_at(r, ids, end_of_day(d))}),
+                )
+            )
+        steps = {
+            p: _DAILY.get(
+                (*base, "steps", p),
+                lambda p=p: step_times(
+                    r, ids, p, start_of_today - timedelta(days=365), start_of_today
+                ),
+            )
+            for p in procedures
+        }
+    return Trends(days, coverage, overdue, {p: t for p, t in steps.items() if t})
+
+
+class _DailyCache:
+    """Values that stay true for a Shanghai day (their key carries the day), bounded, shared
+    by the threads of one process; an entry of an earlier day is never asked for again and
+    ages out."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._values: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_DAILY = _DailyCache()
