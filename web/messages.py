@@ -66,6 +66,7 @@ NOUNS = {
     N_("document"),
     N_("campaign"),
     N_("instructor"),
+    N_("abnormal list entry"),
 }
 
 

@@ -93,7 +93,7 @@ def open_for_unit(
         if unit is None:
             raise NotFound("unit", unit_code)
         if not actor.can_see(unit.path):
-            raise Forbidden("the unit is not yours or below yours")
+            raise Forbidden("the unit is not yours or below yours / 该单位不在您的管辖范围内")
         now = uow.clock.now()
         today = local_date(now)
         in_unit = units_t.c.path.startswith(unit.path, autoescape=True)

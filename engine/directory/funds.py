@@ -151,7 +151,7 @@ def record_funds(
     NotFound, Forbidden (a Party organization outside the actor's units)."""
     if not isinstance(payload, Mapping):
         raise ValidationError({"_schema": ["send the figures as an object / 请以对象形式提交"]})
-    data = FundsSchema().load(dict(payload))
+    data = FundsSchema().load(payload)  # not a mapping: 422 "Invalid input type"
     values = {f"{k}_fen": to_fen(data[k]) for k in AMOUNTS}
     values["note"] = data["note"]
     with uow:

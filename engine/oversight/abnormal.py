@@ -124,7 +124,10 @@ def run_sweep(uow: UnitOfWork, now: datetime) -> int:
 def remove(uow: UnitOfWork, entry_id: int, reason: str, *, actor: Actor) -> dict[str, Any]:
     """The organization leaves the list: refused (SUP-1) while its cause is still there."""
     if actor.role not in ("caseworker", "supervisor", "admin"):
-        raise Forbidden("only caseworkers and supervisors take an organization off the list")
+        raise Forbidden(
+            "only caseworkers and supervisors take an organization off the list / "
+            "只有经办人和督办人可以将社会组织移出名录"
+        )
     with uow:
         row = uow.conn.execute(
             select(entries_t, units_t.c.path, deadlines_t.c.status.label("deadline_status"))
@@ -136,7 +139,7 @@ def remove(uow: UnitOfWork, entry_id: int, reason: str, *, actor: Actor) -> dict
         if row is None:
             raise NotFound("abnormal list entry", entry_id)
         if not actor.can_see(row.path):
-            raise Forbidden("the entry belongs to another unit")
+            raise Forbidden("the entry belongs to another unit / 该名录记录属于其他单位")
         refusal = _why_not_removable(row)
         if refusal is not None:
             raise TransitionRefused(refusal)

@@ -54,7 +54,9 @@ class EvaluationSchema(InputSchema):
     level = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=1, max=5, error="EVA-1: a rating from 1A to 5A (1 to 5)"),
+        validate=validate.Range(
+            min=1, max=5, error="EVA-1: a rating from 1A to 5A (1 to 5) / 评估等级为1A至5A（1至5）"
+        ),
         metadata={"label": {"zh": "评估等级（A）", "en": "Rating (A)"}},
     )
     total_score = fields.Integer(
@@ -66,7 +68,7 @@ class EvaluationSchema(InputSchema):
     party_score = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=0, max=100, error="EVA-1: out of 100"),
+        validate=validate.Range(min=0, max=100, error="EVA-1: out of 100 / 百分制（0至100）"),
         metadata={"label": {"zh": "党建工作得分（百分制）", "en": "Party-building score (of 100)"}},
     )
 
@@ -99,8 +101,10 @@ def record(
     """Record (or correct) the year's evaluation; a refused eligibility is recorded as such,
     with its rule, and carries no rating."""
     if actor.role not in ("caseworker", "supervisor", "admin"):
-        raise Forbidden("only caseworkers and supervisors record evaluations")
-    data = EvaluationSchema().load(dict(payload))
+        raise Forbidden(
+            "only caseworkers and supervisors record evaluations / 只有经办人和督办人可以登记评估结果"
+        )
+    data = EvaluationSchema().load(payload)  # not a mapping: 422 "Invalid input type"
     with uow:
         org = (
             uow.conn.execute(

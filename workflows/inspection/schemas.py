@@ -12,8 +12,12 @@ from workflows.inspection.checklist import checklist
 
 Text = validate.Length(min=1, max=200)
 LongText = validate.Length(min=2, max=2000)
-Count = validate.Range(min=0, max=100000, error="INS-1: a whole number from 0 to 100000")
-Yuan = validate.Range(min=0, max=100_000_000, error="INS-1: yuan, a whole number ≥ 0")
+Count = validate.Range(
+    min=0, max=100000, error="INS-1: a whole number from 0 to 100000 / 0至100000的整数"
+)
+Yuan = validate.Range(
+    min=0, max=100_000_000, error="INS-1: yuan, a whole number ≥ 0 / 金额（元），不小于0的整数"
+)
 ANSWERS = {"met": ("符合", "Met"), "not_met": ("不符合", "Not met")}
 
 
@@ -23,7 +27,9 @@ class YearSchema(InputSchema):
     year = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=2000, max=2100, error="INS-1: a year from 2000 to 2100"),
+        validate=validate.Range(
+            min=2000, max=2100, error="INS-1: a year from 2000 to 2100 / 2000至2100之间的年度"
+        ),
         metadata=label("年检年度", "Year inspected"),
     )
 
@@ -34,7 +40,9 @@ def _self_check_fields() -> dict[str, Any]:
     for item in checklist().items:
         out[item.id] = fields.String(
             required=True,
-            validate=validate.OneOf(tuple(ANSWERS), error=f"INS-1: {item.en} — met or not_met"),
+            validate=validate.OneOf(
+                tuple(ANSWERS), error=f"INS-1: {item.en} — met or not_met / {item.zh}：符合或不符合"
+            ),
             metadata=label(
                 item.zh,
                 item.en,
@@ -106,7 +114,9 @@ class RectificationDemandSchema(InputSchema):
     demanded_on = fields.Date(required=True, metadata=label("提出整改日期", "Demanded on"))
     item = fields.String(
         required=True,
-        validate=validate.OneOf(checklist().ids, error="INS-1: an item of the checklist"),
+        validate=validate.OneOf(
+            checklist().ids, error="INS-1: an item of the checklist / 年检清单中的事项"
+        ),
         metadata=label(
             "存在问题的清单事项",
             "Checklist item with the problem",
