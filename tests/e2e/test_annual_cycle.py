@@ -303,3 +303,23 @@ def test_eva1_the_evaluation_page_refuses_citing_the_rule_and_flags_the_recommen
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         page.screenshot(path=str(shots / shot), full_page=True)
         page.context.close()
+
+
+def test_the_years_work_is_one_menu_entry_that_fits_in_english(chromium, live, shots):
+    """The menu keeps one entry for the annual cycle; its page lists the parts. In English at
+    1280 px neither the menu nor the page wraps into a second row or overflows."""
+    from tests.e2e.test_browser import _page, _sign_in
+
+    for locale, name in (("zh-CN", "annual-work.png"), ("en-US", "annual-work-en.png")):
+        page = _page(chromium, locale=locale)
+        _sign_in(page, live, "admin")
+        page.locator("header nav a[href='/annual']").click()
+        page.wait_for_url("**/annual")
+        page.screenshot(path=str(shots / name), full_page=True)
+        links = page.locator("header nav a")
+        tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+        assert len(tops) == 1, f"{locale}: the menu wraps into {len(tops)} rows"
+        width = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert page.evaluate(width) == 0
+        assert page.locator(".hub section.card").count() == 6
+        page.context.close()

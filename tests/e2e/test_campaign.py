@@ -42,6 +42,7 @@ def test_reg10_a_drive_is_opened_and_its_board_moves_when_an_instructor_covers(
     _eligible(world, "logistics", "health")
     page = _page(chromium)
     _sign_in(page, live, "li")
+    page.get_by_role("link", name="年度工作").click()  # the menu's one entry for the year
     page.get_by_role("link", name="覆盖攻坚").click()
     form = page.locator("form.campaign-form")
     assert form.locator("select[name=kind]").input_value() == "formation_drive"

@@ -147,12 +147,30 @@ def abnormal_remove(entry_id: int) -> Any:
     return see_other("annual.abnormal_list")
 
 
+@bp.get("/annual")
+def hub() -> Any:
+    """The year's work in one place (the menu keeps one entry for it): drives and instructors,
+    the inspections and the form that opens a year of them, the abnormal list, evaluations,
+    statistics and the year-end report, each with the rules it serves."""
+    rt = runtime()
+    return render_template(
+        "annual.html",
+        units=directory_read.units_in_scope(rt.uow(), actor()),
+        year=today().year - 1,  # the inspection of a year is made in the next
+    )
+
+
 @bp.post("/inspections/open-year")
 def open_year() -> Any:
     """INS-1: open a year's inspection for every registered organization of a unit, once."""
-    data = OpenYearForm().load(
-        {"unit": request.form.get("unit", ""), "year": request.form.get("year", "")}
-    )
+    try:
+        data = OpenYearForm().load(
+            {"unit": request.form.get("unit", ""), "year": request.form.get("year", "")}
+        )
+    except ValidationError as err:
+        fields_ = ", ".join(sorted(err.messages)) if isinstance(err.messages, dict) else ""
+        flash(_("Choose the unit and a year from 2000 to 2100 (%(f)s).", f=fields_), "error")
+        return see_other("annual.hub")
     done = bulk_open.open_for_unit(
         runtime().uow(),
         runtime().definitions,
