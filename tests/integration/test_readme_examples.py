@@ -75,7 +75,7 @@ def test_every_readme_example_runs_on_the_demo_as_loaded(db_url):
     finally:
         rt.engine.dispose()
     listed, actions, documents, accepted, shown, _definition, swept, report = outputs
-    assert re.search(r"^\s+40\s+registration\s+applied", listed, re.M)
+    assert re.search(r"^\s+66\s+registration\s+applied", listed, re.M)
     assert "[REG-2]" in actions  # accept is refused until the survey's figures are recorded
     assert "record_documents → applied (version 2)" in documents
     assert "accept → charter_review (version 3)" in accepted
