@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from web.cli import (
     accounts,
+    annual,
     api,
     calendar,
     campaigns,
@@ -35,6 +36,7 @@ for _module in (
     casefile,
     yearly,
     campaigns,
+    annual,
 ):
     _module.register(main)
 control.register(main)  # owners and correction: commands of the case group
