@@ -197,7 +197,7 @@ def _open_rows(
                 "actor_id": actor.id,
                 "actor_name": actor.display_name,
                 "at": now,
-                "comment": f"bulk opening {series}",
+                "comment": f"bulk opening {series} / {series}年度批量开启",
                 "payload": opening_payload,
                 "rules": first_rule,
             }

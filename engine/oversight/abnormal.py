@@ -47,6 +47,9 @@ events_t = Event.__table__
 keys_t = CaseKey.__table__
 
 RULE = "SUP-1"
+
+#: The event a leaving writes in the case's history (its label: web/ui/labels.py).
+REMOVED_EVENT = "abnormal_removed"
 #: The reason of a listing made by a procedure's step rather than by a late deadline.
 DORMANT = "dormant"
 STATUSES = ("listed", "removed", "deregistration")
@@ -163,12 +166,12 @@ def remove(uow: UnitOfWork, entry_id: int, reason: str, *, actor: Actor) -> dict
             uow.conn.execute(
                 events_t.insert().values(
                     case_id=row.case_id,
-                    kind="notice",
+                    kind=REMOVED_EVENT,
                     case_version=version,
                     actor_id=actor.id,
                     actor_name=actor.display_name,
                     at=now,
-                    comment=f"移出活动异常名录 / taken off the abnormal-activities list: {reason}",
+                    comment=reason,  # the person's words; the kind says what happened
                     payload={"abnormal_entry": entry_id, "reason": reason},
                     rules=[RULE],
                 )

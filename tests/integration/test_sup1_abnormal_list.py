@@ -79,8 +79,10 @@ def test_sup1_late_annual_report_lists_once_and_leaving_is_audited(world):
         "李强",
         "年度工作报告已补报",
     )
-    notice = [e for e in world.history(cid) if e["kind"] == "notice"]
-    assert notice and "年度工作报告已补报" in notice[-1]["comment"]
+    notice = [e for e in world.history(cid) if e["kind"] == "abnormal_removed"]
+    assert [(e["comment"], e["actor_name"], e["rules"]) for e in notice] == [
+        ("年度工作报告已补报", "李强", ["SUP-1"])
+    ]
     # the met-late deadline does not list it a second time
     assert sweep_at(world, datetime(2026, 6, 10, 8, tzinfo=UTC)) == 0
     with pytest.raises(TransitionRefused):

@@ -15,6 +15,7 @@ from engine.access.actor import SYSTEM
 from engine.definitions.model import Definition
 from engine.directory import read as directory_read
 from engine.errors import NotFound
+from web.messages import translate_message
 from web.ui import control_history
 from web.ui.common import lbl, procedure_label, runtime
 from web.ui.labels import REACTION_OUTCOMES, choice_label
@@ -111,6 +112,11 @@ def history_rows(
                 **_details(e, units),
                 **control_history.details(now, e),  # owner changes, corrections (issue 15)
                 "what": _what(was, e),
+                # what the engine writes is "English / 中文": the page's half (a person's own
+                # comment is shown as written)
+                "comment": translate_message(e["comment"])
+                if e.get("comment")
+                else e.get("comment"),
                 "from_label": lbl(was.states[e["from_state"]].label)
                 if e["from_state"] in was.states
                 else (e["from_state"] or ""),

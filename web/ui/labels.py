@@ -141,6 +141,7 @@ CHOICES_OF_THE_ENGINE: dict[str, Pair] = {
     "handed_over": ("移交", "Handed over"),
     "reaction": ("联动", "Linked step"),
     "notice": ("联动提示", "Notice from a linked case"),
+    "abnormal_removed": ("移出活动异常名录", "Taken off the abnormal-activities list"),
     "document": ("附加材料", "Documents attached"),
     "comment": ("意见", "Comment"),
     "migrated": ("迁移至新版本", "Moved to a new version"),
