@@ -57,9 +57,9 @@ def test_a_caseworker_picks_several_members_by_name(chromium, live, shots):
     from playwright.sync_api import expect
     from sqlalchemy import update
 
+    from engine.directory import service as directory
     from engine.store.tables import User
     from tests.e2e.ui_support import _password_hash
-    from engine.directory import service as directory
     from tests.integration.test_seed_registration_v2 import member, to_routing
     from tests.world import add_responsible_units
 

@@ -7,8 +7,8 @@ from sqlalchemy import update
 
 from engine.oversight import evaluation
 from engine.store.tables import Organization
-from tests.inspection_support import registered
 from tests.e2e.ui_support import ui_world
+from tests.inspection_support import registered
 
 
 @pytest.fixture

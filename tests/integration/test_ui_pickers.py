@@ -238,7 +238,10 @@ def test_ins2_an_instructor_is_picked_by_name_while_their_term_runs(app, world):
     ended = register("周红", "cc-ng", "wang", "2027-06-30")
     register("周立", "cc-cy", "zhao", "2027-06-30")
     instructors.end_term(
-        world.uow(), ended, {"ended_on": "2026-03-01", "reason": "withdrawn"}, actor=world.actors["li"]
+        world.uow(),
+        ended,
+        {"ended_on": "2026-03-01", "reason": "withdrawn"},
+        actor=world.actors["li"],
     )
     wang = _client(app, "wang")
     body = wang.get("/pick/instructor?q=周").get_json()
