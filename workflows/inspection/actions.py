@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from engine.snapshot import CaseView, CreateRecord, Intent, SetData
-from workflows.common import record_withdrawal
+from workflows.common import dated, record_withdrawal
 from workflows.inspection.checklist import checklist
 from workflows.inspection.guards import unmet_requirements
+from workflows.inspection.schemas import FACT_DATES
 
 
 def open_year(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
@@ -88,13 +89,17 @@ def record_dormancy(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Inte
 
 ACTIONS = {
     "inspection.open_year": open_year,
-    "inspection.record_self_check": record_self_check,
-    "inspection.record_statistics": record_statistics,
-    "inspection.record_annual_report": record_annual_report,
-    "inspection.record_demand": record_demand,
-    "inspection.record_rectification": record_rectification,
-    "inspection.record_qualified": record_qualified,
-    "inspection.record_unqualified": record_unqualified,
-    "inspection.record_dormancy": record_dormancy,
+    "inspection.record_self_check": dated(FACT_DATES["inspection.self_check"])(record_self_check),
+    "inspection.record_statistics": dated(FACT_DATES["inspection.statistics"])(record_statistics),
+    "inspection.record_annual_report": dated(FACT_DATES["inspection.annual_report"])(
+        record_annual_report
+    ),
+    "inspection.record_demand": dated(FACT_DATES["inspection.rectification_demand"])(record_demand),
+    "inspection.record_rectification": dated(FACT_DATES["inspection.rectification_done"])(
+        record_rectification
+    ),
+    "inspection.record_qualified": dated(FACT_DATES["inspection.conclusion"])(record_qualified),
+    "inspection.record_unqualified": dated(FACT_DATES["inspection.failure"])(record_unqualified),
+    "inspection.record_dormancy": dated(FACT_DATES["inspection.dormancy"])(record_dormancy),
     "inspection.record_withdrawal": record_withdrawal,
 }

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from engine.inputs import InputSchema
-from workflows.common import label
+from workflows.common import Earlier, FactDate, label
 from workflows.inspection.checklist import checklist
 
 Text = validate.Length(min=1, max=200)
@@ -202,4 +202,45 @@ SCHEMAS = {
     "inspection.failure": FailureSchema,
     "inspection.dormancy": DormancySchema,
     "inspection.reason": ReasonSchema,
+}
+
+
+# ---------------------------------------------------------------- the dates a step records
+
+_CHECKED = Earlier("data.self_check.checked_on", "自查日期", "the self-check")
+_DEMANDED = Earlier("data.rectifications[].demanded_on", "提出整改日期", "the rectification demand")
+_REPORTED = Earlier("data.annual_report.filed_on", "年度工作报告报送日期", "the annual report")
+
+#: Every date an inspection step records is a fact: never after today, never before the facts
+#: it follows (workflows.common.dated checks them before any intent is made).
+FACT_DATES: dict[str, tuple[FactDate, ...]] = {
+    "inspection.self_check": (FactDate("checked_on", "INS-1", "自查日期", "The self-check date"),),
+    "inspection.statistics": (
+        FactDate("filed_on", "INS-1", "填报日期", "The filing date", (_CHECKED,)),
+    ),
+    "inspection.annual_report": (
+        FactDate("filed_on", "INS-1", "报送日期", "The filing date", (_CHECKED,)),
+    ),
+    "inspection.rectification_demand": (
+        FactDate("demanded_on", "INS-1", "提出整改日期", "The demand date", (_REPORTED,)),
+    ),
+    "inspection.rectification_done": (
+        FactDate("completed_on", "INS-1", "整改完成日期", "The completion date", (_DEMANDED,)),
+    ),
+    "inspection.conclusion": (
+        FactDate("concluded_on", "INS-1", "认定日期", "The conclusion date", (_REPORTED,)),
+    ),
+    "inspection.failure": (
+        FactDate("concluded_on", "INS-1", "认定日期", "The conclusion date", (_REPORTED,)),
+    ),
+    "inspection.dormancy": (
+        FactDate("inactive_since", "SUP-1", "停止活动日期", "The day activity stopped"),
+        FactDate(
+            "decided_on",
+            "SUP-1",
+            "认定日期",
+            "The decision date",
+            (Earlier("payload.inactive_since", "停止活动日期", "the day activity stopped"),),
+        ),
+    ),
 }
