@@ -132,7 +132,10 @@ def test_it_is_registered_by_its_entry_point_and_nothing_in_engine_or_web_names_
     assert "activity_room" in registry.demos
     assert "registration" in registry.demos  # the shipped packages are still there
     # Its definitions come from where it is installed, not from the deployment's folder.
-    assert registry.definition_folders == [installed / "toyproc" / "definitions"]
+    # (a shipped package may bring a folder of its own too: the coverage procedure does)
+    folder = installed / "toyproc" / "definitions"
+    assert folder in registry.definition_folders
+    assert all(f == folder or ROOT in f.parents for f in registry.definition_folders)
     out = CliRunner().invoke(cli, ["definitions", "check"])
     assert out.exit_code == 0, out.output
     assert "toyproc/definitions/activity_room.v1.yaml  activity_room v1" in out.output
@@ -352,12 +355,15 @@ def test_its_diagram_and_its_section_of_the_procedures_doc(rt):
     svg = str(diagram.render(d, "inspected", ("requested",), "en"))
     assert "Inspect the room" in svg and 'aria-current="step"' in svg
     text = procedures_doc.generate(rt.definitions)
-    assert f"## P5 — {d.label.zh} / {d.label.en}" in text
+    # numbered after the shipped procedures (P1…P6), like any procedure a package adds
+    assert re.search(rf"^## P7 — {re.escape(d.label.zh)} / {re.escape(d.label.en)}$", text, re.M)
     assert "`toyproc/definitions/activity_room.v1.yaml`" in text and "`toy_min_area_m2`" in text
     assert "TOY-1: the measured area is at least the local minimum" in text  # its guard's doc
     # The shipped doc covers the shipped procedures only: without the toy's folder it is
     # exactly what the definitions folder in the repository generates.
     registry = load_registry()
-    registry.definition_folders.clear()
+    registry.definition_folders[:] = [
+        f for f in registry.definition_folders if "toyproc" not in f.parts
+    ]
     shipped = load_definitions(None, registry)
     assert procedures_doc.DOC_PATH.read_text(encoding="utf-8") == procedures_doc.generate(shipped)

@@ -129,7 +129,10 @@ def test_dec_v2_waits_while_monitoring():
 def test_the_stall_figure_knows_every_waiting_state_of_every_version():
     at = Moment.of(DEFS, NOW)
     assert {("secretary", 2, "in_office"), ("decoupling", 2, "monitoring")} <= at.waiting
-    assert not any(version == 1 for _, version, _ in at.waiting)
+    # the four first procedures learnt waiting states in their version 2; a procedure that
+    # came later (the inspection, coverage) may have them from its first version
+    first = ("registration", "adjustment", "decoupling", "secretary")
+    assert not any(version == 1 for procedure, version, _ in at.waiting if procedure in first)
 
 
 def test_sec_anchor_on_the_opening_input_falls_back_to_the_opening_day():

@@ -22,12 +22,14 @@ MODULES = [
 
 #: (module, function) allowed to read a clock, and why.
 CLOCK_READERS = {
-    ("scheduler", "Ticker.sweep"): "a tick",
+    ("scheduler", "Ticker.tick"): "a tick (the scheduler's sweep and `tongbu sweep` alike)",
     ("scheduler", "Ticker.deliver"): "a tick (once per claimed batch)",
     ("scheduler", "Ticker.digest"): "a tick",
     ("scheduler", "build_scheduler"): "APScheduler's own start time, not a judgement",
     ("notifications", "mark_read"): "a service: the top of its own unit of work",
     ("notifications", "retry_failed"): "a service: the top of its own unit of work",
+    ("abnormal", "remove"): "a service (SUP-1's leaving): the top of its own unit of work",
+    ("evaluation", "record"): "a service (EVA-1): the top of its own unit of work",
 }
 
 
