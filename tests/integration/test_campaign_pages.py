@@ -64,7 +64,8 @@ def _open(c, w, **changes) -> object:
 def test_reg10_supervisor_opens_a_drive_from_the_form_and_its_board_shows_it(w):
     li = _client(w, "li")
     page = li.get("/campaigns").get_data(as_text=True)
-    assert 'href="/campaigns"' in page and "覆盖攻坚" in page  # the nav link
+    # under the menu's one entry for the year (年度工作), which the page marks as current
+    assert 'href="/annual" aria-current="page"' in page and "覆盖攻坚" in page
     assert re.search(r'<option value="formation_drive" selected>', page)  # the default
     done = _open(li, w)
     assert done.status_code == 303
