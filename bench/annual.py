@@ -25,14 +25,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.common import RESULTS, pg_database, sqlite_database, write_results
+from bench.common import (
+    RESULTS,
+    bench_unit,
+    pg_database,
+    registered_rows,
+    sqlite_database,
+    write_results,
+)
 from engine.access.actor import SYSTEM
 from engine.cases import bulk_open
 from engine.clock import FixedClock
 from engine.config import Config
-from engine.directory import service as directory
 from engine.store import bulk
-from engine.store.tables import Case, Deadline, Event, Organization, Unit
+from engine.store.tables import Case, Deadline, Event, Organization
 from web.runtime import build_runtime
 
 NOW = datetime(2026, 1, 5, 2, tzinfo=UTC)
@@ -40,34 +46,9 @@ HEADER = "db           orgs      opened/run   first run s (min–max)    second 
 
 
 def _load(rt: Any, n: int) -> None:
-    directory.create_unit(
-        rt.uow(),
-        {
-            "code": "bench-mz",
-            "name_zh": "基准民政局",
-            "name_en": "Bench civil affairs",
-            "kind": "registration_authority",
-            "parent": None,
-            "district": "南关区",
-        },
-    )
+    unit_id = bench_unit(rt)
     with rt.uow() as uow:
-        unit_id = uow.conn.execute(
-            select(Unit.__table__.c.id).where(Unit.__table__.c.code == "bench-mz")
-        ).scalar_one()
-        rows = [
-            {
-                "name": f"基准社会组织{i:06d}",
-                "org_type": "social_group",
-                "category": "other",
-                "unit_id": unit_id,
-                "status": "registered",
-                "coverage": "none",
-                "coverage_reminder": False,
-                "created_at": NOW,
-            }
-            for i in range(n)
-        ]
+        rows = registered_rows(unit_id, n, "基准社会组织", NOW)
         for i in range(0, n, 20_000):
             bulk.insert_rows(uow.conn, Organization.__table__, rows[i : i + 20_000])
         uow.commit()

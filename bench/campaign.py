@@ -26,14 +26,20 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from bench.common import RESULTS, pg_database, sqlite_database, write_results
+from bench.common import (
+    RESULTS,
+    bench_unit,
+    pg_database,
+    registered_rows,
+    sqlite_database,
+    write_results,
+)
 from engine.access.actor import SYSTEM
 from engine.cases import campaigns
 from engine.clock import FixedClock
 from engine.config import Config
-from engine.directory import service as directory
 from engine.store import bulk
-from engine.store.tables import Case, Organization, Unit
+from engine.store.tables import Case, Organization
 from web.runtime import build_runtime
 
 NOW = datetime(2026, 8, 1, 2, tzinfo=UTC)
@@ -43,36 +49,11 @@ HEADER = (
 
 
 def _load(rt: Any, n: int) -> int:
-    directory.create_unit(
-        rt.uow(),
-        {
-            "code": "bench-mz",
-            "name_zh": "基准民政局",
-            "name_en": "Bench civil affairs",
-            "kind": "registration_authority",
-            "parent": None,
-            "district": "南关区",
-        },
-    )
+    unit_id = bench_unit(rt)
     with rt.uow() as uow:
-        unit_id = uow.conn.execute(
-            select(Unit.__table__.c.id).where(Unit.__table__.c.code == "bench-mz")
-        ).scalar_one()
-        rows = [
-            {
-                "name": f"存量社会组织{i:06d}",
-                "org_type": "social_group",
-                "category": "other",
-                "unit_id": unit_id,
-                "status": "registered",
-                "full_members": 3,
-                "full_time_full_members": 3,
-                "coverage": "none",
-                "coverage_reminder": False,
-                "created_at": NOW,
-            }
-            for i in range(n)
-        ]
+        rows = registered_rows(
+            unit_id, n, "存量社会组织", NOW, full_members=3, full_time_full_members=3
+        )
         ids = bulk.insert_returning_ids(uow.conn, Organization.__table__, rows)
         running = [
             {

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -186,3 +186,45 @@ def analyze(engine: Any) -> None:
     else:
         with engine.begin() as c:
             c.exec_driver_sql("ANALYZE")
+
+
+def bench_unit(rt: Any) -> int:
+    """The one registration authority the bulk benchmarks load their organizations into."""
+    from engine.directory import service as directory
+    from engine.store.tables import Unit
+
+    directory.create_unit(
+        rt.uow(),
+        {
+            "code": "bench-mz",
+            "name_zh": "基准民政局",
+            "name_en": "Bench civil affairs",
+            "kind": "registration_authority",
+            "parent": None,
+            "district": "南关区",
+        },
+    )
+    with rt.reader() as r:
+        units = Unit.__table__
+        return r.conn.execute(select(units.c.id).where(units.c.code == "bench-mz")).scalar_one()
+
+
+def registered_rows(
+    unit_id: int, n: int, prefix: str, now: datetime, **columns: Any
+) -> list[dict[str, Any]]:
+    """`n` registered, uncovered organizations of the unit, as rows for a bulk insert
+    (`columns` adds to or overrides each row, e.g. the full members a condition looks at)."""
+    return [
+        {
+            "name": f"{prefix}{i:06d}",
+            "org_type": "social_group",
+            "category": "other",
+            "unit_id": unit_id,
+            "status": "registered",
+            "coverage": "none",
+            "coverage_reminder": False,
+            "created_at": now,
+            **columns,
+        }
+        for i in range(n)
+    ]
