@@ -46,20 +46,19 @@ class LoginSchema(InputSchema):
     next = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+#: The one rule for a new password (sign-in's accounts, the account page, the admin pages).
+PASSWORD_RULE = validate.Length(min=MIN_PASSWORD_LENGTH, max=200, error="at least {min} characters")
+
+
 class PasswordSchema(InputSchema):
-    password = fields.String(
-        required=True,
-        validate=validate.Length(
-            min=MIN_PASSWORD_LENGTH, max=200, error="at least {min} characters"
-        ),
-    )
+    password = fields.String(required=True, validate=PASSWORD_RULE)
 
 
 class PasswordChangeSchema(InputSchema):
     """The account page: the password in use, the new one (the sign-in's rule) twice."""
 
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    new_password = PasswordSchema().fields["password"]
+    new_password = fields.String(required=True, validate=PASSWORD_RULE)
     confirm_password = fields.String(required=True, validate=validate.Length(max=200))
 
     @validates_schema

@@ -25,7 +25,7 @@ from flask import Blueprint, g, jsonify
 from marshmallow import ValidationError, fields, validate
 
 from engine.directory import pick as pick_read
-from engine.inputs import InputSchema
+from engine.inputs import INT_MAX, InputSchema
 from web.ui.common import actor, parse_args, runtime
 
 if TYPE_CHECKING:  # web.forms imports web.ui.labels, which loads this package
@@ -35,9 +35,6 @@ bp = Blueprint("pick", __name__)
 
 #: How many records the no-JavaScript list shows at most.
 LIST_LIMIT = 50
-
-#: The largest id either database's INTEGER holds.
-MAX_ID = 2**31 - 1
 
 #: The search box of a picker without JavaScript: `_pickq.<field name>`.
 QUERY_PREFIX = "_pickq."
@@ -89,7 +86,7 @@ def pick_options(f: FormField, state: FormState) -> dict[str, Any]:
 def _an_id(text: str) -> bool:
     """Text that can name a record: digits within the databases' INTEGER (a larger number is
     shown as sent and refused by the schema, never sent to the database)."""
-    return text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID
+    return text.isdigit() and len(text) <= 10 and int(text) <= INT_MAX
 
 
 def picks_options(f: FormField, state: FormState) -> dict[str, Any]:
