@@ -30,7 +30,8 @@ from engine.cases.deadlines import deadline_rows
 from engine.cases.intents import jsonable
 from engine.cases.service import _load_payload
 from engine.definitions.model import OPEN_TRIGGER, Definitions
-from engine.errors import Forbidden, NotFound
+from engine.directory.service import unit_by_code
+from engine.errors import Forbidden
 from engine.snapshot import CaseView, SetData
 from engine.store import bulk
 from engine.store.tables import Case, Deadline, Event, Organization, Unit
@@ -87,11 +88,7 @@ def open_for_unit(
     if actor.role not in ("caseworker", "admin"):
         raise Forbidden("only caseworkers open cases")
     with uow:
-        unit = uow.conn.execute(
-            select(units_t.c.id, units_t.c.path).where(units_t.c.code == unit_code)
-        ).first()
-        if unit is None:
-            raise NotFound("unit", unit_code)
+        unit = unit_by_code(uow, unit_code)
         if not actor.can_see(unit.path):
             raise Forbidden("the unit is not yours or below yours / 该单位不在您的管辖范围内")
         now = uow.clock.now()

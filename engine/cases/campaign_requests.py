@@ -23,9 +23,6 @@ from engine.inputs import InputSchema, check
 from engine.registry import CampaignKind
 from engine.store.unit_of_work import UnitOfWork
 
-DEFAULT_KIND = "formation_drive"
-"""REG-10's drive: the default condition a form offers."""
-
 
 class CampaignRequest(InputSchema):
     """REG-10: which unit's tree, which condition, from which day, under which title."""
@@ -39,6 +36,12 @@ class CampaignRequest(InputSchema):
 def requestable(defs: Definitions) -> dict[str, CampaignKind]:
     """The kinds a supervisor may open (not those the scheduler runs), by id."""
     return {k: v for k, v in campaigns.campaign_kinds(defs).items() if not v.automatic}
+
+
+def default_kind(defs: Definitions) -> str | None:
+    """The condition a form offers first: the first one a package registers (the coverage
+    package's REG-10 drive); the engine names none."""
+    return next(iter(requestable(defs)), None)
 
 
 def request_campaign(

@@ -228,9 +228,10 @@ def open_campaign(
     return CampaignResult(campaign_id, starts_on, ends_on, opened, joined, already)
 
 
-def _candidates(uow: UnitOfWork, procedure: str, where: ColumnElement[bool]) -> list[Any]:
-    """(organization id, its unit, the running case of the procedure or None), by id."""
-    running = (
+def running_case(procedure: str) -> Any:
+    """The organization's running case of `procedure` (its oldest open one), or NULL: a scalar
+    subquery correlated with `organizations`, for the drives and the maturity watch alike."""
+    return (
         select(func.min(cases_t.c.id))
         .where(
             cases_t.c.organization_id == orgs_t.c.id,
@@ -239,8 +240,12 @@ def _candidates(uow: UnitOfWork, procedure: str, where: ColumnElement[bool]) -> 
         )
         .scalar_subquery()
     )
+
+
+def _candidates(uow: UnitOfWork, procedure: str, where: ColumnElement[bool]) -> list[Any]:
+    """(organization id, its unit, the running case of the procedure or None), by id."""
     return uow.conn.execute(
-        select(orgs_t.c.id, orgs_t.c.unit_id, running.label("case_id"))
+        select(orgs_t.c.id, orgs_t.c.unit_id, running_case(procedure).label("case_id"))
         .join(units_t, units_t.c.id == orgs_t.c.unit_id)
         .where(orgs_t.c.status == "registered", where)
         .order_by(orgs_t.c.id)

@@ -6,17 +6,17 @@ campaign (engine/cases/campaigns.py). The scheduler's coverage watch runs it eve
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.access.actor import Actor
 from engine.cases.campaigns import (
     assign_t,
-    cases_t,
     criteria_sql,
     lock_procedure,
     maturity_t,
     open_cases,
     orgs_t,
+    running_case,
 )
 from engine.definitions.model import Definitions
 from engine.registry import CampaignKind
@@ -36,15 +36,7 @@ def open_matured(
         lock_procedure(uow, kind.procedure)
         now = uow.clock.now()
         seen = select(maturity_t.c.id).where(maturity_t.c.assignment_id == assign_t.c.id).exists()
-        running = (
-            select(func.min(cases_t.c.id))
-            .where(
-                cases_t.c.organization_id == orgs_t.c.id,
-                cases_t.c.procedure == kind.procedure,
-                cases_t.c.status == "open",
-            )
-            .scalar_subquery()
-        )
+        running = running_case(kind.procedure)
         rows = uow.conn.execute(
             select(
                 orgs_t.c.id,

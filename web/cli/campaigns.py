@@ -27,10 +27,9 @@ def register(main: click.Group) -> None:
     @click.option("--starts-on", required=True, help="the drive's first day, YYYY-MM-DD")
     @click.option(
         "--kind",
-        default=campaign_requests.DEFAULT_KIND,
-        show_default=True,
-        help="the condition (formation_drive: uncovered, ≥3 full members among the full-time "
-        "staff; all_uncovered)",
+        default=None,
+        help="the condition (default formation_drive: uncovered, ≥3 full members among the "
+        "full-time staff; all_uncovered)",
     )
     @click.option("--title", default=None)
     @click.option("--as", "username", required=True, envvar="TONGBU_USER", help="a supervisor")
@@ -41,13 +40,15 @@ def register(main: click.Group) -> None:
         ctx: Ctx,
         unit_code: str,
         starts_on: str,
-        kind: str,
+        kind: str | None,
         title: str | None,
         username: str,
         as_json: bool,
     ) -> None:
         """Open a drive (again: nothing is opened twice, running cases are joined)."""
         rt = ctx.runtime
+        kind = kind or campaign_requests.default_kind(rt.definitions) or ""
+        kind = kind or campaign_requests.default_kind(rt.definitions) or ""
         who = access.actor_for(rt.uow(), username)
         with rt.reader() as r:
             try:

@@ -100,7 +100,7 @@ def _list_page(form: dict[str, Any] | None = None, errors: dict[str, str] | None
         form=form
         or {
             "unit_id": who.unit_id,
-            "kind": campaign_requests.DEFAULT_KIND,
+            "kind": campaign_requests.default_kind(runtime().definitions),
             "starts_on": today().isoformat(),
             "title": "",
         },

@@ -21,7 +21,6 @@ from engine.cases.migration.run import (
     MigrationRun,
     migrate,
     plan_migration,
-    require_administrator,
 )
 
 __all__ = [
@@ -41,5 +40,4 @@ __all__ = [
     "migrate",
     "plan_migration",
     "report_dict",
-    "require_administrator",
 ]

@@ -172,9 +172,13 @@ def plan_migration(
     procedure: str,
     from_version: int,
     to_version: int,
+    *,
+    actor: Actor = SYSTEM,
 ) -> MigrationReport:
     """The dry run: every open case of `procedure` on `from_version`, judged under `plan` in
-    one read transaction at one instant. Writes nothing; refused when `report.refused`."""
+    one read transaction at one instant. Writes nothing; refused when `report.refused`.
+    Administrators only, like the run: it reads cases of every unit."""
+    require_administrator(actor)
     source, target = _versions(defs, procedure, from_version, to_version)
     with uow.reader() as r:
         _check_recorded(r.conn, source, target)
@@ -269,8 +273,7 @@ def migrate(
     stops after that many cases are migrated (run again for the next batch); `on_case` hears
     of each case once its transaction has ended (progress, a log line). Administrators only:
     a migration moves cases of every unit."""
-    require_administrator(actor)
-    report = plan_migration(uow, defs, plan, procedure, from_version, to_version)
+    report = plan_migration(uow, defs, plan, procedure, from_version, to_version, actor=actor)
     if report.refused:
         raise MigrationRefused(report)
     source, target = _versions(defs, procedure, from_version, to_version)
