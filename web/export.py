@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Response
@@ -24,19 +25,40 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
+def _plain(value: Any) -> Any:
+    """A value as a cell may hold it: datetimes in Shanghai time without a zone, anything
+    else not a number, date, bool or text as text, text without what XML 1.0 cannot carry
+    (a value stored before the input policy, or typed into a system that allowed it, must
+    not make the workbook impossible to write for everyone in scope: shown as U+FFFD)."""
     if isinstance(value, datetime):
-        value = value.astimezone(SHANGHAI).replace(tzinfo=None)
-    elif value is not None and not isinstance(value, int | float | date | bool | str):
+        return value.astimezone(SHANGHAI).replace(tzinfo=None)
+    if value is not None and not isinstance(value, int | float | date | bool | str):
         value = str(value)
     if isinstance(value, str):
-        # A value stored before the input policy (or typed into a system that allowed it) must
-        # not make the workbook impossible to write for everyone in scope: XML 1.0 cannot
-        # carry these characters, so they are shown as U+FFFD.
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    cell = WriteOnlyCell(ws, value=value)
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
+def _as_text(cell: Any, value: Any) -> None:
+    """Text a spreadsheet would run as a formula (a name typed as "=HYPERLINK(…)") is kept
+    as the text it is."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         cell.data_type = "s"
+
+
+def put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """`ws.cell(row, column, value)` for the workbooks laid out cell by cell (the statistics,
+    the year-end report), under the same rules as `workbook_bytes`' rows."""
+    value = value if isinstance(value, Decimal) else _plain(value)  # money stays a number
+    cell = ws.cell(row=row, column=column, value=value)
+    _as_text(cell, value)
+    return cell
+
+
+def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
+    value = _plain(value)
+    cell = WriteOnlyCell(ws, value=value)
+    _as_text(cell, value)
     if isinstance(value, datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, date):

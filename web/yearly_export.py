@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.oversight.statistics import Statistics
+from web.export import put
 
 #: The fixed rows of the statistics sheet (1-based): kinds, coverage, money.
 KIND_HEADER_ROW, KIND_FIRST_ROW = 6, 7
@@ -38,7 +39,7 @@ def _money(v: Decimal | None) -> float | None:
 
 def _head(ws: Worksheet, row: int, labels: Sequence[str]) -> None:
     for col, text in enumerate(labels, 1):
-        cell = ws.cell(row=row, column=col, value=text)
+        cell = put(ws, row, col, text)
         cell.font = BOLD
         cell.fill = HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -53,7 +54,8 @@ def statistics_workbook(s: Statistics, choice: Callable[[str], str], unit_name: 
     ws.title = _("Statistics")[:31]
     ws["A1"] = _("Party-building statistics of social organizations")
     ws["A1"].font = TITLE
-    ws["A2"], ws["B2"] = _("Unit"), unit_name
+    put(ws, 2, 1, _("Unit"))
+    put(ws, 2, 2, unit_name)
     ws["A3"], ws["B3"] = _("Year"), s.year
     ws["A4"], ws["B4"] = _("As of"), s.as_of
     ws["B4"].number_format = "yyyy-mm-dd"
@@ -65,12 +67,12 @@ def statistics_workbook(s: Statistics, choice: Callable[[str], str], unit_name: 
         row = (choice(k.kind), k.party_organizations, k.new_in_year, k.full_members,
                k.probationary_members)  # fmt: skip
         for col, v in enumerate(row, 1):
-            ws.cell(row=KIND_FIRST_ROW + i, column=col, value=v)
+            put(ws, KIND_FIRST_ROW + i, col, v)
     total_row = KIND_FIRST_ROW + len(s.kinds)
     totals = (_("Total"), s.total_party_organizations, sum(k.new_in_year for k in s.kinds),
               sum(k.full_members for k in s.kinds), sum(k.probationary_members for k in s.kinds))  # fmt: skip
     for col, v in enumerate(totals, 1):
-        ws.cell(row=total_row, column=col, value=v).font = BOLD
+        put(ws, total_row, col, v).font = BOLD
     _head(ws, COVERAGE_HEADER_ROW, [_("Coverage"), _("Organizations"), _("Share (%)")])
     reg = s.coverage["registered"]
     cov_rows = [(_("Registered organizations"), reg, 100.0 if reg else 0.0)] + [
@@ -79,7 +81,7 @@ def statistics_workbook(s: Statistics, choice: Callable[[str], str], unit_name: 
     ]
     for i, row in enumerate(cov_rows):
         for col, v in enumerate(row, 1):
-            ws.cell(row=COVERAGE_FIRST_ROW + i, column=col, value=v)
+            put(ws, COVERAGE_FIRST_ROW + i, col, v)
     _head(ws, MONEY_HEADER_ROW, [_("Money (yuan)"), _("Amount")])
     per_member = (
         (s.money["funding_received"] / s.members).quantize(Decimal("0.01")) if s.members else None
@@ -95,7 +97,7 @@ def statistics_workbook(s: Statistics, choice: Callable[[str], str], unit_name: 
         (_("Party organizations with the year recorded"), s.recorded),
     ]
     for i, (label, v) in enumerate(money_rows):
-        ws.cell(row=MONEY_FIRST_ROW + i, column=1, value=label)
+        put(ws, MONEY_FIRST_ROW + i, 1, label)
         cell = ws.cell(row=MONEY_FIRST_ROW + i, column=2)
         if isinstance(v, Decimal):
             cell.value = _money(v)
@@ -135,7 +137,7 @@ def _party_org_sheet(ws: Worksheet, s: Statistics, choice: Callable[[str], str])
             _("yes") if p["below_floor"] else (_("no") if p["recorded"] else _("not recorded")),
         )  # fmt: skip
         for col, v in enumerate(values, 1):
-            cell = ws.cell(row=r, column=col, value=v)
+            cell = put(ws, r, col, v)
             if 6 <= col <= 10 and v is not None:
                 cell.number_format = YUAN
             if col == 4 and v is not None:

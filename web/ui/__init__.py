@@ -25,7 +25,7 @@ from web.ui import (
     year_end,
     yearly,
 )
-from web.ui.labels import CHOICES, choice_label, field_label
+from web.ui.labels import ABNORMAL_STATUS, CHOICES, choice_label, field_label
 
 BLUEPRINTS = (
     cases.bp,
@@ -56,6 +56,7 @@ def _template_helpers() -> dict[str, Any]:
         "procedure_label": common.procedure_label,
         "state_label": common.state_label,
         "choice_or_raw": _choice_or_raw,
+        "abnormal_status": lambda s: common.lbl(ABNORMAL_STATUS[s]) if s in ABNORMAL_STATUS else s,
         "can_create_organizations": _can_create_organizations,
         "unread_notifications": _unread,
         "current_actor": g.get("actor"),

@@ -16,15 +16,11 @@ from engine.inputs import InputSchema
 from engine.oversight import abnormal, evaluation
 from web.export import xlsx_response
 from web.ui.common import actor, lang, lbl, parse_args, runtime, see_other, today, unit_name
+from web.ui.labels import ABNORMAL_STATUS
 
 bp = Blueprint("annual", __name__)
 
 PER_PAGE = 25
-STATUS_LABELS = {
-    "listed": ("在名录中", "Listed"),
-    "removed": ("已移出", "Removed"),
-    "deregistration": ("移送注销", "Referred for deregistration"),
-}
 REASONS = ("annual_report", "rectification", abnormal.DORMANT)
 
 
@@ -95,7 +91,7 @@ def xlsx_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
             r["series"],
             r["due_date"],
             r["listed_on"],
-            lbl(STATUS_LABELS[r["status"]]),
+            lbl(ABNORMAL_STATUS[r["status"]]),
             r["removed_on"],
             r["removed_by_name"],
             r["removal_reason"],
@@ -126,7 +122,7 @@ def abnormal_list() -> Any:
         page=page,
         args=args,
         reasons=reason_labels(),
-        statuses={k: lbl(v) for k, v in STATUS_LABELS.items()},
+        statuses={k: lbl(v) for k, v in ABNORMAL_STATUS.items()},
         units=directory_read.units_in_scope(rt.uow(), actor()),
     )
 

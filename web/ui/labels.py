@@ -317,3 +317,12 @@ class _Choices(Mapping[str, Pair]):
 
 
 CHOICES: Mapping[str, Pair] = _Choices()
+
+
+#: Where an organization stands on the abnormal-activities list (SUP-1): the list page, its
+#: export and the year-end report name it alike.
+ABNORMAL_STATUS: dict[str, Pair] = {
+    "listed": ("在名录中", "Listed"),
+    "removed": ("已移出", "Removed"),
+    "deregistration": ("移送注销", "Referred for deregistration"),
+}

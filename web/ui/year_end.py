@@ -16,9 +16,10 @@ from weasyprint import HTML
 from engine.directory.read import units_in_scope
 from engine.oversight import year_end
 from web.case_record import PDF, STYLESHEET, _no_fetching, page_footer_css
+from web.export import put
 from web.ui import chart_views
 from web.ui.common import actor, lang, lbl, now, runtime
-from web.ui.labels import choice_label
+from web.ui.labels import ABNORMAL_STATUS, choice_label
 from web.ui.yearly import unit_label, xlsx_download, year_args
 from web.yearly_export import BOLD, HEAD_FILL, N_
 
@@ -107,11 +108,11 @@ def series_view(rep: year_end.YearEndReport) -> list[dict[str, Any]]:
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[tuple]) -> None:
     ws = wb.create_sheet(title[:31])
     for col, h in enumerate(headers, 1):
-        cell = ws.cell(row=1, column=col, value=h)
+        cell = put(ws, 1, col, h)
         cell.font, cell.fill = BOLD, HEAD_FILL
     for r, row in enumerate(rows, 2):
         for col, v in enumerate(row, 1):
-            ws.cell(row=r, column=col, value=v)
+            put(ws, r, col, v)  # names typed by users: never run as formulas
     ws.column_dimensions["A"].width = 34
 
 
@@ -161,7 +162,8 @@ def workbook(rep: year_end.YearEndReport) -> bytes:
             for c in rep.campaigns])  # fmt: skip
     _sheet(wb, _("Abnormal list"), [_("Organization"), _("Reason"), _("Listed on"),
                                     _("Status"), _("Left on")],
-           [(e["organization_name"], lbl(e["reason_label"]), e["listed_on"], e["status"],
+           [(e["organization_name"], lbl(e["reason_label"]), e["listed_on"],
+             lbl(ABNORMAL_STATUS[e["status"]]),
              e["removed_on"]) for e in rep.abnormal])  # fmt: skip
     _sheet(wb, _("Secretaries"), [_("Party organization"), _("Secretary"),
                                   _("Reports made in the year"), _("Standing"), _("Overdue since")],
