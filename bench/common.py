@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -191,9 +191,8 @@ def analyze(engine: Any) -> None:
 def bench_unit(rt: Any) -> int:
     """The one registration authority the bulk benchmarks load their organizations into."""
     from engine.directory import service as directory
-    from engine.store.tables import Unit
 
-    directory.create_unit(
+    return directory.create_unit(
         rt.uow(),
         {
             "code": "bench-mz",
@@ -204,9 +203,6 @@ def bench_unit(rt: Any) -> int:
             "district": "南关区",
         },
     )
-    with rt.reader() as r:
-        units = Unit.__table__
-        return r.conn.execute(select(units.c.id).where(units.c.code == "bench-mz")).scalar_one()
 
 
 def registered_rows(

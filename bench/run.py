@@ -178,63 +178,58 @@ def b6(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
         )
 
 
-def b7(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
-    """The yearly bulk opening (bench/annual.py) writes its own JSON; summarized here."""
+def _bulk_opening(
+    bench: str,
+    module: Any,
+    quick: bool,
+    use_pg: bool,
+    labels: tuple[str, str],
+    keys: tuple[str, str],
+    first_notes: dict[str, Any] | None = None,
+) -> list[Result]:
+    """A bulk-opening benchmark that writes its own JSON per database (bench/annual.py,
+    bench/campaign.py), summarized here: the first run and the same run again, per database.
+    `labels` name both runs (with `{n}` organizations), `keys` are the JSON's lists of rounds."""
     import json
-
-    from bench import annual
 
     dbs = "sqlite,postgresql" if use_pg else "sqlite"
     args = ["--db", dbs, "--rounds", "5"] + (["--quick"] if quick else [])
-    if annual.main(args) != 0:
-        raise RuntimeError("bench.annual failed")
+    if module.main(args) != 0:
+        raise RuntimeError(f"{module.__name__} failed")
+    name = module.__name__.rsplit(".", 1)[-1]
     suffix = "-quick" if quick else ""
     out: list[Result] = []
     for db in dbs.split(","):
-        res = json.loads((common.RESULTS / f"annual-{db}{suffix}.json").read_text("utf-8"))
-        n = res["organizations"]
-        out.append(
-            Result(
-                "B7",
-                f"yearly inspection opening, {n:,} organizations",
-                db,
-                "s",
-                res["first_run_s"],
-                {"statements": "one transaction"},
-            )
-        )
-        out.append(
-            Result(
-                "B7", f"the same opening again (opens nothing), {n:,}", db, "s", res["second_run_s"]
-            )
-        )
+        res = json.loads((common.RESULTS / f"{name}-{db}{suffix}.json").read_text("utf-8"))
+        n = f"{res['organizations']:,}"
+        notes = (first_notes or {}, {})
+        for label, key, extra in zip(labels, keys, notes, strict=True):
+            out.append(Result(bench, label.format(n=n), db, "s", res[key], dict(extra)))
     return out
+
+
+def b7(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
+    """The yearly bulk opening of the annual inspection (INS-1)."""
+    from bench import annual
+
+    labels = (
+        "yearly inspection opening, {n} organizations",
+        "the same opening again (opens nothing), {n}",
+    )
+    keys = ("first_run_s", "second_run_s")
+    notes = {"statements": "one transaction"}
+    return _bulk_opening("B7", annual, quick, use_pg, labels, keys, notes)
 
 
 def b8(quick: bool, use_pg: bool, tmp: Path) -> list[Result]:
-    """The 60-day drive's opening (bench/campaign.py) writes its own JSON; summarized here."""
-    import json
-
+    """The 60-day drive's opening (REG-10)."""
     from bench import campaign
 
-    dbs = "sqlite,postgresql" if use_pg else "sqlite"
-    args = ["--db", dbs, "--rounds", "5"] + (["--quick"] if quick else [])
-    if campaign.main(args) != 0:
-        raise RuntimeError("bench.campaign failed")
-    suffix = "-quick" if quick else ""
-    out: list[Result] = []
-    for db in dbs.split(","):
-        res = json.loads((common.RESULTS / f"campaign-{db}{suffix}.json").read_text("utf-8"))
-        n = res["organizations"]
-        out.append(
-            Result("B8", f"60-day drive opening, {n:,} organizations", db, "s", res["first_runs_s"])
-        )
-        out.append(
-            Result(
-                "B8", f"the same drive again (opens nothing), {n:,}", db, "s", res["second_runs_s"]
-            )
-        )
-    return out
+    labels = (
+        "60-day drive opening, {n} organizations",
+        "the same drive again (opens nothing), {n}",
+    )
+    return _bulk_opening("B8", campaign, quick, use_pg, labels, ("first_runs_s", "second_runs_s"))
 
 
 BENCHES: dict[str, tuple[str, Callable[[bool, bool, Path], list[Result]]]] = {
@@ -368,7 +363,7 @@ def render() -> int:
 
     from bench.common import RESULTS
 
-    for name in ("fire", "http", "memory", "sweep"):
+    for name in ("fire", "http", "memory", "sweep", "annual", "campaign"):
         path = RESULTS / f"{name}.json"
         if not path.exists():
             continue
