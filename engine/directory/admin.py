@@ -184,12 +184,12 @@ def create_user(
     data = _present(payload)
     with uow:
         try:
-            user_id = service.create_user_in(uow, {**data, "password_hash": password_hash})
+            user_id = service.create_user_in(
+                uow, {**data, "password_hash": password_hash}, must_change_password=True
+            )
         except NotFound as exc:
             raise _no_unit(exc, "unit") from None
         user = _user(uow, user_id)
-        # the administrator chose this password: the user replaces it at the first sign-in
-        service.set_password_hash_in(uow, user.username, password_hash, must_change=True)
         details = {"role": user.role, "unit": user.unit_code}
         _audit(uow, actor, "user_created", ("user", user_id, user.username), note, details)
         uow.commit()

@@ -39,6 +39,9 @@ units_t = Unit.__table__
 #: What a picker can choose.
 KINDS = ("member", "officer", "party_organization", "organization", "unit", "instructor")
 
+#: The kinds that belong to an organization: those `near` (the case's) reaches.
+OF_AN_ORGANIZATION = frozenset({"member", "officer", "party_organization", "organization"})
+
 #: The most rows one search returns.
 MAX_LIMIT = 50
 
@@ -78,7 +81,8 @@ def candidates(
     limit = max(1, min(limit, MAX_LIMIT))
     with uow.reader() as r:
         unit_ids = scope_unit_ids(r, actor)
-        query, names = _QUERIES[kind](unit_ids, near, _case_org(r, unit_ids, near))
+        case_org = _case_org(r, unit_ids, near) if kind in OF_AN_ORGANIZATION else None
+        query, names = _QUERIES[kind](unit_ids, near, case_org)
         if ids is not None:
             query = query.where(query.selected_columns[0].in_(ids))
         term = (q or "").strip()

@@ -91,15 +91,20 @@ def create_user(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
         return uid
 
 
-def create_user_in(uow: UnitOfWork, payload: Mapping[str, Any]) -> int:
-    """`create_user` inside the caller's transaction."""
+def create_user_in(
+    uow: UnitOfWork, payload: Mapping[str, Any], *, must_change_password: bool = False
+) -> int:
+    """`create_user` inside the caller's transaction. `must_change_password`: someone else
+    (an administrator) chose the password, so the user replaces it at the first sign-in."""
     data = UserSchema().load(dict(payload))
     users = User.__table__
     unit = unit_by_code(uow, data.pop("unit"))
     if uow.conn.execute(select(users.c.id).where(users.c.username == data["username"])).first():
         raise ValidationError({"username": [f"user {data['username']!r} already exists"]})
     return uow.conn.execute(
-        insert(users).values(**data, unit_id=unit.id, active=True).returning(users.c.id)
+        insert(users)
+        .values(**data, unit_id=unit.id, active=True, must_change_password=must_change_password)
+        .returning(users.c.id)
     ).scalar_one()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids
+from engine.directory.read import COVERAGES
 from engine.oversight import figures
 from engine.oversight.figures import Moment
 from engine.store.unit_of_work import UnitOfWork
@@ -34,8 +35,10 @@ def dashboard(uow: UnitOfWork, actor: Actor, at: Moment) -> Dashboard:
     with uow.reader() as r:
         ids = scope_unit_ids(r, actor)
         units = figures.unit_figures(r, ids, at)
-        cov = figures.coverage(r, ids)
         cov_units = figures.coverage_by_unit(r, ids)
+    # the totals are the units' rows summed: one scan of the organizations, not two
+    total = figures.coverage_totals(cov_units)
+    cov = {k: total[k] for k in ("registered", *COVERAGES)}
     return Dashboard(units, figures.by_age(units), figures.totals(units), cov, cov_units)
 
 
