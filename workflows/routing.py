@@ -17,12 +17,36 @@ from typing import Any
 from marshmallow import ValidationError
 
 from engine.rules import Refusal
-from engine.snapshot import CaseView, Cover, CreateRecord, Guard, Intent, SetData, UpdateRecord
+from engine.snapshot import (
+    CaseView,
+    Cover,
+    CreateRecord,
+    Guard,
+    Intent,
+    SetData,
+    UpdateOrganization,
+    UpdateRecord,
+)
 
 Payload = Mapping[str, Any] | None
 
 
 # ---------------------------------------------------------------- the survey's count (REG-2/7)
+
+SURVEY_FIGURES = (
+    "full_members",
+    "full_time_full_members",
+    "probationary_members",
+    "members_elsewhere",
+)
+
+
+def survey_intents(survey: Mapping[str, Any]) -> Iterable[Intent]:
+    """REG-2: the survey's figures go on the case (REG-7's routing reads them) and on the
+    organization (a drive's condition and the coverage figures read those) — P1's documents
+    step and the coverage procedure's survey alike."""
+    yield SetData("member_survey", dict(survey))
+    yield UpdateOrganization({k: survey[k] for k in SURVEY_FIGURES})
 
 
 def full_members(case: CaseView) -> int | None:

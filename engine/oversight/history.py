@@ -32,14 +32,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids, units_filter
-from engine.calendar import SHANGHAI, local_date
+from engine.calendar import end_of_day, local_date
 from engine.store.tables import (
     Case,
     Deadline,
@@ -58,13 +58,6 @@ orgs_t = Organization.__table__
 cover_t = PartyOrgCoverage.__table__
 instructors_t = Instructor.__table__
 assignments_t = InstructorAssignment.__table__
-
-COVERAGE_KEYS = ("party_org", "instructor", "none")
-
-
-def end_of_day(day: date) -> datetime:
-    """The instant a Shanghai day ends (midnight after it): where a figure of that day is read."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
 def month_ends(year: int, now: datetime) -> list[date]:

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from engine.access.actor import Actor
-from engine.calendar import local_date
+from engine.calendar import end_of_day, local_date
 from engine.definitions.model import Definitions
 from engine.oversight import abnormal, campaigns, history
 from engine.oversight.statistics import UnitInScope, as_of, unit_in_scope
@@ -62,8 +62,6 @@ keys_t = CaseKey.__table__
 
 #: The rule whose steps are the secretary's yearly report and whose deadline asks for it.
 SECRETARY_REPORT_RULE = "SEC-7"
-#: How a Party organization stands on SEC-7 for the year.
-SEC7_STANDINGS = ("reported", "overdue", "not_due", "no_secretary")
 ACC_MEASURES = (
     "fell_due",
     "met_on_time",
@@ -101,8 +99,8 @@ def year_end_report(
 ) -> YearEndReport:
     """Everything the year-end report shows for a unit and year (RPT-1, SEC-7, ACC-1)."""
     day = as_of(year, now)
-    start = history.end_of_day(date(year, 1, 1) - timedelta(days=1))
-    end = min(history.end_of_day(day), now)
+    start = end_of_day(date(year, 1, 1) - timedelta(days=1))
+    end = min(end_of_day(day), now)
     with uow.reader() as r:
         unit = unit_in_scope(r, actor, unit_id)
         ids = unit.unit_ids

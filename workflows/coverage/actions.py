@@ -13,13 +13,6 @@ from workflows import routing
 from workflows.common import dated, running_cases
 from workflows.coverage.schemas import FACT_DATES
 
-SURVEY_FIGURES = (
-    "full_members",
-    "full_time_full_members",
-    "probationary_members",
-    "members_elsewhere",
-)
-
 
 def one_at_a_time(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """COV-1: one coverage case per organization at a time (a campaign joins the running one);
@@ -50,8 +43,7 @@ def one_at_a_time(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent
 def record_survey(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """COV-1 / REG-2: the survey's figures go on the case (REG-7's routing reads them) and on
     the organization (the campaign's condition and the figures read those)."""
-    yield SetData("member_survey", dict(payload))
-    yield UpdateOrganization({k: payload[k] for k in SURVEY_FIGURES})
+    yield from routing.survey_intents(payload)
 
 
 def record_member_management(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.rules import Refusal
 from engine.snapshot import CaseView
-from workflows.common import as_date
+from workflows.common import as_date, party_org
 from workflows.inspection.checklist import checklist
 
 
@@ -16,7 +16,7 @@ def unmet_requirements(case: CaseView) -> list[str]:
     """The decisive checklist items the organization fails now: answered "not met" in the
     self-check and not rectified since, and `party_org_set_up` whenever the organization has
     neither a Party organization nor an instructor (coverage none)."""
-    answers = (case.data.get("self_check") or {}) if case.data else {}
+    answers = case.data.get("self_check") or {}
     rectified = {r["item"] for r in case.data.get("rectifications", ()) if r.get("completed_on")}
     unmet = [i for i in checklist().decisive if answers.get(i) == "not_met" and i not in rectified]
     if case.organization.get("coverage", "none") == "none" and "party_org_set_up" not in unmet:
@@ -73,15 +73,8 @@ def dormant_as_defined(case: CaseView, payload: Mapping[str, Any] | None) -> Ref
             en=f"Dormant for years: no activity for at least {years} years (local default)",
             details={"years": years},
         )
-    po = next(
-        (
-            p
-            for p in case.organization.get("party_organizations", ())
-            if p["id"] == payload["party_organization_id"] and p.get("status") == "active"
-        ),
-        None,
-    )
-    if po is None:
+    po = party_org(case, payload["party_organization_id"])
+    if po is None or po.get("status") != "active":
         return Refusal(
             "SUP-1",
             zh="移送注销须指明该组织现有的党组织（其调整按注销途径进行）",

@@ -32,21 +32,6 @@ def record_application(case: CaseView, payload: Mapping[str, Any]) -> Iterable[I
     yield SetData("application", dict(payload))
 
 
-SURVEY_FIGURES = (
-    "full_members",
-    "full_time_full_members",
-    "probationary_members",
-    "members_elsewhere",
-)
-
-
-def survey_intents(survey: Mapping[str, Any]) -> Iterable[Intent]:
-    """REG-2: the survey's figures go on the case (the coverage guards read them, REG-7) and on
-    the organization."""
-    yield SetData("member_survey", dict(survey))
-    yield UpdateOrganization({k: survey[k] for k in SURVEY_FIGURES})
-
-
 def record_documents(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Intent]:
     """REG-1/REG-2: remember what has been received; the survey's counts go on the organization."""
     docs = dict(case.data.get("documents", {}))
@@ -55,7 +40,7 @@ def record_documents(case: CaseView, payload: Mapping[str, Any]) -> Iterable[Int
     survey = payload.get("member_survey")
     if survey is not None:
         docs["member_survey"] = True
-        yield from survey_intents(survey)
+        yield from routing.survey_intents(survey)
     yield SetData("documents", docs)
 
 

@@ -20,8 +20,8 @@ from engine.inputs import InputSchema
 from engine.rules import Refusal
 from engine.snapshot import CaseView, Intent
 from workflows.common import label
-from workflows.registration.actions import survey_intents
 from workflows.registration.schemas import MemberSurveySchema
+from workflows.routing import survey_intents
 
 Payload = Mapping[str, Any] | None
 

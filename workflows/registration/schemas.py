@@ -18,7 +18,6 @@ from workflows.routing_schemas import (
     PartyOrgSchema,
 )
 
-NonNegative = validate.Range(min=0, error="REG-2: must be a whole number ≥ 0")
 Text = validate.Length(min=1, max=500)
 
 
