@@ -14,17 +14,18 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from engine.errors import TransitionRefused
 from engine.rules import Refusal
-from engine.store.tables import Organization, PartyOrganization, PartyOrgCoverage
+from engine.store.tables import Instructor, Organization, PartyOrganization, PartyOrgCoverage
 from engine.store.tables_coverage import InstructorAssignment, InstructorRecord
 
 orgs_t = Organization.__table__
 party_t = PartyOrganization.__table__
 cover_t = PartyOrgCoverage.__table__
 assign_t = InstructorAssignment.__table__
+p1_instructors_t = Instructor.__table__
 instructors_t = InstructorRecord.__table__
 
 DEFAULT_JOINT_LIMIT = 5
@@ -227,6 +228,26 @@ def appoint_instructor(
     return new
 
 
+def instructed(organization_id: Any, day: date | None = None) -> Any:
+    """SQL: an instructor covers the organization (INS-2) — one dispatched by P1's instructor
+    route (REG-7), or an assignment of the register — at the end of `day`, or now. The one
+    answer for ending a term here and for the coverage history (engine.oversight.history)."""
+    dispatched = select(p1_instructors_t.c.id).where(
+        p1_instructors_t.c.organization_id == organization_id
+    )
+    serving = select(assign_t.c.id).where(assign_t.c.organization_id == organization_id)
+    if day is None:
+        serving = serving.where(assign_t.c.until.is_(None))
+    else:
+        dispatched = dispatched.where(
+            or_(p1_instructors_t.c.dispatched_on.is_(None), p1_instructors_t.c.dispatched_on <= day)
+        )
+        serving = serving.where(
+            assign_t.c.since <= day, or_(assign_t.c.until.is_(None), assign_t.c.until > day)
+        )
+    return or_(dispatched.exists(), serving.exists())
+
+
 def end_instructor(
     conn: Connection, instructor_ids: Iterable[int], until: date, reason: str
 ) -> list[int]:
@@ -243,9 +264,7 @@ def end_instructor(
     conn.execute(update(assign_t).where(active).values(until=until, end_reason=reason))
     still = set(
         conn.execute(
-            select(assign_t.c.organization_id).where(
-                assign_t.c.organization_id.in_(served), assign_t.c.until.is_(None)
-            )
+            select(orgs_t.c.id).where(orgs_t.c.id.in_(served), instructed(orgs_t.c.id))
         ).scalars()
     )
     bare = sorted(set(served) - still)

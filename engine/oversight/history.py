@@ -40,15 +40,14 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from engine.access.actor import Actor
 from engine.access.scope import scope_unit_ids, units_filter
 from engine.calendar import end_of_day, local_date
+from engine.directory.coverage import instructed as instructed_on
 from engine.store.tables import (
     Case,
     Deadline,
     Event,
-    Instructor,
     Organization,
     PartyOrgCoverage,
 )
-from engine.store.tables_coverage import InstructorAssignment
 from engine.store.unit_of_work import UnitOfWork
 
 cases_t = Case.__table__
@@ -56,8 +55,6 @@ deadlines_t = Deadline.__table__
 events_t = Event.__table__
 orgs_t = Organization.__table__
 cover_t = PartyOrgCoverage.__table__
-instructors_t = Instructor.__table__
-assignments_t = InstructorAssignment.__table__
 
 
 def month_ends(year: int, now: datetime) -> list[date]:
@@ -99,21 +96,7 @@ def coverage_on(r: UnitOfWork, unit_ids: list[int] | None, day: date) -> dict[st
         )
         .exists()
     )
-    instructed = or_(
-        select(instructors_t.c.id)
-        .where(
-            instructors_t.c.organization_id == orgs_t.c.id,
-            or_(instructors_t.c.dispatched_on.is_(None), instructors_t.c.dispatched_on <= day),
-        )
-        .exists(),
-        select(assignments_t.c.id)
-        .where(
-            assignments_t.c.organization_id == orgs_t.c.id,
-            assignments_t.c.since <= day,
-            or_(assignments_t.c.until.is_(None), assignments_t.c.until > day),
-        )
-        .exists(),
-    )
+    instructed = instructed_on(orgs_t.c.id, day)
     registered = and_(
         or_(
             orgs_t.c.registered_on <= day,

@@ -219,6 +219,33 @@ def test_ins2_appointed_instructor_covers_until_the_term_ends_then_uncovered_aga
     assert refused.value.refusal.rule == "INS-2"
 
 
+def test_ins2_an_instructor_dispatched_in_registration_still_covers_when_a_term_ends(w):
+    """One answer to "is an instructor covering it": an organization that also has the
+    instructor P1 dispatched (REG-7) stays covered when a register instructor's term ends,
+    as the coverage history counts it (engine.directory.coverage.instructed)."""
+    from engine.store.tables import Instructor
+
+    _set(w, "health", full_members=0, full_time_full_members=0, coverage="none")
+    iid = _instructor(w, ends=date(2026, 8, 20))
+    case = w.open("health", "coverage", {})
+    w.fire(case, "record_survey", {**_survey(0), "surveyed_on": "2026-08-01"})
+    w.fire(case, "appoint_instructor", {"instructor_id": iid, "appointed_on": "2026-08-01"})
+    with w.uow() as u:
+        u.conn.execute(
+            Instructor.__table__.insert().values(
+                name="赵老师",
+                mode="dispatched",
+                organization_id=w.orgs["health"],
+                dispatched_by="南关区社会组织党委",
+                dispatched_on=date(2026, 7, 1),
+            )
+        )
+        u.commit()
+    ended = instructors.end_terms(w.uow(), date(2026, 8, 21))
+    assert ended["ended"] == [iid] and ended["uncovered"] == []
+    assert _coverage(w, "health") == "instructor"
+
+
 def _coverage(w, key: str) -> str:
     with w.uow().reader() as r:
         return r.conn.execute(
